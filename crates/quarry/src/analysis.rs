@@ -1,0 +1,266 @@
+//! Text analysis: the one definition of how text becomes terms, used by the
+//! indexer when it writes and by the engine when it parses queries.
+//!
+//! Tokens are maximal runs of characters for which [`char::is_alphanumeric`]
+//! is true. A token of [`MAX_TOKEN_BYTES`] bytes or more (measured before
+//! lowercasing) is dropped but still takes its position. Kept tokens are
+//! lowercased (Unicode) and stemmed with the Snowball stemmer of the
+//! analyzer's [`Language`]. This matches tantivy's `en_stem` analyzer.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// Tokens of this many bytes or more are dropped (they still take a position).
+pub const MAX_TOKEN_BYTES: usize = 40;
+
+/// A Snowball stemming language.
+///
+/// The index records its language by [`Language::name`], so the engine
+/// analyzes queries exactly as the indexer analyzed documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Language {
+    /// Snowball English (Porter 2).
+    English,
+}
+
+impl Language {
+    /// The stable name written into index files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::English => "english",
+        }
+    }
+
+    /// The language with this stable name, if this build knows it.
+    pub fn from_name(name: &str) -> Option<Language> {
+        match name {
+            "english" => Some(Language::English),
+            _ => None,
+        }
+    }
+
+    fn algorithm(self) -> Algorithm {
+        match self {
+            Language::English => Algorithm::English,
+        }
+    }
+}
+
+/// One analyzed token: its term, its position in the field and where it
+/// stands in the original text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token<'a> {
+    /// The term after lowercasing and stemming.
+    pub term: Cow<'a, str>,
+    /// Position in the field: 0, 1, 2, … counting dropped tokens too.
+    pub position: u32,
+    /// Byte offset of the token's first byte in the original text.
+    pub start: usize,
+    /// Byte offset just past the token in the original text.
+    pub end: usize,
+}
+
+/// Turns text into terms. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct Analyzer {
+    language: Language,
+    stemmer: std::sync::Arc<Stemmer>,
+}
+
+impl fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("language", &self.language)
+            .finish()
+    }
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new(Language::English)
+    }
+}
+
+impl Analyzer {
+    /// An analyzer that stems with `language`.
+    pub fn new(language: Language) -> Analyzer {
+        Analyzer {
+            language,
+            stemmer: std::sync::Arc::new(Stemmer::create(language.algorithm())),
+        }
+    }
+
+    /// The stemming language.
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// Calls `emit` for every kept token of `text`, in order.
+    pub fn for_each_token<'t>(&self, text: &'t str, mut emit: impl FnMut(Token<'t>)) {
+        let mut position: u32 = 0;
+        for (start, end) in Spans::new(text) {
+            let raw = &text[start..end];
+            if raw.len() < MAX_TOKEN_BYTES {
+                emit(Token {
+                    term: self.normalize(raw),
+                    position,
+                    start,
+                    end,
+                });
+            }
+            position = position.saturating_add(1);
+        }
+    }
+
+    /// All kept tokens of `text`.
+    pub fn tokens<'t>(&self, text: &'t str) -> Vec<Token<'t>> {
+        let mut out = Vec::new();
+        self.for_each_token(text, |t| out.push(t));
+        out
+    }
+
+    /// Lowercases and stems one raw token (a run of alphanumeric characters).
+    pub fn normalize<'t>(&self, raw: &'t str) -> Cow<'t, str> {
+        let lower: Cow<'t, str> = if raw.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+            Cow::Borrowed(raw)
+        } else if raw.is_ascii() {
+            Cow::Owned(raw.to_ascii_lowercase())
+        } else {
+            Cow::Owned(raw.to_lowercase())
+        };
+        match lower {
+            Cow::Borrowed(s) => self.stemmer.stem(s),
+            Cow::Owned(s) => Cow::Owned(self.stemmer.stem(&s).into_owned()),
+        }
+    }
+}
+
+/// Byte spans of maximal alphanumeric runs.
+struct Spans<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+impl<'t> Spans<'t> {
+    fn new(text: &'t str) -> Self {
+        Spans { text, at: 0 }
+    }
+}
+
+impl Iterator for Spans<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let rest = &self.text[self.at..];
+        let (skip, _) = rest.char_indices().find(|&(_, c)| c.is_alphanumeric())?;
+        let start = self.at + skip;
+        let len = self.text[start..]
+            .char_indices()
+            .find(|&(_, c)| !c.is_alphanumeric())
+            .map_or(self.text.len() - start, |(i, _)| i);
+        self.at = start + len;
+        Some((start, start + len))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(text: &str) -> Vec<(String, u32)> {
+        Analyzer::default()
+            .tokens(text)
+            .into_iter()
+            .map(|t| (t.term.into_owned(), t.position))
+            .collect()
+    }
+
+    #[test]
+    fn splits_on_non_alphanumeric_and_stems() {
+        assert_eq!(
+            terms("Running runners ran, quickly!"),
+            vec![
+                ("run".into(), 0),
+                ("runner".into(), 1),
+                ("ran".into(), 2),
+                ("quick".into(), 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn apostrophes_and_punctuation_split_tokens() {
+        // "Putin’s" is two tokens: the curly apostrophe is not alphanumeric.
+        assert_eq!(
+            terms("Putin’s U.S.-led"),
+            vec![
+                ("putin".into(), 0),
+                ("s".into(), 1),
+                ("u".into(), 2),
+                ("s".into(), 3),
+                ("led".into(), 4)
+            ]
+        );
+    }
+
+    #[test]
+    fn long_tokens_are_dropped_but_keep_their_position() {
+        let long = "a".repeat(MAX_TOKEN_BYTES);
+        let just_short = "b".repeat(MAX_TOKEN_BYTES - 1);
+        let text = format!("one {long} two {just_short}");
+        let got = terms(&text);
+        assert_eq!(got[0], ("one".into(), 0));
+        assert_eq!(got[1], ("two".into(), 2));
+        assert_eq!(got[2].1, 3);
+        assert_eq!(got.len(), 3);
+    }
+
+    #[test]
+    fn length_limit_is_measured_in_bytes_before_lowercasing() {
+        // 20 two-byte characters = 40 bytes: dropped.
+        let cyrillic = "Ж".repeat(20);
+        assert!(terms(&cyrillic).is_empty());
+        // 19 of them = 38 bytes: kept, lowercased.
+        let kept = terms(&"Ж".repeat(19));
+        assert_eq!(kept[0].0, "ж".repeat(19));
+    }
+
+    #[test]
+    fn unicode_lowercasing_and_digits() {
+        assert_eq!(
+            terms("ÉCOLE 2024 Straße"),
+            vec![
+                ("école".into(), 0),
+                ("2024".into(), 1),
+                ("straße".into(), 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_text() {
+        let text = "  Hello, Wörld!";
+        for t in Analyzer::default().tokens(text) {
+            let raw = &text[t.start..t.end];
+            assert!(raw.chars().all(char::is_alphanumeric), "{raw:?}");
+        }
+        let toks = Analyzer::default().tokens(text);
+        assert_eq!(&text[toks[1].start..toks[1].end], "Wörld");
+    }
+
+    #[test]
+    fn empty_and_separator_only_text_has_no_tokens() {
+        assert!(terms("").is_empty());
+        assert!(terms(" ,.;—\n\t").is_empty());
+    }
+
+    #[test]
+    fn language_names_round_trip() {
+        assert_eq!(Language::from_name("english"), Some(Language::English));
+        assert_eq!(Language::from_name(Language::English.name()), Some(Language::English));
+        assert_eq!(Language::from_name("klingon"), None);
+    }
+}

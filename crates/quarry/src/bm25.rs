@@ -1,0 +1,106 @@
+//! BM25 scoring, exact: field lengths are stored as integers, not quantized.
+//!
+//! `score(d) = Σ_fields Σ_terms boost_f · idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl))`
+//! with `idf(t) = ln(1 + (N − n + 0.5)/(n + 0.5))`, `n` the documents whose
+//! field contains `t`, `dl` the field's token count in `d` and `avgdl` the
+//! field's mean token count.
+
+use crate::error::{Error, Result};
+
+/// BM25 parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bm25 {
+    /// Term-frequency saturation (default 1.2).
+    pub k1: f64,
+    /// Length normalization, from 0 (none) to 1 (full) (default 0.75).
+    pub b: f64,
+}
+
+impl Default for Bm25 {
+    fn default() -> Self {
+        Bm25 { k1: 1.2, b: 0.75 }
+    }
+}
+
+impl Bm25 {
+    /// Checks the parameters are in range.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.k1.is_finite() && self.k1 >= 0.0) {
+            return Err(Error::InvalidOption(format!("k1 must be a finite number >= 0, got {}", self.k1)));
+        }
+        if !(0.0..=1.0).contains(&self.b) {
+            return Err(Error::InvalidOption(format!("b must be between 0 and 1, got {}", self.b)));
+        }
+        Ok(())
+    }
+}
+
+/// Inverse document frequency of a term found in `doc_freq` of `doc_count` documents.
+pub fn idf(doc_count: u32, doc_freq: u32) -> f64 {
+    let n = f64::from(doc_freq);
+    (1.0 + (f64::from(doc_count) - n + 0.5) / (n + 0.5)).ln()
+}
+
+/// The part of a term's score that does not depend on the document.
+#[derive(Clone, Copy, Debug)]
+pub struct TermWeight {
+    /// `boost · idf · (k1 + 1)`.
+    weight: f64,
+    k1: f64,
+    b: f64,
+    avgdl: f64,
+}
+
+impl TermWeight {
+    /// The weight of a term in a field.
+    pub fn new(params: Bm25, boost: f64, idf: f64, avgdl: f64) -> TermWeight {
+        TermWeight {
+            weight: boost * idf * (params.k1 + 1.0),
+            k1: params.k1,
+            b: params.b,
+            // An empty field has no terms to score; avoid 0/0 all the same.
+            avgdl: if avgdl > 0.0 { avgdl } else { 1.0 },
+        }
+    }
+
+    /// The contribution of `tf` occurrences in a field of `dl` tokens.
+    #[inline]
+    pub fn score(&self, tf: u32, dl: u32) -> f64 {
+        let tf = f64::from(tf);
+        let norm = self.k1 * (1.0 - self.b + self.b * f64::from(dl) / self.avgdl);
+        self.weight * tf / (tf + norm)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idf_matches_the_formula() {
+        // ln(1 + (10 - 2 + 0.5) / 2.5) = ln(4.4)
+        assert!((idf(10, 2) - 4.4f64.ln()).abs() < 1e-12);
+        assert!(idf(10, 10) > 0.0, "idf stays positive for a term in every document");
+        assert!(idf(1000, 1) > idf(1000, 10));
+    }
+
+    #[test]
+    fn score_saturates_and_normalizes() {
+        let w = TermWeight::new(Bm25::default(), 1.0, 2.0, 10.0);
+        // At dl = avgdl: 2 · tf·2.2 / (tf + 1.2)
+        assert!((w.score(1, 10) - 2.0 * 2.2 / 2.2).abs() < 1e-12);
+        assert!(w.score(2, 10) > w.score(1, 10));
+        assert!(w.score(1000, 10) < 2.0 * 2.2);
+        assert!(w.score(1, 5) > w.score(1, 20), "shorter fields score higher");
+        let no_norm = TermWeight::new(Bm25 { k1: 1.2, b: 0.0 }, 1.0, 2.0, 10.0);
+        assert_eq!(no_norm.score(3, 5), no_norm.score(3, 500));
+    }
+
+    #[test]
+    fn invalid_parameters_are_rejected() {
+        assert!(Bm25 { k1: -1.0, b: 0.5 }.validate().is_err());
+        assert!(Bm25 { k1: 1.0, b: 1.5 }.validate().is_err());
+        assert!(Bm25 { k1: f64::NAN, b: 0.5 }.validate().is_err());
+        assert!(Bm25::default().validate().is_ok());
+    }
+}

@@ -1,0 +1,342 @@
+//! The container of an index file: header, section table and the small
+//! codecs every section uses. FORMAT.md describes these bytes; this module
+//! is the one place in the code that defines them.
+//!
+//! All integers are little-endian. The encoders here write to memory only;
+//! the indexer crate owns writing files.
+
+use byteorder::{ByteOrder, LittleEndian};
+
+/// The eight bytes every index file starts with.
+pub const MAGIC: [u8; 8] = *b"QRYINDEX";
+/// The format version this build writes and reads.
+pub const VERSION: u32 = 1;
+/// Length of the fixed header.
+pub const HEADER_LEN: usize = 32;
+/// Length of one section table entry.
+pub const SECTION_ENTRY_LEN: usize = 32;
+/// Documents per postings block.
+pub const BLOCK_LEN: usize = 128;
+
+/// The sections of an index file, in the order they are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum SectionKind {
+    /// Collection statistics and schema.
+    Meta = 1,
+    /// The `fst::Map` from field-qualified term to term ordinal.
+    TermDict = 2,
+    /// Fixed-size term records, by ordinal.
+    TermInfo = 3,
+    /// Document ids and term frequencies, per term, in blocks.
+    Postings = 4,
+    /// Token positions, per term, per document.
+    Positions = 5,
+    /// Exact token counts, per field, per document.
+    FieldNorms = 6,
+    /// Offsets of stored documents.
+    StoreIndex = 7,
+    /// Stored documents: id, title, body.
+    StoreData = 8,
+}
+
+impl SectionKind {
+    /// Every section, in file order.
+    pub const ALL: [SectionKind; 8] = [
+        SectionKind::Meta,
+        SectionKind::TermDict,
+        SectionKind::TermInfo,
+        SectionKind::Postings,
+        SectionKind::Positions,
+        SectionKind::FieldNorms,
+        SectionKind::StoreIndex,
+        SectionKind::StoreData,
+    ];
+
+    /// A short human name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SectionKind::Meta => "meta",
+            SectionKind::TermDict => "termdict",
+            SectionKind::TermInfo => "terminfo",
+            SectionKind::Postings => "postings",
+            SectionKind::Positions => "positions",
+            SectionKind::FieldNorms => "fieldnorms",
+            SectionKind::StoreIndex => "store-index",
+            SectionKind::StoreData => "store-data",
+        }
+    }
+}
+
+/// Where a section lies in the file and its checksum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SectionEntry {
+    /// Which section.
+    pub kind: SectionKind,
+    /// Byte offset from the start of the file.
+    pub offset: u64,
+    /// Length in bytes.
+    pub len: u64,
+    /// CRC-32 (IEEE) of the section's bytes.
+    pub crc32: u32,
+}
+
+/// CRC-32 (IEEE), the checksum used throughout the format.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    crc32fast::hash(bytes)
+}
+
+/// Assembles a complete index image from section payloads given in
+/// [`SectionKind::ALL`] order: header, table, then the sections back to back.
+pub fn assemble_header(sections: &[(SectionKind, &[u8])]) -> Vec<u8> {
+    let table_len = sections.len() * SECTION_ENTRY_LEN;
+    let mut offset = (HEADER_LEN + table_len) as u64;
+    let mut table = Vec::with_capacity(table_len);
+    for (kind, bytes) in sections {
+        let mut e = [0u8; SECTION_ENTRY_LEN];
+        LittleEndian::write_u32(&mut e[0..4], *kind as u32);
+        LittleEndian::write_u64(&mut e[8..16], offset);
+        LittleEndian::write_u64(&mut e[16..24], bytes.len() as u64);
+        LittleEndian::write_u32(&mut e[24..28], crc32(bytes));
+        table.extend_from_slice(&e);
+        offset += bytes.len() as u64;
+    }
+    let mut header = vec![0u8; HEADER_LEN];
+    header[0..8].copy_from_slice(&MAGIC);
+    LittleEndian::write_u32(&mut header[8..12], VERSION);
+    LittleEndian::write_u32(&mut header[12..16], sections.len() as u32);
+    LittleEndian::write_u64(&mut header[16..24], offset);
+    header.extend_from_slice(&table);
+    let crc = header_crc(&header[..24], &header[HEADER_LEN..]);
+    LittleEndian::write_u32(&mut header[24..28], crc);
+    header
+}
+
+/// The header checksum: CRC-32 of header bytes 0..24 followed by the table.
+pub fn header_crc(header_prefix: &[u8], table: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(header_prefix);
+    h.update(table);
+    h.finalize()
+}
+
+/// Why a header could not be read. Turned into [`crate::Error`] with the path.
+#[derive(Debug, PartialEq, Eq)]
+pub enum HeaderError {
+    /// Wrong magic bytes.
+    NotAnIndex,
+    /// Another format version.
+    Version(u32),
+    /// Shorter than the header says.
+    Truncated {
+        /// Length recorded in the header.
+        expected: u64,
+    },
+    /// The header or table is malformed.
+    Corrupt(String),
+}
+
+/// Parses and checks the header and section table of `file`: magic,
+/// version, recorded length, header checksum, and that the sections tile
+/// the rest of the file in [`SectionKind::ALL`] order. Reads only the
+/// header and table: O(1) in the size of the index.
+pub fn parse_header(file: &[u8]) -> Result<Vec<SectionEntry>, HeaderError> {
+    if file.len() < 8 || file[0..8] != MAGIC {
+        return Err(HeaderError::NotAnIndex);
+    }
+    if file.len() < HEADER_LEN {
+        return Err(HeaderError::Truncated {
+            expected: HEADER_LEN as u64,
+        });
+    }
+    let version = LittleEndian::read_u32(&file[8..12]);
+    if version != VERSION {
+        return Err(HeaderError::Version(version));
+    }
+    let count = LittleEndian::read_u32(&file[12..16]) as usize;
+    let file_len = LittleEndian::read_u64(&file[16..24]);
+    if (file.len() as u64) < file_len {
+        return Err(HeaderError::Truncated { expected: file_len });
+    }
+    if file.len() as u64 != file_len {
+        return Err(HeaderError::Corrupt(format!(
+            "file is {} bytes but its header records {file_len}",
+            file.len()
+        )));
+    }
+    if count != SectionKind::ALL.len() {
+        return Err(HeaderError::Corrupt(format!(
+            "header lists {count} sections, expected {}",
+            SectionKind::ALL.len()
+        )));
+    }
+    let table_end = HEADER_LEN + count * SECTION_ENTRY_LEN;
+    let table = file
+        .get(HEADER_LEN..table_end)
+        .ok_or_else(|| HeaderError::Corrupt("section table runs past the end".into()))?;
+    if LittleEndian::read_u32(&file[28..32]) != 0 {
+        return Err(HeaderError::Corrupt("reserved header bytes are not zero".into()));
+    }
+    let stored = LittleEndian::read_u32(&file[24..28]);
+    if header_crc(&file[..24], table) != stored {
+        return Err(HeaderError::Corrupt("header checksum mismatch".into()));
+    }
+    let mut entries = Vec::with_capacity(count);
+    let mut expected_offset = table_end as u64;
+    for (i, kind) in SectionKind::ALL.iter().enumerate() {
+        let e = &table[i * SECTION_ENTRY_LEN..(i + 1) * SECTION_ENTRY_LEN];
+        let raw_kind = LittleEndian::read_u32(&e[0..4]);
+        let offset = LittleEndian::read_u64(&e[8..16]);
+        let len = LittleEndian::read_u64(&e[16..24]);
+        if raw_kind != *kind as u32 || offset != expected_offset {
+            return Err(HeaderError::Corrupt(format!(
+                "section table entry {i} is out of order"
+            )));
+        }
+        expected_offset = offset
+            .checked_add(len)
+            .filter(|&end| end <= file_len)
+            .ok_or_else(|| {
+                HeaderError::Corrupt(format!("section {} runs past the end", kind.name()))
+            })?;
+        entries.push(SectionEntry {
+            kind: *kind,
+            offset,
+            len,
+            crc32: LittleEndian::read_u32(&e[24..28]),
+        });
+    }
+    if expected_offset != file_len {
+        return Err(HeaderError::Corrupt(
+            "sections do not end where the file ends".into(),
+        ));
+    }
+    Ok(entries)
+}
+
+/// Appends `v` as a LEB128 variable-length integer (7 bits a byte, low first).
+#[inline]
+pub fn write_vint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Reads a LEB128 integer from `bytes` at `*at`, advancing `*at`.
+/// `None` if the bytes end early or the value overflows 64 bits.
+#[inline]
+pub fn read_vint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut v: u64 = 0;
+    let mut shift = 0u32;
+    loop {
+        let b = *bytes.get(*at)?;
+        *at += 1;
+        if shift == 63 && b > 1 {
+            return None;
+        }
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(v);
+        }
+        shift += 7;
+        if shift > 63 {
+            return None;
+        }
+    }
+}
+
+/// Reads a LEB128 integer that must fit in 32 bits.
+#[inline]
+pub fn read_vint_u32(bytes: &[u8], at: &mut usize) -> Option<u32> {
+    read_vint(bytes, at).and_then(|v| u32::try_from(v).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn vint_round_trips(values in proptest::collection::vec(any::<u64>(), 0..64)) {
+            let mut buf = Vec::new();
+            for &v in &values { write_vint(&mut buf, v); }
+            let mut at = 0;
+            for &v in &values { prop_assert_eq!(read_vint(&buf, &mut at), Some(v)); }
+            prop_assert_eq!(at, buf.len());
+        }
+
+        #[test]
+        fn vint_never_panics_on_garbage(bytes in proptest::collection::vec(any::<u8>(), 0..32)) {
+            let mut at = 0;
+            while read_vint(&bytes, &mut at).is_some() {}
+            prop_assert!(at <= bytes.len());
+        }
+    }
+
+    #[test]
+    fn vint_sizes() {
+        for (v, n) in [(0u64, 1usize), (127, 1), (128, 2), (16383, 2), (16384, 3), (u64::MAX, 10)] {
+            let mut buf = Vec::new();
+            write_vint(&mut buf, v);
+            assert_eq!(buf.len(), n, "{v}");
+        }
+    }
+
+    #[test]
+    fn truncated_vint_is_none() {
+        let mut at = 0;
+        assert_eq!(read_vint(&[0x80, 0x80], &mut at), None);
+        let mut at = 0;
+        assert_eq!(read_vint_u32(&[0xff, 0xff, 0xff, 0xff, 0x7f], &mut at), None);
+    }
+
+    fn sample() -> Vec<u8> {
+        let payloads: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; i as usize * 3]).collect();
+        let sections: Vec<(SectionKind, &[u8])> = SectionKind::ALL
+            .iter()
+            .zip(&payloads)
+            .map(|(k, p)| (*k, p.as_slice()))
+            .collect();
+        let mut file = assemble_header(&sections);
+        for p in &payloads {
+            file.extend_from_slice(p);
+        }
+        file
+    }
+
+    #[test]
+    fn header_round_trips() {
+        let file = sample();
+        let entries = parse_header(&file).unwrap();
+        assert_eq!(entries.len(), 8);
+        for (i, e) in entries.iter().enumerate() {
+            let bytes = &file[e.offset as usize..(e.offset + e.len) as usize];
+            assert_eq!(bytes, vec![i as u8; i * 3].as_slice());
+            assert_eq!(crc32(bytes), e.crc32);
+        }
+    }
+
+    #[test]
+    fn header_errors() {
+        let file = sample();
+        assert_eq!(parse_header(b"hello world, this is not an index"), Err(HeaderError::NotAnIndex));
+        assert!(matches!(parse_header(&file[..file.len() - 1]), Err(HeaderError::Truncated { .. })));
+        assert!(matches!(parse_header(&file[..20]), Err(HeaderError::Truncated { .. })));
+        let mut v2 = file.clone();
+        v2[8] = 2;
+        assert_eq!(parse_header(&v2), Err(HeaderError::Version(2)));
+        let mut longer = file.clone();
+        longer.push(0);
+        assert!(matches!(parse_header(&longer), Err(HeaderError::Corrupt(_))));
+        // Any flipped byte in the header or table is caught.
+        let table_end = HEADER_LEN + 8 * SECTION_ENTRY_LEN;
+        for i in 8..table_end {
+            let mut bad = file.clone();
+            bad[i] ^= 0x10;
+            assert!(parse_header(&bad).is_err(), "flip at {i} not caught");
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! Opening an index file: memory-mapping it and checking its header.
+
+use std::fs::File;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use memmap2::Mmap;
+
+use crate::analysis::Analyzer;
+use crate::error::{Error, Result};
+use crate::fieldnorm::FieldNorms;
+use crate::format::{self, HeaderError, SectionEntry, SectionKind};
+use crate::schema::{term_key, Field, Meta};
+use crate::store::{StoreReader, StoredDocument};
+use crate::termdict::{TermInfo, TermInfoReader, TERM_INFO_LEN};
+
+/// Internal document id: the document's place in input order, from 0.
+pub type DocId = u32;
+
+enum Data {
+    Mapped(Mmap),
+    Owned(Vec<u8>),
+}
+
+impl Deref for Data {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Data::Mapped(m) => m,
+            Data::Owned(v) => v,
+        }
+    }
+}
+
+/// A section of the shared file bytes, so the `fst` map can own its bytes.
+#[derive(Clone)]
+pub(crate) struct Slice {
+    data: Arc<Data>,
+    start: usize,
+    end: usize,
+}
+
+impl AsRef<[u8]> for Slice {
+    fn as_ref(&self) -> &[u8] {
+        &self.data[self.start..self.end]
+    }
+}
+
+/// An open, read-only index. `Send + Sync`: share it between threads
+/// behind an `Arc` and search concurrently.
+///
+/// Opening reads only the header, the section table and the small META
+/// section, whatever the size of the index. The term dictionary's checksum
+/// is checked once, before its first use: the `fst` crate does not promise
+/// to reject damaged bytes without panicking, and everything else is read
+/// by bounds-checked decoders that report damage as [`Error::Corrupt`].
+pub struct Index {
+    path: PathBuf,
+    data: Arc<Data>,
+    sections: Vec<SectionEntry>,
+    meta: Meta,
+    analyzer: Analyzer,
+    dict: OnceLock<std::result::Result<fst::Map<Slice>, String>>,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("path", &self.path)
+            .field("doc_count", &self.meta.doc_count)
+            .finish()
+    }
+}
+
+impl Index {
+    /// Opens the index file at `path` by memory-mapping it.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be read, [`Error::NotAnIndex`],
+    /// [`Error::Version`], [`Error::Truncated`] or [`Error::Corrupt`] if its
+    /// header says it is not a whole index of this format version.
+    pub fn open(path: impl AsRef<Path>) -> Result<Index> {
+        let path = path.as_ref();
+        let io = |source| Error::Io { path: path.to_path_buf(), source };
+        let file = File::open(path).map_err(io)?;
+        let meta = file.metadata().map_err(io)?;
+        if meta.is_dir() {
+            return Err(io(std::io::Error::other("is a directory, not an index file")));
+        }
+        let data = if meta.len() < format::HEADER_LEN as u64 {
+            // Too small to map usefully (an empty file cannot be mapped at all).
+            Data::Owned(std::fs::read(path).map_err(io)?)
+        } else {
+            // SAFETY: the map is read-only and never outlives `Index`. The
+            // risk that remains is another process truncating or rewriting the
+            // file while it is mapped, which can fault or show changed bytes.
+            // Quarry never modifies a written index in place: the indexer
+            // writes a new file and renames it over the old one, which leaves
+            // this mapping on the old inode.
+            Data::Mapped(unsafe { Mmap::map(&file) }.map_err(io)?)
+        };
+        Index::from_data(path.to_path_buf(), data)
+    }
+
+    /// An index from bytes in memory (for tests, or an index embedded in a
+    /// program). Checked as [`Index::open`] checks a file.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Index> {
+        Index::from_data(PathBuf::from("<memory>"), Data::Owned(bytes))
+    }
+
+    fn from_data(path: PathBuf, data: Data) -> Result<Index> {
+        let sections = format::parse_header(&data).map_err(|e| match e {
+            HeaderError::NotAnIndex => Error::NotAnIndex { path: path.clone() },
+            HeaderError::Version(found) => Error::Version {
+                path: path.clone(),
+                expected: format::VERSION,
+                found,
+            },
+            HeaderError::Truncated { expected } => Error::Truncated {
+                path: path.clone(),
+                expected,
+                found: data.len() as u64,
+            },
+            HeaderError::Corrupt(detail) => Error::corrupt(&path, detail),
+        })?;
+        let data = Arc::new(data);
+        let meta_entry = sections[0];
+        let meta_bytes = &data[meta_entry.offset as usize..(meta_entry.offset + meta_entry.len) as usize];
+        if format::crc32(meta_bytes) != meta_entry.crc32 {
+            return Err(Error::corrupt(&path, "meta section checksum mismatch"));
+        }
+        let meta = Meta::decode(meta_bytes).map_err(|d| Error::corrupt(&path, d))?;
+        let index = Index {
+            analyzer: Analyzer::new(meta.language),
+            path,
+            data,
+            sections,
+            meta,
+            dict: OnceLock::new(),
+        };
+        index.check_sizes()?;
+        Ok(index)
+    }
+
+    /// Section sizes that follow from the document count: O(1) checks.
+    fn check_sizes(&self) -> Result<()> {
+        let n = self.meta.doc_count;
+        if FieldNorms::new(self.section(SectionKind::FieldNorms), n).is_none() {
+            return Err(self.corrupt("field lengths do not match the document count"));
+        }
+        if StoreReader::new(
+            self.section(SectionKind::StoreIndex),
+            self.section(SectionKind::StoreData),
+            n,
+        )
+        .is_none()
+        {
+            return Err(self.corrupt("document store does not match the document count"));
+        }
+        if TermInfoReader::new(self.section(SectionKind::TermInfo)).is_none() {
+            return Err(self.corrupt(format!(
+                "term records are not a whole number of {TERM_INFO_LEN}-byte records"
+            )));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn corrupt(&self, detail: impl Into<String>) -> Error {
+        Error::corrupt(&self.path, detail)
+    }
+
+    /// The bytes of one section.
+    pub(crate) fn section(&self, kind: SectionKind) -> &[u8] {
+        let e = &self.sections[kind as usize - 1];
+        &self.data[e.offset as usize..(e.offset + e.len) as usize]
+    }
+
+    /// The path the index was opened from (`<memory>` for [`Index::from_bytes`]).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Number of documents.
+    pub fn doc_count(&self) -> u32 {
+        self.meta.doc_count
+    }
+
+    /// Collection statistics.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// The analyzer the index was built with; queries go through it too.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// Average length of `field` in tokens (0 for an empty collection).
+    pub fn avg_field_len(&self, field: Field) -> f64 {
+        if self.meta.doc_count == 0 {
+            0.0
+        } else {
+            self.meta.total_tokens[field as usize] as f64 / f64::from(self.meta.doc_count)
+        }
+    }
+
+    /// The section table: kind, offset, length and checksum of each section.
+    pub fn sections(&self) -> &[SectionEntry] {
+        &self.sections
+    }
+
+    /// Size of the index in bytes.
+    pub fn size_bytes(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    pub(crate) fn dict(&self) -> Result<&fst::Map<Slice>> {
+        let dict = self.dict.get_or_init(|| {
+            let e = self.sections[SectionKind::TermDict as usize - 1];
+            let bytes = self.section(SectionKind::TermDict);
+            if format::crc32(bytes) != e.crc32 {
+                return Err("term dictionary checksum mismatch".to_string());
+            }
+            let slice = Slice {
+                data: Arc::clone(&self.data),
+                start: e.offset as usize,
+                end: (e.offset + e.len) as usize,
+            };
+            fst::Map::new(slice).map_err(|err| format!("term dictionary: {err}"))
+        });
+        dict.as_ref().map_err(|d| self.corrupt(d.clone()))
+    }
+
+    pub(crate) fn term_infos(&self) -> TermInfoReader<'_> {
+        TermInfoReader::new(self.section(SectionKind::TermInfo)).expect("checked at open")
+    }
+
+    /// Dictionary entry of an analyzed `term` in `field`, if the field holds it.
+    pub fn term_info(&self, field: Field, term: &str) -> Result<Option<TermInfo>> {
+        let Some(ord) = self.dict()?.get(term_key(field, term)) else {
+            return Ok(None);
+        };
+        self.term_infos()
+            .get(ord)
+            .map(Some)
+            .ok_or_else(|| self.corrupt(format!("term ordinal {ord} has no valid record")))
+    }
+
+    /// Number of distinct terms per field, in [`Field::ALL`] order.
+    ///
+    /// Terms are numbered in key order and keys start with the field id, so
+    /// the ordinal of the first body term is the number of title terms.
+    pub fn term_counts(&self) -> Result<[u64; 2]> {
+        use fst::{IntoStreamer, Streamer};
+        let dict = self.dict()?;
+        let total = self.term_infos().len();
+        let mut first_body = dict.range().ge([Field::Body.id()]).into_stream();
+        let titles = first_body.next().map_or(total, |(_, ord)| ord);
+        Ok([titles, total.saturating_sub(titles)])
+    }
+
+    pub(crate) fn field_norms(&self) -> FieldNorms<'_> {
+        FieldNorms::new(self.section(SectionKind::FieldNorms), self.meta.doc_count).expect("checked at open")
+    }
+
+    pub(crate) fn store(&self) -> StoreReader<'_> {
+        StoreReader::new(
+            self.section(SectionKind::StoreIndex),
+            self.section(SectionKind::StoreData),
+            self.meta.doc_count,
+        )
+        .expect("checked at open")
+    }
+
+    /// The stored id, title and body of `doc`.
+    pub fn document(&self, doc: DocId) -> Result<StoredDocument> {
+        if doc >= self.meta.doc_count {
+            return Err(Error::InvalidOption(format!(
+                "document {doc} does not exist; the index holds {}",
+                self.meta.doc_count
+            )));
+        }
+        self.store().get(doc).map_err(|d| self.corrupt(d))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Index>();
+    }
+
+    #[test]
+    fn opening_garbage_is_a_typed_error() {
+        assert!(matches!(Index::from_bytes(vec![]), Err(Error::NotAnIndex { .. })));
+        assert!(matches!(Index::from_bytes(b"QRYINDEX".to_vec()), Err(Error::Truncated { .. })));
+        assert!(matches!(Index::from_bytes(vec![7; 100]), Err(Error::NotAnIndex { .. })));
+    }
+
+    #[test]
+    fn missing_file_says_how_to_build_one() {
+        let err = Index::open("/nonexistent/quarry.qidx").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("/nonexistent/quarry.qidx") && msg.contains("quarry index"), "{msg}");
+    }
+}

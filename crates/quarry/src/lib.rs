@@ -1,0 +1,49 @@
+//! Quarry's query engine: open an index file by memory-mapping it, parse
+//! queries, rank documents by BM25 and return the top hits.
+//!
+//! This is the crate to embed. It reads indexes written by the
+//! `quarry-index` crate and never writes files itself.
+//!
+//! - [`Index`]: an open index (`Send + Sync`); [`Index::search`] is the
+//!   common case, [`Index::verify`] checks integrity.
+//! - [`SearchOptions`]: top k, the default [`Operator`], [`Bm25`] parameters
+//!   and field boosts.
+//! - [`Query`]: a parsed query; [`snippet::snippet`] marks its terms in text.
+//! - [`analysis::Analyzer`]: how text becomes terms, shared with the indexer.
+//! - [`format`] and the component modules ([`termdict`], [`postings`],
+//!   [`fieldnorm`], [`store`]): the on-disk format, described in FORMAT.md.
+//!
+//! ```no_run
+//! use quarry::{Index, SearchOptions};
+//!
+//! let index = Index::open("articles.qidx")?;
+//! for hit in index.search("putin modi", &SearchOptions::top(10))? {
+//!     println!("{:>8.4}  {}  {}", hit.score, hit.id, hit.title);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod analysis;
+pub mod bm25;
+mod error;
+pub mod fieldnorm;
+pub mod format;
+mod index;
+pub mod postings;
+pub mod query;
+pub mod schema;
+mod search;
+pub mod snippet;
+pub mod store;
+pub mod termdict;
+mod verify;
+
+pub use bm25::Bm25;
+pub use error::{Error, Result};
+pub use index::{DocId, Index};
+pub use query::{Operator, Query};
+pub use schema::Field;
+pub use search::{Hit, SearchOptions};
+pub use store::StoredDocument;
+pub use verify::VerifyReport;

@@ -1,0 +1,92 @@
+//! Full integrity check of an index: every checksum, then every structure.
+
+use crate::error::Result;
+use crate::format::{self, SectionKind};
+use crate::index::Index;
+use crate::postings::{PostingsCursor, TERMINATED};
+use crate::schema::Field;
+
+/// What [`Index::verify`] checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Sections whose checksum matched.
+    pub sections: usize,
+    /// Terms whose postings decoded cleanly.
+    pub terms: u64,
+    /// Postings (term, document) pairs decoded.
+    pub postings: u64,
+    /// Stored documents decoded.
+    pub documents: u32,
+}
+
+impl Index {
+    /// Checks every section checksum, then decodes every term's postings,
+    /// every stored document and the field-length totals. O(index size).
+    ///
+    /// # Errors
+    /// [`crate::Error::Corrupt`] naming the first problem found.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        for e in self.sections() {
+            if format::crc32(self.section(e.kind)) != e.crc32 {
+                return Err(self.corrupt(format!("{} section checksum mismatch", e.kind.name())));
+            }
+        }
+        let dict = self.dict()?;
+        let infos = self.term_infos();
+        let postings = self.section(SectionKind::Postings);
+        let positions = self.section(SectionKind::Positions);
+        let n = self.doc_count();
+        let mut stream = dict.stream();
+        let mut expected_ord = 0u64;
+        let mut pairs = 0u64;
+        let mut pos_buf = Vec::new();
+        while let Some((key, ord)) = fst::Streamer::next(&mut stream) {
+            let field = key.first().and_then(|&b| Field::from_id(b));
+            if ord != expected_ord || field.is_none() || std::str::from_utf8(&key[1..]).is_err() {
+                return Err(self.corrupt(format!("dictionary entry {expected_ord} is malformed")));
+            }
+            let info = infos
+                .get(ord)
+                .ok_or_else(|| self.corrupt(format!("term {ord} has no valid record")))?;
+            let bytes = postings.get(info.postings.0 as usize..info.postings.1 as usize);
+            let pos = positions.get(info.positions.0 as usize..info.positions.1 as usize);
+            let (Some(bytes), Some(pos)) = (bytes, pos) else {
+                return Err(self.corrupt(format!("term {ord} points outside its sections")));
+            };
+            let mut c = PostingsCursor::new(bytes, info.doc_freq);
+            let mut count = 0u32;
+            while c.doc() != TERMINATED {
+                pos_buf.clear();
+                if c.doc() >= n || !c.read_positions(pos, &mut pos_buf) {
+                    return Err(self.corrupt(format!("postings of term {ord} are malformed")));
+                }
+                count += 1;
+                c.next();
+            }
+            if c.is_corrupt() || count != info.doc_freq {
+                return Err(self.corrupt(format!("postings of term {ord} are malformed")));
+            }
+            pairs += u64::from(count);
+            expected_ord += 1;
+        }
+        if expected_ord != infos.len() {
+            return Err(self.corrupt("dictionary and term records disagree on the number of terms"));
+        }
+        let norms = self.field_norms();
+        for field in Field::ALL {
+            if norms.field(field).sum() != self.meta().total_tokens[field as usize] {
+                return Err(self.corrupt(format!("{} lengths do not add up to the recorded total", field.name())));
+            }
+        }
+        let store = self.store();
+        for doc in 0..n {
+            store.get(doc).map_err(|d| self.corrupt(d))?;
+        }
+        Ok(VerifyReport {
+            sections: self.sections().len(),
+            terms: expected_ord,
+            postings: pairs,
+            documents: n,
+        })
+    }
+}
