@@ -1,1 +1,356 @@
-fn main(){}
+//! `quarry`: the command line. Parses arguments and prints; everything else
+//! is in the `quarry` (search) and `quarry-index` (build) crates.
+
+mod output;
+mod seeds;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use quarry::{Bm25, Index, Operator, SearchOptions};
+
+use output::{ColorChoice, Style};
+
+/// Quarry: full-text search over articles, ranked by BM25.
+///
+/// Without -i, commands use a built-in index of the seed articles.
+#[derive(Parser)]
+#[command(name = "quarry", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build an index from directories, text files and JSON Lines files.
+    Index {
+        /// Directories (walked for .txt, .md, .text, .jsonl, .ndjson), text files, or .jsonl/.ndjson files.
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        /// Where to write the index file.
+        #[arg(short, long, value_name = "INDEX")]
+        output: PathBuf,
+        /// Print no per-file warnings, only the summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Search an index; exits 0 if something matched, 1 if nothing did.
+    Search {
+        /// The index file (default: the built-in seed articles).
+        #[arg(short, long, value_name = "INDEX")]
+        index: Option<PathBuf>,
+        /// Number of results.
+        #[arg(short = 'k', long = "limit", default_value_t = 10, value_name = "N",
+              value_parser = clap::value_parser!(u32).range(1..))]
+        limit: u32,
+        /// Require every word (default: any word).
+        #[arg(long)]
+        and: bool,
+        /// One JSON object per hit per line.
+        #[arg(long)]
+        json: bool,
+        /// BM25 term-frequency saturation.
+        #[arg(long, default_value_t = 1.2, value_name = "K1")]
+        k1: f64,
+        /// BM25 length normalization, 0 to 1.
+        #[arg(long, default_value_t = 0.75, value_name = "B")]
+        b: f64,
+        /// Score multiplier for title matches.
+        #[arg(long, default_value_t = 1.0, value_name = "X")]
+        title_boost: f64,
+        /// Score multiplier for body matches.
+        #[arg(long, default_value_t = 1.0, value_name = "X")]
+        body_boost: f64,
+        /// When to colour the output.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+        color: ColorChoice,
+        /// The query: words, any of which may match (all of them with --and).
+        #[arg(required = true, value_name = "QUERY")]
+        query: Vec<String>,
+    },
+    /// Show what an index holds.
+    Stats {
+        /// The index file (default: the built-in seed articles).
+        #[arg(short, long, value_name = "INDEX")]
+        index: Option<PathBuf>,
+    },
+    /// Check every checksum and structure of an index.
+    Verify {
+        /// The index file (default: the built-in seed articles).
+        #[arg(short, long, value_name = "INDEX")]
+        index: Option<PathBuf>,
+    },
+}
+
+/// How a command ended, short of an error.
+enum Outcome {
+    Matched,
+    NoMatch,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Outcome::Matched) => ExitCode::SUCCESS,
+        Ok(Outcome::NoMatch) => ExitCode::from(1),
+        Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
+        Err(Failure::Message(msg)) => {
+            eprintln!("quarry: error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+enum Failure {
+    /// The reader of our output went away: not an error.
+    BrokenPipe,
+    Message(String),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Failure::BrokenPipe
+        } else {
+            Failure::Message(format!("cannot write output: {e}"))
+        }
+    }
+}
+
+impl From<quarry::Error> for Failure {
+    fn from(e: quarry::Error) -> Self {
+        Failure::Message(e.to_string())
+    }
+}
+
+impl From<quarry_index::IndexError> for Failure {
+    fn from(e: quarry_index::IndexError) -> Self {
+        Failure::Message(e.to_string())
+    }
+}
+
+fn open(index: Option<PathBuf>) -> Result<Index, Failure> {
+    match index {
+        Some(path) => Ok(Index::open(path)?),
+        None => seeds::open_seed_index().map_err(Failure::Message),
+    }
+}
+
+fn run(cli: Cli) -> Result<Outcome, Failure> {
+    match cli.command {
+        Command::Index {
+            inputs,
+            output,
+            quiet,
+        } => index(&inputs, &output, quiet),
+        Command::Search {
+            index,
+            limit,
+            and,
+            json,
+            k1,
+            b,
+            title_boost,
+            body_boost,
+            color,
+            query,
+        } => {
+            let options = SearchOptions {
+                limit: limit as usize,
+                operator: if and { Operator::And } else { Operator::Or },
+                bm25: Bm25 { k1, b },
+                title_boost,
+                body_boost,
+            };
+            search(
+                &open(index)?,
+                &query.join(" "),
+                &options,
+                json,
+                Style::new(color),
+            )
+        }
+        Command::Stats { index } => stats(&open(index)?),
+        Command::Verify { index } => verify(&open(index)?),
+    }
+}
+
+/// Warnings printed one by one before the rest are only counted.
+const MAX_WARNINGS_SHOWN: u64 = 20;
+
+fn index(inputs: &[PathBuf], output: &PathBuf, quiet: bool) -> Result<Outcome, Failure> {
+    let mut shown = 0u64;
+    let mut on_warning = |w: quarry_index::Warning| {
+        if !quiet && shown < MAX_WARNINGS_SHOWN {
+            eprintln!("quarry: warning: {w}");
+        }
+        shown += 1;
+    };
+    let s = quarry_index::build_index(inputs, output, &mut on_warning)?;
+    if !quiet && shown > MAX_WARNINGS_SHOWN {
+        eprintln!("quarry: … and {} more warnings", shown - MAX_WARNINGS_SHOWN);
+    }
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "indexed {} documents ({} skipped, {} warnings) from {} in {:.2} s -> {} ({})",
+        s.input.documents,
+        s.input.skipped,
+        s.input.warnings,
+        human_bytes(s.input.bytes),
+        s.seconds,
+        output.display(),
+        human_bytes(s.index_bytes),
+    )?;
+    Ok(Outcome::Matched)
+}
+
+/// Characters of body text shown per hit.
+const SNIPPET_CHARS: usize = 160;
+
+fn search(
+    index: &Index,
+    text: &str,
+    options: &SearchOptions,
+    json: bool,
+    style: Style,
+) -> Result<Outcome, Failure> {
+    let query = index.parse_query(text, options.operator);
+    if query.is_empty() {
+        return Err(Failure::Message(format!(
+            "the query {text:?} has no searchable words (runs of letters or digits)"
+        )));
+    }
+    let hits = index.search_query(&query, options)?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if !json {
+        writeln!(
+            out,
+            "{}",
+            style.dim(&format!(
+                "query: {query}  ({} documents in {})",
+                index.doc_count(),
+                index.path().display()
+            ))
+        )?;
+    }
+    for (rank, hit) in hits.iter().enumerate() {
+        let doc = index.document(hit.doc)?;
+        let snippet =
+            quarry::snippet::snippet(index.analyzer(), &doc.body, query.terms(), SNIPPET_CHARS);
+        if json {
+            let highlights: Vec<[usize; 2]> = snippet
+                .highlights
+                .iter()
+                .map(|r| [r.start, r.end])
+                .collect();
+            let line = serde_json::json!({
+                "rank": rank + 1,
+                "score": hit.score,
+                "id": hit.id,
+                "title": hit.title,
+                "doc": hit.doc,
+                "snippet": snippet.text,
+                "highlights": highlights,
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            writeln!(
+                out,
+                "{:>3}. {}  {}",
+                rank + 1,
+                style.score(&format!("{:.4}", hit.score)),
+                style.id(&hit.id)
+            )?;
+            if !hit.title.is_empty() {
+                let title =
+                    quarry::snippet::snippet(index.analyzer(), &hit.title, query.terms(), 200);
+                writeln!(out, "     {}", style.bold(&style.snippet(&title)))?;
+            }
+            if !snippet.text.is_empty() {
+                writeln!(out, "     {}", style.snippet(&snippet))?;
+            }
+        }
+    }
+    if !json && hits.is_empty() {
+        writeln!(out, "no documents match")?;
+    }
+    out.flush()?;
+    Ok(if hits.is_empty() {
+        Outcome::NoMatch
+    } else {
+        Outcome::Matched
+    })
+}
+
+fn stats(index: &Index) -> Result<Outcome, Failure> {
+    let meta = index.meta();
+    let terms = index.term_counts()?;
+    let mut out = io::stdout().lock();
+    writeln!(out, "index       {}", index.path().display())?;
+    writeln!(out, "format      version {}", quarry::format::VERSION)?;
+    writeln!(
+        out,
+        "size        {} ({} bytes)",
+        human_bytes(index.size_bytes()),
+        index.size_bytes()
+    )?;
+    writeln!(
+        out,
+        "analyzer    {} (Snowball stemming)",
+        meta.language.name()
+    )?;
+    writeln!(out, "documents   {}", meta.doc_count)?;
+    for field in quarry::Field::ALL {
+        writeln!(
+            out,
+            "{:<11} {} terms, {} tokens, {:.1} tokens per document",
+            field.name(),
+            terms[field as usize],
+            meta.total_tokens[field as usize],
+            index.avg_field_len(field)
+        )?;
+    }
+    for s in index.sections() {
+        writeln!(
+            out,
+            "section     {:<12} {:>12} bytes  crc32 {:08x}",
+            s.kind.name(),
+            s.len,
+            s.crc32
+        )?;
+    }
+    Ok(Outcome::Matched)
+}
+
+fn verify(index: &Index) -> Result<Outcome, Failure> {
+    let r = index.verify()?;
+    writeln!(
+        io::stdout().lock(),
+        "ok: {} — {} section checksums, {} terms, {} postings, {} documents",
+        index.path().display(),
+        r.sections,
+        r.terms,
+        r.postings,
+        r.documents
+    )?;
+    Ok(Outcome::Matched)
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

@@ -1,0 +1,87 @@
+//! Builds Quarry index files.
+//!
+//! Reads documents (directories of text files, single files, JSON Lines),
+//! analyzes them with the same [`quarry::analysis::Analyzer`] the engine
+//! uses for queries, and writes one index file whose format the `quarry`
+//! crate defines (see FORMAT.md). Files are written to a temporary name and
+//! renamed into place only when complete.
+//!
+//! - [`build_index`]: inputs in, index file out, with a [`BuildSummary`].
+//! - [`IndexBuilder`]: add documents from anywhere, then write them.
+//! - [`input`]: how files become [`Document`]s, and the [`Warning`]s on the way.
+//!
+//! ```
+//! use quarry_index::IndexBuilder;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("demo.qidx");
+//! let mut builder = IndexBuilder::default();
+//! builder.add("a", "Rust", "Memory-mapped search in Rust.")?;
+//! builder.add("b", "Lucene", "Search in Java.")?;
+//! quarry_index::write_index_file(&path, &builder.finish())?;
+//!
+//! let index = quarry::Index::open(&path)?;
+//! let hits = index.search("rust search", &quarry::SearchOptions::top(10))?;
+//! assert_eq!(hits[0].id, "a");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+mod builder;
+mod error;
+pub mod input;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use builder::IndexBuilder;
+pub use error::IndexError;
+pub use input::{Document, InputStats, Warning};
+pub use writer::write_index_file;
+
+/// What a build did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BuildSummary {
+    /// What the inputs held.
+    pub input: InputStats,
+    /// Size of the index file written.
+    pub index_bytes: u64,
+    /// Wall-clock seconds, reading to rename.
+    pub seconds: f64,
+}
+
+/// Indexes every input path and writes the index to `output`.
+///
+/// `on_warning` hears of each file or line that could not be used; those
+/// never stop the build. Nothing is written when no document was found.
+///
+/// # Errors
+/// See [`IndexError`]. On error, whatever was at `output` is unchanged.
+pub fn build_index(
+    inputs: &[PathBuf],
+    output: &Path,
+    on_warning: &mut dyn FnMut(Warning),
+) -> Result<BuildSummary, IndexError> {
+    let start = Instant::now();
+    if output.is_dir() {
+        return Err(IndexError::OutputIsDirectory {
+            path: output.to_path_buf(),
+        });
+    }
+    let mut builder = IndexBuilder::default();
+    let input = input::read_inputs(
+        inputs,
+        &mut |doc| builder.add(&doc.id, &doc.title, &doc.body).map(drop),
+        on_warning,
+    )?;
+    if builder.doc_count() == 0 {
+        return Err(IndexError::NoDocuments);
+    }
+    let index_bytes = write_index_file(output, &builder.finish())?;
+    Ok(BuildSummary {
+        input,
+        index_bytes,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}

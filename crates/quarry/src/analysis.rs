@@ -260,7 +260,10 @@ mod tests {
     #[test]
     fn language_names_round_trip() {
         assert_eq!(Language::from_name("english"), Some(Language::English));
-        assert_eq!(Language::from_name(Language::English.name()), Some(Language::English));
+        assert_eq!(
+            Language::from_name(Language::English.name()),
+            Some(Language::English)
+        );
         assert_eq!(Language::from_name("klingon"), None);
     }
 }

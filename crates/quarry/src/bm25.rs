@@ -26,10 +26,16 @@ impl Bm25 {
     /// Checks the parameters are in range.
     pub fn validate(&self) -> Result<()> {
         if !(self.k1.is_finite() && self.k1 >= 0.0) {
-            return Err(Error::InvalidOption(format!("k1 must be a finite number >= 0, got {}", self.k1)));
+            return Err(Error::InvalidOption(format!(
+                "k1 must be a finite number >= 0, got {}",
+                self.k1
+            )));
         }
         if !(0.0..=1.0).contains(&self.b) {
-            return Err(Error::InvalidOption(format!("b must be between 0 and 1, got {}", self.b)));
+            return Err(Error::InvalidOption(format!(
+                "b must be between 0 and 1, got {}",
+                self.b
+            )));
         }
         Ok(())
     }
@@ -80,7 +86,10 @@ mod tests {
     fn idf_matches_the_formula() {
         // ln(1 + (10 - 2 + 0.5) / 2.5) = ln(4.4)
         assert!((idf(10, 2) - 4.4f64.ln()).abs() < 1e-12);
-        assert!(idf(10, 10) > 0.0, "idf stays positive for a term in every document");
+        assert!(
+            idf(10, 10) > 0.0,
+            "idf stays positive for a term in every document"
+        );
         assert!(idf(1000, 1) > idf(1000, 10));
     }
 
@@ -91,7 +100,10 @@ mod tests {
         assert!((w.score(1, 10) - 2.0 * 2.2 / 2.2).abs() < 1e-12);
         assert!(w.score(2, 10) > w.score(1, 10));
         assert!(w.score(1000, 10) < 2.0 * 2.2);
-        assert!(w.score(1, 5) > w.score(1, 20), "shorter fields score higher");
+        assert!(
+            w.score(1, 5) > w.score(1, 20),
+            "shorter fields score higher"
+        );
         let no_norm = TermWeight::new(Bm25 { k1: 1.2, b: 0.0 }, 1.0, 2.0, 10.0);
         assert_eq!(no_norm.score(3, 5), no_norm.score(3, 500));
     }
@@ -100,7 +112,12 @@ mod tests {
     fn invalid_parameters_are_rejected() {
         assert!(Bm25 { k1: -1.0, b: 0.5 }.validate().is_err());
         assert!(Bm25 { k1: 1.0, b: 1.5 }.validate().is_err());
-        assert!(Bm25 { k1: f64::NAN, b: 0.5 }.validate().is_err());
+        assert!(Bm25 {
+            k1: f64::NAN,
+            b: 0.5
+        }
+        .validate()
+        .is_err());
         assert!(Bm25::default().validate().is_ok());
     }
 }

@@ -59,7 +59,10 @@ impl FieldLengths<'_> {
 
     /// Sum of all lengths.
     pub fn sum(&self) -> u64 {
-        self.bytes.chunks_exact(4).map(|c| u64::from(LittleEndian::read_u32(c))).sum()
+        self.bytes
+            .chunks_exact(4)
+            .map(|c| u64::from(LittleEndian::read_u32(c)))
+            .sum()
     }
 }
 

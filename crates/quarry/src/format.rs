@@ -175,7 +175,9 @@ pub fn parse_header(file: &[u8]) -> Result<Vec<SectionEntry>, HeaderError> {
         .get(HEADER_LEN..table_end)
         .ok_or_else(|| HeaderError::Corrupt("section table runs past the end".into()))?;
     if LittleEndian::read_u32(&file[28..32]) != 0 {
-        return Err(HeaderError::Corrupt("reserved header bytes are not zero".into()));
+        return Err(HeaderError::Corrupt(
+            "reserved header bytes are not zero".into(),
+        ));
     }
     let stored = LittleEndian::read_u32(&file[24..28]);
     if header_crc(&file[..24], table) != stored {
@@ -278,7 +280,14 @@ mod tests {
 
     #[test]
     fn vint_sizes() {
-        for (v, n) in [(0u64, 1usize), (127, 1), (128, 2), (16383, 2), (16384, 3), (u64::MAX, 10)] {
+        for (v, n) in [
+            (0u64, 1usize),
+            (127, 1),
+            (128, 2),
+            (16383, 2),
+            (16384, 3),
+            (u64::MAX, 10),
+        ] {
             let mut buf = Vec::new();
             write_vint(&mut buf, v);
             assert_eq!(buf.len(), n, "{v}");
@@ -290,7 +299,10 @@ mod tests {
         let mut at = 0;
         assert_eq!(read_vint(&[0x80, 0x80], &mut at), None);
         let mut at = 0;
-        assert_eq!(read_vint_u32(&[0xff, 0xff, 0xff, 0xff, 0x7f], &mut at), None);
+        assert_eq!(
+            read_vint_u32(&[0xff, 0xff, 0xff, 0xff, 0x7f], &mut at),
+            None
+        );
     }
 
     fn sample() -> Vec<u8> {
@@ -322,15 +334,27 @@ mod tests {
     #[test]
     fn header_errors() {
         let file = sample();
-        assert_eq!(parse_header(b"hello world, this is not an index"), Err(HeaderError::NotAnIndex));
-        assert!(matches!(parse_header(&file[..file.len() - 1]), Err(HeaderError::Truncated { .. })));
-        assert!(matches!(parse_header(&file[..20]), Err(HeaderError::Truncated { .. })));
+        assert_eq!(
+            parse_header(b"hello world, this is not an index"),
+            Err(HeaderError::NotAnIndex)
+        );
+        assert!(matches!(
+            parse_header(&file[..file.len() - 1]),
+            Err(HeaderError::Truncated { .. })
+        ));
+        assert!(matches!(
+            parse_header(&file[..20]),
+            Err(HeaderError::Truncated { .. })
+        ));
         let mut v2 = file.clone();
         v2[8] = 2;
         assert_eq!(parse_header(&v2), Err(HeaderError::Version(2)));
         let mut longer = file.clone();
         longer.push(0);
-        assert!(matches!(parse_header(&longer), Err(HeaderError::Corrupt(_))));
+        assert!(matches!(
+            parse_header(&longer),
+            Err(HeaderError::Corrupt(_))
+        ));
         // Any flipped byte in the header or table is caught.
         let table_end = HEADER_LEN + 8 * SECTION_ENTRY_LEN;
         for i in 8..table_end {

@@ -82,11 +82,16 @@ impl Index {
     /// header says it is not a whole index of this format version.
     pub fn open(path: impl AsRef<Path>) -> Result<Index> {
         let path = path.as_ref();
-        let io = |source| Error::Io { path: path.to_path_buf(), source };
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let file = File::open(path).map_err(io)?;
         let meta = file.metadata().map_err(io)?;
         if meta.is_dir() {
-            return Err(io(std::io::Error::other("is a directory, not an index file")));
+            return Err(io(std::io::Error::other(
+                "is a directory, not an index file",
+            )));
         }
         let data = if meta.len() < format::HEADER_LEN as u64 {
             // Too small to map usefully (an empty file cannot be mapped at all).
@@ -126,7 +131,8 @@ impl Index {
         })?;
         let data = Arc::new(data);
         let meta_entry = sections[0];
-        let meta_bytes = &data[meta_entry.offset as usize..(meta_entry.offset + meta_entry.len) as usize];
+        let meta_bytes =
+            &data[meta_entry.offset as usize..(meta_entry.offset + meta_entry.len) as usize];
         if format::crc32(meta_bytes) != meta_entry.crc32 {
             return Err(Error::corrupt(&path, "meta section checksum mismatch"));
         }
@@ -261,7 +267,8 @@ impl Index {
     }
 
     pub(crate) fn field_norms(&self) -> FieldNorms<'_> {
-        FieldNorms::new(self.section(SectionKind::FieldNorms), self.meta.doc_count).expect("checked at open")
+        FieldNorms::new(self.section(SectionKind::FieldNorms), self.meta.doc_count)
+            .expect("checked at open")
     }
 
     pub(crate) fn store(&self) -> StoreReader<'_> {
@@ -297,15 +304,27 @@ mod tests {
 
     #[test]
     fn opening_garbage_is_a_typed_error() {
-        assert!(matches!(Index::from_bytes(vec![]), Err(Error::NotAnIndex { .. })));
-        assert!(matches!(Index::from_bytes(b"QRYINDEX".to_vec()), Err(Error::Truncated { .. })));
-        assert!(matches!(Index::from_bytes(vec![7; 100]), Err(Error::NotAnIndex { .. })));
+        assert!(matches!(
+            Index::from_bytes(vec![]),
+            Err(Error::NotAnIndex { .. })
+        ));
+        assert!(matches!(
+            Index::from_bytes(b"QRYINDEX".to_vec()),
+            Err(Error::Truncated { .. })
+        ));
+        assert!(matches!(
+            Index::from_bytes(vec![7; 100]),
+            Err(Error::NotAnIndex { .. })
+        ));
     }
 
     #[test]
     fn missing_file_says_how_to_build_one() {
         let err = Index::open("/nonexistent/quarry.qidx").unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("/nonexistent/quarry.qidx") && msg.contains("quarry index"), "{msg}");
+        assert!(
+            msg.contains("/nonexistent/quarry.qidx") && msg.contains("quarry index"),
+            "{msg}"
+        );
     }
 }

@@ -40,7 +40,10 @@ pub fn write_term(
     positions_out: &mut Vec<u8>,
 ) {
     debug_assert_eq!(docs.len(), freqs.len());
-    debug_assert_eq!(freqs.iter().map(|&f| f as usize).sum::<usize>(), positions.len());
+    debug_assert_eq!(
+        freqs.iter().map(|&f| f as usize).sum::<usize>(),
+        positions.len()
+    );
     let positions_base = positions_out.len();
     let mut blocks = Vec::new();
     let mut skips = Vec::new();
@@ -101,7 +104,11 @@ impl<'a> PostingsCursor<'a> {
     /// A cursor on the first document of a term's postings bytes.
     pub fn new(bytes: &'a [u8], doc_freq: u32) -> PostingsCursor<'a> {
         let block_count = block_count(doc_freq);
-        let skip_len = if block_count > 1 { block_count * SKIP_ENTRY_LEN } else { 0 };
+        let skip_len = if block_count > 1 {
+            block_count * SKIP_ENTRY_LEN
+        } else {
+            0
+        };
         let mut c = PostingsCursor {
             skips: &[],
             blocks: &[],
@@ -260,7 +267,11 @@ impl<'a> PostingsCursor<'a> {
         } else if b == 0 {
             (0, self.skip_end(0), 0)
         } else {
-            (self.skip_end(b - 1), self.skip_end(b), self.skip_last_doc(b - 1))
+            (
+                self.skip_end(b - 1),
+                self.skip_end(b),
+                self.skip_last_doc(b - 1),
+            )
         };
         let n = if b + 1 == self.block_count {
             self.doc_freq as usize - b * BLOCK_LEN

@@ -38,7 +38,10 @@ impl Query {
     }
 
     /// A query over already analyzed terms (duplicates are removed).
-    pub fn from_terms<S: Into<String>>(terms: impl IntoIterator<Item = S>, operator: Operator) -> Query {
+    pub fn from_terms<S: Into<String>>(
+        terms: impl IntoIterator<Item = S>,
+        operator: Operator,
+    ) -> Query {
         let mut out: Vec<String> = Vec::new();
         for t in terms {
             let t = t.into();
@@ -46,7 +49,10 @@ impl Query {
                 out.push(t);
             }
         }
-        Query { terms: out, operator }
+        Query {
+            terms: out,
+            operator,
+        }
     }
 
     /// The distinct analyzed terms.
@@ -85,7 +91,11 @@ mod tests {
 
     #[test]
     fn parses_analyzes_and_dedupes() {
-        let q = Query::parse("Running, runs; RUN! Modi", &Analyzer::default(), Operator::Or);
+        let q = Query::parse(
+            "Running, runs; RUN! Modi",
+            &Analyzer::default(),
+            Operator::Or,
+        );
         assert_eq!(q.terms(), ["run", "modi"]);
         assert_eq!(q.to_string(), "run OR modi");
         let q = Query::parse("putin modi", &Analyzer::default(), Operator::And);

@@ -83,16 +83,22 @@ impl Meta {
         let mut r = Reader { bytes, at: 0 };
         let doc_count = r.u32()?;
         let lang_len = r.u8()? as usize;
-        let lang = std::str::from_utf8(r.take(lang_len)?).map_err(|_| "language name is not UTF-8")?;
+        let lang =
+            std::str::from_utf8(r.take(lang_len)?).map_err(|_| "language name is not UTF-8")?;
         let language = Language::from_name(lang)
             .ok_or_else(|| format!("unknown analyzer language {lang:?}"))?;
         let max_token = r.u32()?;
         if max_token as usize != MAX_TOKEN_BYTES {
-            return Err(format!("analyzer drops tokens of {max_token} bytes, this build of {MAX_TOKEN_BYTES}"));
+            return Err(format!(
+                "analyzer drops tokens of {max_token} bytes, this build of {MAX_TOKEN_BYTES}"
+            ));
         }
         let field_count = r.u8()? as usize;
         if field_count != Field::ALL.len() {
-            return Err(format!("schema has {field_count} fields, expected {}", Field::ALL.len()));
+            return Err(format!(
+                "schema has {field_count} fields, expected {}",
+                Field::ALL.len()
+            ));
         }
         let mut total_tokens = [0u64; 2];
         for (field, total) in Field::ALL.iter().zip(total_tokens.iter_mut()) {
@@ -105,7 +111,11 @@ impl Meta {
         if r.at != bytes.len() {
             return Err("meta section has trailing bytes".into());
         }
-        Ok(Meta { doc_count, language, total_tokens })
+        Ok(Meta {
+            doc_count,
+            language,
+            total_tokens,
+        })
     }
 }
 

@@ -43,12 +43,18 @@ impl Default for SearchOptions {
 impl SearchOptions {
     /// The default options with `limit` hits.
     pub fn top(limit: usize) -> SearchOptions {
-        SearchOptions { limit, ..SearchOptions::default() }
+        SearchOptions {
+            limit,
+            ..SearchOptions::default()
+        }
     }
 
     /// The same options requiring every word.
     pub fn all_words(self) -> SearchOptions {
-        SearchOptions { operator: Operator::And, ..self }
+        SearchOptions {
+            operator: Operator::And,
+            ..self
+        }
     }
 
     fn boost(&self, field: Field) -> f64 {
@@ -94,7 +100,10 @@ struct Scored {
 impl Ord for Scored {
     fn cmp(&self, other: &Self) -> Ordering {
         // Greater = worse: lower score, then higher doc id.
-        other.score.total_cmp(&self.score).then(self.doc.cmp(&other.doc))
+        other
+            .score
+            .total_cmp(&self.score)
+            .then(self.doc.cmp(&other.doc))
     }
 }
 impl PartialOrd for Scored {
@@ -117,7 +126,10 @@ struct TopK {
 
 impl TopK {
     fn new(k: usize) -> TopK {
-        TopK { k, heap: BinaryHeap::with_capacity(k.min(1 << 16) + 1) }
+        TopK {
+            k,
+            heap: BinaryHeap::with_capacity(k.min(1 << 16) + 1),
+        }
     }
 
     #[inline]
@@ -174,7 +186,11 @@ struct TermScorer<'a> {
 impl TermScorer<'_> {
     #[inline]
     fn doc(&self) -> DocId {
-        self.fields.iter().map(|f| f.cursor.doc()).min().unwrap_or(TERMINATED)
+        self.fields
+            .iter()
+            .map(|f| f.cursor.doc())
+            .min()
+            .unwrap_or(TERMINATED)
     }
 
     fn advance(&mut self, target: DocId) -> DocId {
@@ -223,7 +239,12 @@ impl Index {
         top.into_iter()
             .map(|s| {
                 let stored = self.document(s.doc)?;
-                Ok(Hit { doc: s.doc, score: s.score, id: stored.id, title: stored.title })
+                Ok(Hit {
+                    doc: s.doc,
+                    score: s.score,
+                    id: stored.id,
+                    title: stored.title,
+                })
             })
             .collect()
     }
@@ -231,7 +252,11 @@ impl Index {
     /// The top documents and scores of `query`, best first, without reading
     /// stored fields.
     pub fn top_doc_ids(&self, query: &Query, options: &SearchOptions) -> Result<Vec<(DocId, f64)>> {
-        Ok(self.top_docs(query, options)?.into_iter().map(|s| (s.doc, s.score)).collect())
+        Ok(self
+            .top_docs(query, options)?
+            .into_iter()
+            .map(|s| (s.doc, s.score))
+            .collect())
     }
 
     fn top_docs(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Scored>> {
@@ -243,7 +268,8 @@ impl Index {
         let mut top = TopK::new(options.limit);
         match query.operator() {
             Operator::Or => {
-                let mut fields: Vec<FieldScorer<'_>> = terms.drain(..).flat_map(|t| t.fields).collect();
+                let mut fields: Vec<FieldScorer<'_>> =
+                    terms.drain(..).flat_map(|t| t.fields).collect();
                 disjunction(&mut fields, &mut top);
                 self.check(fields.iter())?;
             }
@@ -258,7 +284,10 @@ impl Index {
         Ok(top.into_sorted())
     }
 
-    fn check<'s, 'a: 's>(&self, mut fields: impl Iterator<Item = &'s FieldScorer<'a>>) -> Result<()> {
+    fn check<'s, 'a: 's>(
+        &self,
+        mut fields: impl Iterator<Item = &'s FieldScorer<'a>>,
+    ) -> Result<()> {
         if fields.any(|f| f.damaged()) {
             return Err(self.corrupt("postings are malformed"));
         }
@@ -281,7 +310,11 @@ impl Index {
                     .ok()
                     .zip(usize::try_from(info.postings.1).ok())
                     .and_then(|(s, e)| postings.get(s..e))
-                    .ok_or_else(|| self.corrupt(format!("postings of {term:?} lie outside the postings section")))?;
+                    .ok_or_else(|| {
+                        self.corrupt(format!(
+                            "postings of {term:?} lie outside the postings section"
+                        ))
+                    })?;
                 let weight = TermWeight::new(
                     options.bm25,
                     options.boost(field),
@@ -305,7 +338,11 @@ impl Index {
 /// Every document that holds any of the cursors' terms.
 fn disjunction(fields: &mut [FieldScorer<'_>], top: &mut TopK) {
     loop {
-        let doc = fields.iter().map(|f| f.cursor.doc()).min().unwrap_or(TERMINATED);
+        let doc = fields
+            .iter()
+            .map(|f| f.cursor.doc())
+            .min()
+            .unwrap_or(TERMINATED);
         if doc == TERMINATED {
             return;
         }
@@ -358,9 +395,15 @@ mod tests {
 
     #[test]
     fn invalid_boost_is_rejected() {
-        let o = SearchOptions { title_boost: -1.0, ..SearchOptions::default() };
+        let o = SearchOptions {
+            title_boost: -1.0,
+            ..SearchOptions::default()
+        };
         assert!(o.validate().is_err());
-        let o = SearchOptions { body_boost: f64::INFINITY, ..SearchOptions::default() };
+        let o = SearchOptions {
+            body_boost: f64::INFINITY,
+            ..SearchOptions::default()
+        };
         assert!(o.validate().is_err());
     }
 }

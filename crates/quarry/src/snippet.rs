@@ -23,13 +23,16 @@ pub fn snippet(analyzer: &Analyzer, text: &str, terms: &[String], max_chars: usi
     let tokens: Vec<(usize, usize, Option<usize>)> = {
         let mut v = Vec::new();
         analyzer.for_each_token(text, |t| {
-            let hit = terms.iter().position(|x| *x == t.term).filter(|_| wanted.contains(&*t.term));
+            let hit = terms
+                .iter()
+                .position(|x| *x == t.term)
+                .filter(|_| wanted.contains(&*t.term));
             v.push((t.start, t.end, hit));
         });
         v
     };
     let max_bytes = max_chars.max(16) * 2; // budget in bytes; trimmed by characters below
-    // Best window: starts at a matching token, extends while it fits.
+                                           // Best window: starts at a matching token, extends while it fits.
     let mut best: Option<(usize, usize, usize)> = None; // (distinct, matches, start token)
     for (i, &(start, _, hit)) in tokens.iter().enumerate() {
         if hit.is_none() {
@@ -79,7 +82,12 @@ pub fn snippet(analyzer: &Analyzer, text: &str, terms: &[String], max_chars: usi
 
 /// Folds whitespace and cuts at `max_chars` characters (at a token end when
 /// possible), marking matched tokens.
-fn render(text: &str, start: usize, tokens: &[(usize, usize, Option<usize>)], max_chars: usize) -> Snippet {
+fn render(
+    text: &str,
+    start: usize,
+    tokens: &[(usize, usize, Option<usize>)],
+    max_chars: usize,
+) -> Snippet {
     let mut out = String::new();
     let mut highlights = Vec::new();
     if start > 0 {
@@ -138,7 +146,10 @@ fn render(text: &str, start: usize, tokens: &[(usize, usize, Option<usize>)], ma
     if cut_at < text.len() && !text[cut_at..].trim().is_empty() {
         out.push('…');
     }
-    Snippet { text: out, highlights }
+    Snippet {
+        text: out,
+        highlights,
+    }
 }
 
 #[cfg(test)]
@@ -166,9 +177,17 @@ mod tests {
     #[test]
     fn highlights_stemmed_matches() {
         let a = Analyzer::default();
-        let s = snippet(&a, "The leaders met.  Putin's meetings\nwith Modi ran long.", &terms(&["putin", "meet"]), 200);
+        let s = snippet(
+            &a,
+            "The leaders met.  Putin's meetings\nwith Modi ran long.",
+            &terms(&["putin", "meet"]),
+            200,
+        );
         // "met" does not stem to "meet"; the match is near the start, so the snippet starts there.
-        assert_eq!(marked(&s), "The leaders met. [Putin]'s [meetings] with Modi ran long.");
+        assert_eq!(
+            marked(&s),
+            "The leaders met. [Putin]'s [meetings] with Modi ran long."
+        );
         let long = format!("{} Putin spoke.", "Words before. ".repeat(30));
         let s = snippet(&a, &long, &terms(&["putin"]), 100);
         assert_eq!(marked(&s), "… [Putin] spoke.");
@@ -188,7 +207,12 @@ mod tests {
     #[test]
     fn without_a_match_shows_the_start() {
         let a = Analyzer::default();
-        let s = snippet(&a, "First words of the body, and more.", &terms(&["zebra"]), 11);
+        let s = snippet(
+            &a,
+            "First words of the body, and more.",
+            &terms(&["zebra"]),
+            11,
+        );
         assert_eq!(s.text, "First words…");
         assert!(s.highlights.is_empty());
     }

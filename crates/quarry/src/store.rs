@@ -35,7 +35,10 @@ impl Default for StoreWriter {
 impl StoreWriter {
     /// An empty store.
     pub fn new() -> Self {
-        let mut w = StoreWriter { index: Vec::new(), data: Vec::new() };
+        let mut w = StoreWriter {
+            index: Vec::new(),
+            data: Vec::new(),
+        };
         w.push_offset();
         w
     }
@@ -125,7 +128,11 @@ mod tests {
         let r = StoreReader::new(&index, &data, 2).unwrap();
         assert_eq!(
             r.get(1).unwrap(),
-            StoredDocument { id: "b".into(), title: "".into(), body: "ünïcode".into() }
+            StoredDocument {
+                id: "b".into(),
+                title: "".into(),
+                body: "ünïcode".into()
+            }
         );
         assert_eq!(r.get(0).unwrap().title, "Title");
         assert!(r.get(2).is_err());

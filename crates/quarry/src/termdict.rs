@@ -109,11 +109,19 @@ mod tests {
         assert_eq!(r.len(), 2);
         assert_eq!(
             r.get(0),
-            Some(TermInfo { doc_freq: 3, postings: (0, 10), positions: (0, 7) })
+            Some(TermInfo {
+                doc_freq: 3,
+                postings: (0, 10),
+                positions: (0, 7)
+            })
         );
         assert_eq!(
             r.get(1),
-            Some(TermInfo { doc_freq: 1, postings: (10, 15), positions: (7, 9) })
+            Some(TermInfo {
+                doc_freq: 1,
+                postings: (10, 15),
+                positions: (7, 9)
+            })
         );
         assert_eq!(r.get(2), None);
         assert_eq!(r.get(u64::MAX), None);

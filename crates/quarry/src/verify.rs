@@ -75,7 +75,10 @@ impl Index {
         let norms = self.field_norms();
         for field in Field::ALL {
             if norms.field(field).sum() != self.meta().total_tokens[field as usize] {
-                return Err(self.corrupt(format!("{} lengths do not add up to the recorded total", field.name())));
+                return Err(self.corrupt(format!(
+                    "{} lengths do not add up to the recorded total",
+                    field.name()
+                )));
             }
         }
         let store = self.store();

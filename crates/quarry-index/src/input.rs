@@ -1,0 +1,446 @@
+//! Reading input documents: directories, text files and JSON Lines.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::error::IndexError;
+
+/// A document to index.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Document {
+    /// External id, shown in results.
+    pub id: String,
+    /// Title (may be empty).
+    pub title: String,
+    /// Body.
+    pub body: String,
+}
+
+/// A problem with one input file or line. It is reported and indexing goes on.
+#[derive(Debug)]
+pub enum Warning {
+    /// The file could not be read; it was skipped.
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The file (or line) was not valid UTF-8; bad bytes became U+FFFD.
+    InvalidUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// The line, for JSON Lines.
+        line: Option<u64>,
+    },
+    /// The file looks binary (it holds NUL bytes); it was skipped.
+    Binary {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file holds no text; it was skipped.
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A JSON Lines line is not a JSON object with string fields; it was skipped.
+    MalformedJson {
+        /// The file.
+        path: PathBuf,
+        /// The line number, from 1.
+        line: u64,
+        /// What is wrong.
+        error: String,
+    },
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::Unreadable { path, error } => {
+                write!(f, "{}: cannot read ({error}); skipped", path.display())
+            }
+            Warning::InvalidUtf8 { path, line: None } => {
+                write!(
+                    f,
+                    "{}: not valid UTF-8; invalid bytes replaced",
+                    path.display()
+                )
+            }
+            Warning::InvalidUtf8 {
+                path,
+                line: Some(n),
+            } => {
+                write!(
+                    f,
+                    "{}:{n}: not valid UTF-8; invalid bytes replaced",
+                    path.display()
+                )
+            }
+            Warning::Binary { path } => write!(f, "{}: binary file; skipped", path.display()),
+            Warning::Empty { path } => write!(f, "{}: empty; skipped", path.display()),
+            Warning::MalformedJson { path, line, error } => {
+                write!(f, "{}:{line}: {error}; line skipped", path.display())
+            }
+        }
+    }
+}
+
+/// Counts of what the inputs held.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InputStats {
+    /// Documents produced.
+    pub documents: u64,
+    /// Files (and JSON lines) not indexed: unsupported, binary, empty, unreadable, malformed.
+    pub skipped: u64,
+    /// Warnings reported.
+    pub warnings: u64,
+    /// Bytes read.
+    pub bytes: u64,
+}
+
+/// Titles longer than this many characters are treated as body text.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// Extensions of text files picked up when walking a directory.
+const TEXT_EXTENSIONS: [&str; 3] = ["txt", "md", "text"];
+/// Extensions of JSON Lines files.
+const JSONL_EXTENSIONS: [&str; 2] = ["jsonl", "ndjson"];
+
+fn has_extension(path: &Path, exts: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// Splits a text file into title and body: the first non-empty line is the
+/// title when it is at most [`MAX_TITLE_CHARS`] characters and more text
+/// follows; otherwise the title is empty and the whole text is the body.
+/// `None` when the text is blank.
+pub fn text_document(id: String, text: &str) -> Option<Document> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return None;
+    }
+    let trimmed = text.trim_start_matches(['\n', '\r', ' ', '\t']);
+    let (first, rest) = trimmed.split_once('\n').unwrap_or((trimmed, ""));
+    let first = first.trim();
+    if first.chars().count() <= MAX_TITLE_CHARS && !rest.trim().is_empty() {
+        Some(Document {
+            id,
+            title: first.to_string(),
+            body: rest.trim_start_matches(['\n', '\r']).to_string(),
+        })
+    } else {
+        Some(Document {
+            id,
+            title: String::new(),
+            body: text.to_string(),
+        })
+    }
+}
+
+/// Reads every input path in order, calling `on_doc` for each document and
+/// `on_warning` for each problem. Directories are walked recursively in
+/// name order (`.txt`, `.md`, `.text` as text, `.jsonl`, `.ndjson` as JSON
+/// Lines; other files are counted as skipped). A file named directly is
+/// read as JSON Lines if its extension says so, else as text.
+///
+/// # Errors
+/// [`IndexError::InputNotFound`] before anything is read if a path does not
+/// exist; [`IndexError::InputUnreadable`] if a directory cannot be listed.
+pub fn read_inputs(
+    paths: &[PathBuf],
+    on_doc: &mut dyn FnMut(Document) -> Result<(), IndexError>,
+    on_warning: &mut dyn FnMut(Warning),
+) -> Result<InputStats, IndexError> {
+    for p in paths {
+        if std::fs::metadata(p).is_err() {
+            return Err(IndexError::InputNotFound { path: p.clone() });
+        }
+    }
+    let mut r = Reader {
+        stats: InputStats::default(),
+        on_doc,
+        on_warning,
+    };
+    for p in paths {
+        if p.is_dir() {
+            r.walk(p, p)?;
+        } else {
+            let root = p.parent().unwrap_or(Path::new(""));
+            r.file(root, p, true)?;
+        }
+    }
+    Ok(r.stats)
+}
+
+struct Reader<'a> {
+    stats: InputStats,
+    on_doc: &'a mut dyn FnMut(Document) -> Result<(), IndexError>,
+    on_warning: &'a mut dyn FnMut(Warning),
+}
+
+impl Reader<'_> {
+    fn warn(&mut self, w: Warning) {
+        self.stats.warnings += 1;
+        (self.on_warning)(w);
+    }
+
+    fn emit(&mut self, doc: Document) -> Result<(), IndexError> {
+        self.stats.documents += 1;
+        (self.on_doc)(doc)
+    }
+
+    fn walk(&mut self, root: &Path, dir: &Path) -> Result<(), IndexError> {
+        let unreadable = |source| IndexError::InputUnreadable {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(unreadable)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(unreadable)?;
+        entries.sort();
+        for path in entries {
+            // Symbolic links to directories are not followed, so a link cycle cannot loop.
+            let is_link = std::fs::symlink_metadata(&path)
+                .map(|m| m.file_type().is_symlink())
+                .unwrap_or(false);
+            if path.is_dir() {
+                if !is_link {
+                    self.walk(root, &path)?;
+                }
+            } else {
+                self.file(root, &path, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn file(&mut self, root: &Path, path: &Path, named: bool) -> Result<(), IndexError> {
+        if has_extension(path, &JSONL_EXTENSIONS) {
+            return self.jsonl(path);
+        }
+        if !named && !has_extension(path, &TEXT_EXTENSIONS) {
+            self.stats.skipped += 1;
+            return Ok(());
+        }
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(error) => {
+                self.stats.skipped += 1;
+                self.warn(Warning::Unreadable {
+                    path: path.to_path_buf(),
+                    error,
+                });
+                return Ok(());
+            }
+        };
+        self.stats.bytes += bytes.len() as u64;
+        if bytes[..bytes.len().min(8192)].contains(&0) {
+            self.stats.skipped += 1;
+            self.warn(Warning::Binary {
+                path: path.to_path_buf(),
+            });
+            return Ok(());
+        }
+        let text = match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => {
+                self.warn(Warning::InvalidUtf8 {
+                    path: path.to_path_buf(),
+                    line: None,
+                });
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            }
+        };
+        let id = relative_id(root, path);
+        match text_document(id, &text) {
+            Some(doc) => self.emit(doc),
+            None => {
+                self.stats.skipped += 1;
+                self.warn(Warning::Empty {
+                    path: path.to_path_buf(),
+                });
+                Ok(())
+            }
+        }
+    }
+
+    fn jsonl(&mut self, path: &Path) -> Result<(), IndexError> {
+        let file = match File::open(path) {
+            Ok(f) => f,
+            Err(error) => {
+                self.stats.skipped += 1;
+                self.warn(Warning::Unreadable {
+                    path: path.to_path_buf(),
+                    error,
+                });
+                return Ok(());
+            }
+        };
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let mut buf = Vec::new();
+        let mut line_no = 0u64;
+        let mut any = false;
+        loop {
+            buf.clear();
+            let n = match reader.by_ref().read_until(b'\n', &mut buf) {
+                Ok(n) => n,
+                Err(error) => {
+                    self.warn(Warning::Unreadable {
+                        path: path.to_path_buf(),
+                        error,
+                    });
+                    break;
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            self.stats.bytes += n as u64;
+            let line = match std::str::from_utf8(&buf) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => {
+                    self.warn(Warning::InvalidUtf8 {
+                        path: path.to_path_buf(),
+                        line: Some(line_no),
+                    });
+                    String::from_utf8_lossy(&buf)
+                }
+            };
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            match parse_json_document(line) {
+                Ok(doc) => {
+                    any = true;
+                    let doc = Document {
+                        id: doc
+                            .id
+                            .unwrap_or_else(|| format!("{}:{line_no}", path.display())),
+                        title: doc.title,
+                        body: doc.body,
+                    };
+                    self.emit(doc)?;
+                }
+                Err(error) => {
+                    self.stats.skipped += 1;
+                    self.warn(Warning::MalformedJson {
+                        path: path.to_path_buf(),
+                        line: line_no,
+                        error,
+                    });
+                }
+            }
+        }
+        if line_no == 0 && !any {
+            self.stats.skipped += 1;
+            self.warn(Warning::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+struct JsonDocument {
+    id: Option<String>,
+    title: String,
+    body: String,
+}
+
+/// One JSON Lines record: an object with optional string `id` (numbers are
+/// accepted too), `title` and `body`; other keys are ignored.
+fn parse_json_document(line: &str) -> Result<JsonDocument, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("invalid JSON ({e})"))?;
+    let obj = value.as_object().ok_or("not a JSON object")?;
+    let text = |key: &str| -> Result<String, String> {
+        match obj.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(String::new()),
+            Some(serde_json::Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(format!("\"{key}\" is not a string")),
+        }
+    };
+    let id = match obj.get("id") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(_) => return Err("\"id\" is not a string or number".into()),
+    };
+    Ok(JsonDocument {
+        id,
+        title: text("title")?,
+        body: text("body")?,
+    })
+}
+
+/// The path of `path` relative to `root`, with `/` separators.
+fn relative_id(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_is_a_short_first_line_followed_by_text() {
+        let d = text_document("a".into(), "\n\n  My Title  \n\nBody line one.\nTwo.").unwrap();
+        assert_eq!(d.title, "My Title");
+        assert_eq!(d.body, "Body line one.\nTwo.");
+        let d = text_document("a".into(), "Only one line").unwrap();
+        assert_eq!((d.title.as_str(), d.body.as_str()), ("", "Only one line"));
+        let long = "x".repeat(MAX_TITLE_CHARS + 1);
+        let d = text_document("a".into(), &format!("{long}\nmore")).unwrap();
+        assert_eq!(d.title, "");
+        assert!(text_document("a".into(), " \n\t\n").is_none());
+        assert_eq!(
+            text_document("a".into(), "\u{feff}T\nB").unwrap().title,
+            "T"
+        );
+    }
+
+    #[test]
+    fn json_documents() {
+        let d = parse_json_document(r#"{"id":"x1","title":"T","body":"B","extra":[1]}"#).unwrap();
+        assert_eq!(
+            (d.id.as_deref(), d.title.as_str(), d.body.as_str()),
+            (Some("x1"), "T", "B")
+        );
+        assert_eq!(
+            parse_json_document(r#"{"id":7,"body":"B"}"#)
+                .unwrap()
+                .id
+                .as_deref(),
+            Some("7")
+        );
+        assert!(parse_json_document(r#"{"id":"x","body":5}"#)
+            .unwrap_err()
+            .contains("body"));
+        assert!(parse_json_document("[1,2]").unwrap_err().contains("object"));
+        assert!(parse_json_document("{nope")
+            .unwrap_err()
+            .contains("invalid JSON"));
+    }
+
+    #[test]
+    fn relative_ids_use_forward_slashes() {
+        assert_eq!(
+            relative_id(Path::new("/a"), Path::new("/a/b/c.txt")),
+            "b/c.txt"
+        );
+    }
+}
