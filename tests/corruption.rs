@@ -1,1 +1,160 @@
+//! Damaged indexes: every truncation and every flipped byte of a real index
+//! gives an error, never a panic, and `verify` catches every flip.
 
+mod util;
+
+use quarry::{Error, Index, Operator, Query, SearchOptions};
+use quarry_index::IndexBuilder;
+use util::Rng;
+
+/// A small index with multi-block postings (a term in > 128 documents), so
+/// skip tables are exercised too.
+fn sample_index() -> Vec<u8> {
+    let words = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut b = IndexBuilder::default();
+    for d in 0..160 {
+        let body: Vec<&str> = (0..(3 + rng.below(12)))
+            .map(|_| words[rng.below(8) as usize])
+            .collect();
+        let title = if d % 3 == 0 {
+            words[rng.below(8) as usize]
+        } else {
+            ""
+        };
+        b.add(
+            &format!("doc{d}"),
+            title,
+            &format!("common {}", body.join(" ")),
+        )
+        .unwrap();
+    }
+    b.to_bytes()
+}
+
+/// Opens, searches and verifies; returns whether anything reported an error.
+/// A panic fails the test.
+fn exercise(bytes: Vec<u8>) -> bool {
+    let index = match Index::from_bytes(bytes) {
+        Ok(i) => i,
+        Err(_) => return true,
+    };
+    let mut errored = false;
+    for (q, op) in [
+        ("common", Operator::Or),
+        ("alpha hotel", Operator::Or),
+        ("bravo delta", Operator::And),
+    ] {
+        let query = Query::parse(q, index.analyzer(), op);
+        match index.search_query(&query, &SearchOptions::top(5)) {
+            Ok(hits) => assert!(hits.len() <= 5),
+            Err(_) => errored = true,
+        }
+    }
+    let _ = index.term_counts();
+    let _ = index.document(0);
+    errored | index.verify().is_err()
+}
+
+#[test]
+fn the_sample_index_is_sound() {
+    let bytes = sample_index();
+    let index = Index::from_bytes(bytes.clone()).unwrap();
+    index.verify().unwrap();
+    assert_eq!(
+        index
+            .search("common", &SearchOptions::top(500))
+            .unwrap()
+            .len(),
+        160
+    );
+    assert!(!exercise(bytes));
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    let bytes = sample_index();
+    for len in 0..bytes.len() {
+        match Index::from_bytes(bytes[..len].to_vec()) {
+            Err(Error::Truncated { .. }) | Err(Error::NotAnIndex { .. }) => {}
+            other => panic!("truncated to {len}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn every_flipped_byte_is_detected_without_panicking() {
+    let bytes = sample_index();
+    for i in 0..bytes.len() {
+        // Low and high bits in turn, so both ends of every byte are tried across neighbours.
+        let mask = if i % 2 == 0 { 0x01u8 } else { 0x80 };
+        let mut bad = bytes.clone();
+        bad[i] ^= mask;
+        assert!(exercise(bad), "flip {mask:#x} at byte {i} went unnoticed");
+    }
+}
+
+#[test]
+fn forged_sections_with_valid_checksums_never_panic() {
+    // Writes noise into sections and recomputes the checksums, as a hostile
+    // writer could: what our own decoders read must still fail cleanly. The
+    // term dictionary is left out: its bytes are trusted to the `fst` crate
+    // once their checksum holds, and `fst` may panic on forged input (see
+    // ARCHITECTURE.md, "Invariants").
+    let good = sample_index();
+    let index = Index::from_bytes(good.clone()).unwrap();
+    let sections: Vec<_> = index.sections().to_vec();
+    drop(index);
+    let mut rng = Rng(42);
+    for round in 0..200 {
+        let mut bad = good.clone();
+        let s = &sections[round % sections.len()];
+        if s.kind == quarry::format::SectionKind::TermDict {
+            continue;
+        }
+        let (start, end) = (s.offset as usize, (s.offset + s.len) as usize);
+        for _ in 0..(1 + rng.below(8)) {
+            if end > start {
+                let at = start + rng.below((end - start) as u64) as usize;
+                bad[at] = rng.next() as u8;
+            }
+        }
+        let payloads: Vec<(quarry::format::SectionKind, Vec<u8>)> = sections
+            .iter()
+            .map(|e| {
+                (
+                    e.kind,
+                    bad[e.offset as usize..(e.offset + e.len) as usize].to_vec(),
+                )
+            })
+            .collect();
+        let refs: Vec<_> = payloads.iter().map(|(k, b)| (*k, b.as_slice())).collect();
+        let mut forged = quarry::format::assemble_header(&refs);
+        for (_, b) in &payloads {
+            forged.extend_from_slice(b);
+        }
+        exercise(forged);
+    }
+}
+
+#[test]
+fn an_index_of_another_version_names_both_versions() {
+    let mut bytes = sample_index();
+    bytes[8] = 7;
+    let err = Index::from_bytes(bytes).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Version {
+            expected: 1,
+            found: 7,
+            ..
+        }
+    ));
+    let msg = err.to_string();
+    assert!(
+        msg.contains("version 7") && msg.contains("reads version 1") && msg.contains("rebuild"),
+        "{msg}"
+    );
+}

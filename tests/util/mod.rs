@@ -1,0 +1,134 @@
+//! Shared harness for the integration tests: temporary directories, the
+//! `quarry` binary, and small corpus generators.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `quarry` binary cargo built for this test run. `cargo test --workspace`
+/// builds it (the CLI crate has integration tests of its own) into the same
+/// target directory as this test, before any test runs.
+pub fn quarry_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/..");
+    let bin = dir.join(format!("quarry{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} not built: run `cargo test --workspace`",
+        bin.display()
+    );
+    bin
+}
+
+/// A scratch directory with the files of one test, and a private cache.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, contents).unwrap();
+        p
+    }
+
+    /// Runs `quarry ARGS` in the sandbox with colour off and the cache inside it.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[("NO_COLOR", "1")])
+    }
+
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(quarry_bin());
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("QUARRY_CACHE_DIR", self.path("cache"))
+            .env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Run::from(cmd.output().expect("run quarry"), args)
+    }
+}
+
+/// A finished `quarry` run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub args: String,
+}
+
+impl Run {
+    fn from(o: Output, args: &[&str]) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            args: args.join(" "),
+        }
+    }
+
+    /// Asserts the exit code, showing the output when it is not the expected one.
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "quarry {}\n--- stdout\n{}--- stderr\n{}",
+            self.args, self.stdout, self.stderr
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "panic in quarry {}: {}",
+            self.args,
+            self.stderr
+        );
+        self
+    }
+
+    /// Asserts an error: exit 2 and exactly one line on stderr containing every `parts`.
+    pub fn expect_error(&self, parts: &[&str]) -> &Run {
+        self.expect_code(2);
+        assert_eq!(
+            self.stderr.lines().count(),
+            1,
+            "one error line expected:\n{}",
+            self.stderr
+        );
+        for p in parts {
+            assert!(
+                self.stderr.contains(p),
+                "stderr lacks {p:?}:\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+}
+
+/// A small deterministic generator (xorshift), so tests need no extra crate.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
