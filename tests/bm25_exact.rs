@@ -32,11 +32,13 @@ fn docs() -> impl Strategy<Value = Vec<Doc>> {
     )
 }
 
+/// Picks one field's words out of a document.
+type FieldOf = fn(&Doc) -> &Vec<usize>;
+
 /// Brute-force BM25, straight from the definition.
 fn brute_force(docs: &[Doc], terms: &[usize], and: bool, p: &SearchOptions) -> Vec<(u32, f64)> {
     let n = docs.len() as f64;
-    let fields: [(fn(&Doc) -> &Vec<usize>, f64); 2] =
-        [(|d| &d.title, p.title_boost), (|d| &d.body, p.body_boost)];
+    let fields: [(FieldOf, f64); 2] = [(|d| &d.title, p.title_boost), (|d| &d.body, p.body_boost)];
     let mut scores = Vec::new();
     for (i, d) in docs.iter().enumerate() {
         let contains = |t: usize| fields.iter().any(|(f, _)| f(d).contains(&t));

@@ -5,7 +5,7 @@ mod output;
 mod seeds;
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -181,7 +181,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
 /// Warnings printed one by one before the rest are only counted.
 const MAX_WARNINGS_SHOWN: u64 = 20;
 
-fn index(inputs: &[PathBuf], output: &PathBuf, quiet: bool) -> Result<Outcome, Failure> {
+fn index(inputs: &[PathBuf], output: &Path, quiet: bool) -> Result<Outcome, Failure> {
     let mut shown = 0u64;
     let mut on_warning = |w: quarry_index::Warning| {
         if !quiet && shown < MAX_WARNINGS_SHOWN {

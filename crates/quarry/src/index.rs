@@ -11,6 +11,7 @@ use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 use crate::fieldnorm::FieldNorms;
 use crate::format::{self, HeaderError, SectionEntry, SectionKind};
+use crate::postings::PostingsCursor;
 use crate::schema::{term_key, Field, Meta};
 use crate::store::{StoreReader, StoredDocument};
 use crate::termdict::{TermInfo, TermInfoReader, TERM_INFO_LEN};
@@ -251,6 +252,24 @@ impl Index {
             .get(ord)
             .map(Some)
             .ok_or_else(|| self.corrupt(format!("term ordinal {ord} has no valid record")))
+    }
+
+    /// A cursor over the postings of `info` (from [`Index::term_info`]).
+    pub fn postings_of(&self, info: &TermInfo) -> Result<PostingsCursor<'_>> {
+        let bytes = usize::try_from(info.postings.0)
+            .ok()
+            .zip(usize::try_from(info.postings.1).ok())
+            .and_then(|(s, e)| self.section(SectionKind::Postings).get(s..e))
+            .ok_or_else(|| self.corrupt("a term's postings lie outside the postings section"))?;
+        Ok(PostingsCursor::new(bytes, info.doc_freq))
+    }
+
+    /// A cursor over the postings of an analyzed `term` in `field`, if the field holds it.
+    pub fn postings(&self, field: Field, term: &str) -> Result<Option<PostingsCursor<'_>>> {
+        match self.term_info(field, term)? {
+            Some(info) => self.postings_of(&info).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Number of distinct terms per field, in [`Field::ALL`] order.

@@ -156,7 +156,7 @@ impl<'a> PostingsCursor<'a> {
 
     /// Moves to the next document and returns it.
     #[inline]
-    pub fn next(&mut self) -> u32 {
+    pub fn advance(&mut self) -> u32 {
         if self.doc == TERMINATED {
             return TERMINATED;
         }
@@ -169,8 +169,8 @@ impl<'a> PostingsCursor<'a> {
         self.doc
     }
 
-    /// Moves to the first document `>= target` and returns it.
-    pub fn advance(&mut self, target: u32) -> u32 {
+    /// Moves to the first document `>= target` and returns it (never backwards).
+    pub fn seek(&mut self, target: u32) -> u32 {
         if self.doc >= target {
             return self.doc;
         }
@@ -377,7 +377,7 @@ mod tests {
                 got_docs.push(c.doc());
                 got_freqs.push(c.freq());
                 prop_assert!(c.read_positions(&q, &mut got_positions));
-                c.next();
+                c.advance();
             }
             prop_assert!(!c.is_corrupt());
             prop_assert_eq!(got_docs, docs);
@@ -386,7 +386,7 @@ mod tests {
         }
 
         #[test]
-        fn advance_finds_the_first_doc_at_or_after_target(
+        fn seek_finds_the_first_doc_at_or_after_target(
             (docs, freqs, positions) in postings(),
             targets in proptest::collection::vec(0u32..400_000, 1..40),
         ) {
@@ -395,7 +395,7 @@ mod tests {
             targets.sort_unstable();
             let mut c = PostingsCursor::new(&p, docs.len() as u32);
             for t in targets {
-                let got = c.advance(t);
+                let got = c.seek(t);
                 let want = docs.iter().copied().find(|&d| d >= t).unwrap_or(TERMINATED);
                 prop_assert_eq!(got, want);
                 if got != TERMINATED {
@@ -413,11 +413,11 @@ mod tests {
             while c.doc() != TERMINATED && steps < 1000 {
                 let mut out = Vec::new();
                 c.read_positions(&bytes, &mut out);
-                c.next();
+                c.advance();
                 steps += 1;
             }
             let mut c = PostingsCursor::new(&bytes, df);
-            for t in targets { c.advance(t); }
+            for t in targets { c.seek(t); }
         }
     }
 
@@ -440,7 +440,7 @@ mod tests {
         let (p, _) = encode(&docs, &vec![1; 300], &vec![0; 300]);
         for cut in [0, 5, 36, p.len() - 1] {
             let mut c = PostingsCursor::new(&p[..cut], 300);
-            while c.next() != TERMINATED {}
+            while c.advance() != TERMINATED {}
             assert!(c.is_corrupt(), "cut at {cut}");
         }
     }

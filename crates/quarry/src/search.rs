@@ -7,7 +7,6 @@ use std::collections::BinaryHeap;
 use crate::bm25::{idf, Bm25, TermWeight};
 use crate::error::{Error, Result};
 use crate::fieldnorm::FieldLengths;
-use crate::format::SectionKind;
 use crate::index::{DocId, Index};
 use crate::postings::{PostingsCursor, TERMINATED};
 use crate::query::{Operator, Query};
@@ -193,9 +192,9 @@ impl TermScorer<'_> {
             .unwrap_or(TERMINATED)
     }
 
-    fn advance(&mut self, target: DocId) -> DocId {
+    fn seek(&mut self, target: DocId) -> DocId {
         for f in &mut self.fields {
-            f.cursor.advance(target);
+            f.cursor.seek(target);
         }
         self.doc()
     }
@@ -295,7 +294,6 @@ impl Index {
     }
 
     fn term_scorers(&self, query: &Query, options: &SearchOptions) -> Result<Vec<TermScorer<'_>>> {
-        let postings = self.section(SectionKind::Postings);
         let norms = self.field_norms();
         let n = self.doc_count();
         let mut out = Vec::with_capacity(query.terms().len());
@@ -306,15 +304,6 @@ impl Index {
                 let Some(info) = self.term_info(field, term)? else {
                     continue;
                 };
-                let bytes = usize::try_from(info.postings.0)
-                    .ok()
-                    .zip(usize::try_from(info.postings.1).ok())
-                    .and_then(|(s, e)| postings.get(s..e))
-                    .ok_or_else(|| {
-                        self.corrupt(format!(
-                            "postings of {term:?} lie outside the postings section"
-                        ))
-                    })?;
                 let weight = TermWeight::new(
                     options.bm25,
                     options.boost(field),
@@ -323,7 +312,7 @@ impl Index {
                 );
                 cost += u64::from(info.doc_freq);
                 fields.push(FieldScorer {
-                    cursor: PostingsCursor::new(bytes, info.doc_freq),
+                    cursor: self.postings_of(&info)?,
                     lengths: norms.field(field),
                     weight,
                     bad_doc: false,
@@ -350,7 +339,7 @@ fn disjunction(fields: &mut [FieldScorer<'_>], top: &mut TopK) {
         for f in fields.iter_mut() {
             if f.cursor.doc() == doc {
                 score += f.score();
-                f.cursor.next();
+                f.cursor.advance();
             }
         }
         top.push(doc, score);
@@ -364,9 +353,9 @@ fn conjunction(terms: &mut [TermScorer<'_>], top: &mut TopK) {
     let mut candidate = lead.doc();
     'candidates: while candidate != TERMINATED {
         for t in rest.iter_mut() {
-            let d = t.advance(candidate);
+            let d = t.seek(candidate);
             if d > candidate {
-                candidate = lead.advance(d);
+                candidate = lead.seek(d);
                 continue 'candidates;
             }
         }
@@ -375,7 +364,7 @@ fn conjunction(terms: &mut [TermScorer<'_>], top: &mut TopK) {
             score += t.score(candidate);
         }
         top.push(candidate, score);
-        candidate = lead.advance(candidate + 1);
+        candidate = lead.seek(candidate + 1);
     }
 }
 

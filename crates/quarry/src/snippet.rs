@@ -99,8 +99,7 @@ fn render(
     let mut tok = tokens.partition_point(|t| t.0 < start);
     let mut at = start;
     let body = &text[start..];
-    let mut iter = body.char_indices().peekable();
-    while let Some((off, c)) = iter.next() {
+    for (off, c) in body.char_indices() {
         let pos = start + off;
         if pos < at {
             continue;

@@ -61,7 +61,7 @@ impl Index {
                     return Err(self.corrupt(format!("postings of term {ord} are malformed")));
                 }
                 count += 1;
-                c.next();
+                c.advance();
             }
             if c.is_corrupt() || count != info.doc_freq {
                 return Err(self.corrupt(format!("postings of term {ord} are malformed")));
