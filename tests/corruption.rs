@@ -48,13 +48,13 @@ fn exercise(bytes: Vec<u8>) -> bool {
         ("bravo delta", Operator::And),
     ] {
         let query = Query::parse(q, index.analyzer(), op);
-        match index.search_query(&query, &SearchOptions::top(5)) {
+        match index.top_doc_ids(&query, &SearchOptions::top(5)) {
             Ok(hits) => assert!(hits.len() <= 5),
             Err(_) => errored = true,
         }
     }
     let _ = index.term_counts();
-    let _ = index.document(0);
+    errored |= index.search("alpha", &SearchOptions::top(2)).is_err();
     errored | index.verify().is_err()
 }
 

@@ -1,13 +1,28 @@
 //! Stored documents: the external id, title and body of every document,
-//! for display and snippets.
+//! for display and snippets, compressed in blocks.
 //!
-//! STORE_INDEX holds `doc_count + 1` little-endian `u64` offsets into
-//! STORE_DATA; document `d` occupies `offset[d]..offset[d + 1]` and is its
-//! id, title and body, each a LEB128 byte length followed by UTF-8.
+//! Documents are packed in input order into blocks of about
+//! [`STORE_BLOCK_BYTES`] of raw data (a larger document gets a block of its
+//! own); each block is compressed with LZ4 (the raw block format, no frame).
+//! Inside a raw block each document is its id, title and body, each a
+//! LEB128 byte length followed by UTF-8.
+//!
+//! STORE_INDEX holds one 16-byte entry per block plus a sentinel:
+//! `first_doc: u32, raw_len: u32, data_offset: u64` (little-endian). Block
+//! `b` holds documents `first_doc[b] .. first_doc[b+1]`, its compressed
+//! bytes are STORE_DATA `data_offset[b] .. data_offset[b+1]`. The sentinel
+//! has `first_doc = doc_count`, `raw_len = 0` and the length of STORE_DATA.
 
 use byteorder::{ByteOrder, LittleEndian};
 
 use crate::format::{read_vint, write_vint};
+
+/// Raw bytes gathered before a block is compressed.
+pub const STORE_BLOCK_BYTES: usize = 16 * 1024;
+/// Bytes per STORE_INDEX entry.
+pub const STORE_ENTRY_LEN: usize = 16;
+/// LZ4 cannot expand data more than 255-fold; a larger claim is damage.
+const MAX_LZ4_RATIO: usize = 255;
 
 /// A document as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -21,50 +36,63 @@ pub struct StoredDocument {
 }
 
 /// Encodes stored documents. Add them in document-id order.
+#[derive(Default)]
 pub struct StoreWriter {
     index: Vec<u8>,
     data: Vec<u8>,
-}
-
-impl Default for StoreWriter {
-    fn default() -> Self {
-        Self::new()
-    }
+    block: Vec<u8>,
+    block_first_doc: u32,
+    doc_count: u32,
 }
 
 impl StoreWriter {
     /// An empty store.
     pub fn new() -> Self {
-        let mut w = StoreWriter {
-            index: Vec::new(),
-            data: Vec::new(),
-        };
-        w.push_offset();
-        w
+        Self::default()
     }
 
-    fn push_offset(&mut self) {
-        let mut b = [0u8; 8];
-        LittleEndian::write_u64(&mut b, self.data.len() as u64);
-        self.index.extend_from_slice(&b);
+    fn push_entry(&mut self, first_doc: u32, raw_len: u32) {
+        let mut e = [0u8; STORE_ENTRY_LEN];
+        LittleEndian::write_u32(&mut e[0..4], first_doc);
+        LittleEndian::write_u32(&mut e[4..8], raw_len);
+        LittleEndian::write_u64(&mut e[8..16], self.data.len() as u64);
+        self.index.extend_from_slice(&e);
+    }
+
+    fn flush_block(&mut self) {
+        if self.block.is_empty() {
+            return;
+        }
+        self.push_entry(self.block_first_doc, self.block.len() as u32);
+        self.data
+            .extend_from_slice(&lz4_flex::block::compress(&self.block));
+        self.block.clear();
+        self.block_first_doc = self.doc_count;
     }
 
     /// Appends the next document.
+    ///
+    /// # Panics
+    /// If one document is 4 GiB or more, which the format cannot hold.
     pub fn add(&mut self, id: &str, title: &str, body: &str) {
         for s in [id, title, body] {
-            write_vint(&mut self.data, s.len() as u64);
-            self.data.extend_from_slice(s.as_bytes());
+            write_vint(&mut self.block, s.len() as u64);
+            self.block.extend_from_slice(s.as_bytes());
         }
-        self.push_offset();
-    }
-
-    /// Bytes of the data section so far.
-    pub fn data_len(&self) -> usize {
-        self.data.len()
+        assert!(
+            u32::try_from(self.block.len()).is_ok(),
+            "a stored document must be under 4 GiB"
+        );
+        self.doc_count += 1;
+        if self.block.len() >= STORE_BLOCK_BYTES {
+            self.flush_block();
+        }
     }
 
     /// The STORE_INDEX and STORE_DATA section bytes.
-    pub fn finish(self) -> (Vec<u8>, Vec<u8>) {
+    pub fn finish(mut self) -> (Vec<u8>, Vec<u8>) {
+        self.flush_block();
+        self.push_entry(self.doc_count, 0);
         (self.index, self.data)
     }
 }
@@ -74,70 +102,228 @@ impl StoreWriter {
 pub struct StoreReader<'a> {
     index: &'a [u8],
     data: &'a [u8],
+    doc_count: u32,
 }
 
 impl<'a> StoreReader<'a> {
-    /// A reader; `None` if the index does not hold `doc_count + 1` offsets.
+    /// A reader; `None` unless the index is whole entries ending in a
+    /// sentinel for `doc_count` documents that points at the end of the data.
     pub fn new(index: &'a [u8], data: &'a [u8], doc_count: u32) -> Option<Self> {
-        (index.len() == (doc_count as usize + 1) * 8).then_some(StoreReader { index, data })
+        if index.len() < STORE_ENTRY_LEN || index.len() % STORE_ENTRY_LEN != 0 {
+            return None;
+        }
+        let r = StoreReader {
+            index,
+            data,
+            doc_count,
+        };
+        let (first, _, offset) = r.entry(r.block_count())?;
+        (first == doc_count && offset == data.len() as u64).then_some(r)
+    }
+
+    /// Number of compressed blocks.
+    pub fn block_count(&self) -> usize {
+        self.index.len() / STORE_ENTRY_LEN - 1
+    }
+
+    fn entry(&self, b: usize) -> Option<(u32, u32, u64)> {
+        let e = self
+            .index
+            .get(b * STORE_ENTRY_LEN..(b + 1) * STORE_ENTRY_LEN)?;
+        Some((
+            LittleEndian::read_u32(&e[0..4]),
+            LittleEndian::read_u32(&e[4..8]),
+            LittleEndian::read_u64(&e[8..16]),
+        ))
+    }
+
+    /// Decompresses block `b`: its first document id, the number of its
+    /// documents, and its raw bytes.
+    pub fn block(&self, b: usize) -> Result<(u32, u32, Vec<u8>), String> {
+        let bad = || format!("stored block {b} is malformed");
+        let (first, raw_len, start) = self.entry(b).ok_or_else(bad)?;
+        let (next, _, end) = self.entry(b + 1).ok_or_else(bad)?;
+        let compressed = usize::try_from(start)
+            .ok()
+            .zip(usize::try_from(end).ok())
+            .and_then(|(s, e)| self.data.get(s..e))
+            .ok_or_else(bad)?;
+        let raw_len = raw_len as usize;
+        if next <= first || raw_len > compressed.len().saturating_mul(MAX_LZ4_RATIO) {
+            return Err(bad());
+        }
+        let mut raw = vec![0u8; raw_len];
+        match lz4_flex::block::decompress_into(compressed, &mut raw) {
+            Ok(n) if n == raw_len => Ok((first, next - first, raw)),
+            _ => Err(bad()),
+        }
+    }
+
+    /// The block holding `doc`.
+    fn block_of(&self, doc: u32) -> usize {
+        // First block whose successor starts after `doc`.
+        let (mut lo, mut hi) = (0, self.block_count());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.entry(mid + 1) {
+                Some((next_first, _, _)) if next_first <= doc => lo = mid + 1,
+                _ => hi = mid,
+            }
+        }
+        lo
     }
 
     /// Document `doc`; `Err` says what is malformed.
     pub fn get(&self, doc: u32) -> Result<StoredDocument, String> {
-        let at = doc as usize * 8;
-        let (start, end) = match (self.index.get(at..at + 8), self.index.get(at + 8..at + 16)) {
-            (Some(a), Some(b)) => (LittleEndian::read_u64(a), LittleEndian::read_u64(b)),
-            _ => return Err(format!("no stored document {doc}")),
-        };
-        let bytes = usize::try_from(start)
-            .ok()
-            .zip(usize::try_from(end).ok())
-            .and_then(|(s, e)| self.data.get(s..e))
-            .ok_or_else(|| format!("stored document {doc} lies outside the store"))?;
-        let mut at = 0;
-        let mut field = || -> Result<String, String> {
-            let len = read_vint(bytes, &mut at)
-                .and_then(|l| usize::try_from(l).ok())
-                .ok_or_else(|| format!("stored document {doc} is cut short"))?;
-            let s = bytes
-                .get(at..at.saturating_add(len))
-                .ok_or_else(|| format!("stored document {doc} is cut short"))?;
-            at += len;
-            String::from_utf8(s.to_vec()).map_err(|_| format!("stored document {doc} is not UTF-8"))
-        };
-        let id = field()?;
-        let title = field()?;
-        let body = field()?;
-        if at != bytes.len() {
-            return Err(format!("stored document {doc} has trailing bytes"));
+        if doc >= self.doc_count {
+            return Err(format!("no stored document {doc}"));
         }
-        Ok(StoredDocument { id, title, body })
+        let (first, count, raw) = self.block(self.block_of(doc))?;
+        if doc < first || doc - first >= count {
+            return Err(format!(
+                "stored document {doc} is not where the store index says"
+            ));
+        }
+        let mut at = 0;
+        for _ in first..doc {
+            for _ in 0..3 {
+                read_str(&raw, &mut at)
+                    .ok_or_else(|| format!("stored document {doc} is cut short"))?;
+            }
+        }
+        let mut field =
+            || read_str(&raw, &mut at).ok_or_else(|| format!("stored document {doc} is cut short"));
+        let (id, title, body) = (field()?, field()?, field()?);
+        let utf8 = |b: &[u8]| {
+            String::from_utf8(b.to_vec()).map_err(|_| format!("stored document {doc} is not UTF-8"))
+        };
+        Ok(StoredDocument {
+            id: utf8(id)?,
+            title: utf8(title)?,
+            body: utf8(body)?,
+        })
     }
+
+    /// Decodes every block and document: the number of documents found.
+    pub fn check_all(&self) -> Result<u32, String> {
+        let mut docs = 0u32;
+        for b in 0..self.block_count() {
+            let (first, count, raw) = self.block(b)?;
+            if first != docs {
+                return Err(format!(
+                    "stored block {b} starts at document {first}, expected {docs}"
+                ));
+            }
+            let mut at = 0;
+            for _ in 0..count * 3 {
+                let s = read_str(&raw, &mut at)
+                    .ok_or_else(|| format!("stored block {b} is cut short"))?;
+                std::str::from_utf8(s)
+                    .map_err(|_| format!("stored block {b} holds invalid UTF-8"))?;
+            }
+            if at != raw.len() {
+                return Err(format!("stored block {b} has trailing bytes"));
+            }
+            docs += count;
+        }
+        if docs != self.doc_count {
+            return Err(format!(
+                "the store holds {docs} documents, expected {}",
+                self.doc_count
+            ));
+        }
+        Ok(docs)
+    }
+}
+
+/// A LEB128 length and that many bytes.
+fn read_str<'b>(raw: &'b [u8], at: &mut usize) -> Option<&'b [u8]> {
+    let len = usize::try_from(read_vint(raw, at)?).ok()?;
+    let s = raw.get(*at..at.checked_add(len)?)?;
+    *at += len;
+    Some(s)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn round_trips_and_reports_damage() {
+    fn store(docs: &[(String, String, String)]) -> (Vec<u8>, Vec<u8>) {
         let mut w = StoreWriter::new();
-        w.add("a.txt", "Title", "Body text");
-        w.add("b", "", "ünïcode");
-        let (index, data) = w.finish();
-        let r = StoreReader::new(&index, &data, 2).unwrap();
-        assert_eq!(
-            r.get(1).unwrap(),
-            StoredDocument {
-                id: "b".into(),
-                title: "".into(),
-                body: "ünïcode".into()
-            }
+        for (i, t, b) in docs {
+            w.add(i, t, b);
+        }
+        w.finish()
+    }
+
+    #[test]
+    fn round_trips_across_many_blocks() {
+        let docs: Vec<(String, String, String)> = (0..2000)
+            .map(|i| {
+                (
+                    format!("id{i}"),
+                    if i % 3 == 0 {
+                        String::new()
+                    } else {
+                        format!("Title {i}")
+                    },
+                    "body text ünïcode ".repeat(i % 50),
+                )
+            })
+            .collect();
+        let (index, data) = store(&docs);
+        let r = StoreReader::new(&index, &data, 2000).unwrap();
+        assert!(r.block_count() > 10, "{} blocks", r.block_count());
+        assert_eq!(r.check_all(), Ok(2000));
+        for (d, (i, t, b)) in docs.iter().enumerate() {
+            let got = r.get(d as u32).unwrap();
+            assert_eq!((&got.id, &got.title, &got.body), (i, t, b));
+        }
+        assert!(r.get(2000).is_err());
+        assert!(
+            data.len() < docs.iter().map(|d| d.2.len()).sum::<usize>() / 4,
+            "repetitive text compresses"
         );
-        assert_eq!(r.get(0).unwrap().title, "Title");
-        assert!(r.get(2).is_err());
-        let short = StoreReader::new(&index, &data[..data.len() - 2], 2).unwrap();
-        assert!(short.get(1).is_err());
-        assert!(StoreReader::new(&index, &data, 3).is_none());
+    }
+
+    #[test]
+    fn a_huge_document_gets_its_own_block() {
+        let big = "x".repeat(3 * STORE_BLOCK_BYTES);
+        let docs = vec![
+            ("a".to_string(), String::new(), "small".to_string()),
+            ("b".to_string(), String::new(), big.clone()),
+            ("c".to_string(), String::new(), "small".to_string()),
+        ];
+        let (index, data) = store(&docs);
+        let r = StoreReader::new(&index, &data, 3).unwrap();
+        assert_eq!(r.block_count(), 2);
+        assert_eq!(r.get(1).unwrap().body, big);
+        assert_eq!(r.get(2).unwrap().id, "c");
+    }
+
+    #[test]
+    fn empty_store_and_damage() {
+        let (index, data) = store(&[]);
+        let r = StoreReader::new(&index, &data, 0).unwrap();
+        assert_eq!(r.check_all(), Ok(0));
+        assert!(r.get(0).is_err());
+
+        let docs = vec![("a".to_string(), "T".to_string(), "B".repeat(100))];
+        let (index, data) = store(&docs);
+        assert!(StoreReader::new(&index, &data, 2).is_none());
+        assert!(StoreReader::new(&index, &data[..data.len() - 1], 1).is_none());
+        let mut bad = data.clone();
+        bad[0] ^= 0xff;
+        let r = StoreReader::new(&index, &bad, 1).unwrap();
+        assert!(r
+            .get(0)
+            .unwrap_err()
+            .contains("stored block 0 is malformed"));
+        assert!(r.check_all().is_err());
+        // A raw length beyond what LZ4 can expand to is refused before allocating.
+        let mut huge = index.clone();
+        LittleEndian::write_u32(&mut huge[4..8], u32::MAX);
+        let r = StoreReader::new(&huge, &data, 1).unwrap();
+        assert!(r.get(0).is_err());
     }
 }

@@ -81,10 +81,7 @@ impl Index {
                 )));
             }
         }
-        let store = self.store();
-        for doc in 0..n {
-            store.get(doc).map_err(|d| self.corrupt(d))?;
-        }
+        self.store().check_all().map_err(|d| self.corrupt(d))?;
         Ok(VerifyReport {
             sections: self.sections().len(),
             terms: expected_ord,
