@@ -205,6 +205,7 @@ fn bad_inputs_are_reported_and_the_rest_indexed() {
     );
     s.write("in/empty.txt", "");
     s.write("in/blank.md", "  \n\n ");
+    s.write("in/blank.jsonl", "\n  \n");
     s.write("in/binary.txt", b"abc\0def\x01\x02");
     s.write("in/latin1.txt", b"Caf\xe9 society\nzebras and caf\xe9s\n");
     s.write(
@@ -220,6 +221,7 @@ fn bad_inputs_are_reported_and_the_rest_indexed() {
     for expected in [
         "empty.txt: empty; skipped",
         "blank.md: empty; skipped",
+        "blank.jsonl: empty; skipped",
         "binary.txt: binary file; skipped",
         "latin1.txt: not valid UTF-8",
         "docs.jsonl:2: invalid JSON",
@@ -233,7 +235,7 @@ fn bad_inputs_are_reported_and_the_rest_indexed() {
     }
     assert!(
         r.stdout
-            .starts_with("indexed 4 documents (5 skipped, 6 warnings)"),
+            .starts_with("indexed 4 documents (6 skipped, 7 warnings)"),
         "{}",
         r.stdout
     );

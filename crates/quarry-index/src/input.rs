@@ -189,6 +189,12 @@ impl Reader<'_> {
         (self.on_warning)(w);
     }
 
+    /// Counts a file or line as skipped and says why.
+    fn skip(&mut self, w: Warning) {
+        self.stats.skipped += 1;
+        self.warn(w);
+    }
+
     fn emit(&mut self, doc: Document) -> Result<(), IndexError> {
         self.stats.documents += 1;
         (self.on_doc)(doc)
@@ -232,8 +238,7 @@ impl Reader<'_> {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(error) => {
-                self.stats.skipped += 1;
-                self.warn(Warning::Unreadable {
+                self.skip(Warning::Unreadable {
                     path: path.to_path_buf(),
                     error,
                 });
@@ -242,8 +247,7 @@ impl Reader<'_> {
         };
         self.stats.bytes += bytes.len() as u64;
         if bytes[..bytes.len().min(8192)].contains(&0) {
-            self.stats.skipped += 1;
-            self.warn(Warning::Binary {
+            self.skip(Warning::Binary {
                 path: path.to_path_buf(),
             });
             return Ok(());
@@ -262,8 +266,7 @@ impl Reader<'_> {
         match text_document(id, &text) {
             Some(doc) => self.emit(doc),
             None => {
-                self.stats.skipped += 1;
-                self.warn(Warning::Empty {
+                self.skip(Warning::Empty {
                     path: path.to_path_buf(),
                 });
                 Ok(())
@@ -275,8 +278,7 @@ impl Reader<'_> {
         let file = match File::open(path) {
             Ok(f) => f,
             Err(error) => {
-                self.stats.skipped += 1;
-                self.warn(Warning::Unreadable {
+                self.skip(Warning::Unreadable {
                     path: path.to_path_buf(),
                     error,
                 });
@@ -286,7 +288,7 @@ impl Reader<'_> {
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let mut buf = Vec::new();
         let mut line_no = 0u64;
-        let mut any = false;
+        let mut nonblank = 0u64;
         loop {
             buf.clear();
             let n = match reader.by_ref().read_until(b'\n', &mut buf) {
@@ -318,9 +320,9 @@ impl Reader<'_> {
             if line.is_empty() {
                 continue;
             }
+            nonblank += 1;
             match parse_json_document(line) {
                 Ok(doc) => {
-                    any = true;
                     let doc = Document {
                         id: doc
                             .id
@@ -331,8 +333,7 @@ impl Reader<'_> {
                     self.emit(doc)?;
                 }
                 Err(error) => {
-                    self.stats.skipped += 1;
-                    self.warn(Warning::MalformedJson {
+                    self.skip(Warning::MalformedJson {
                         path: path.to_path_buf(),
                         line: line_no,
                         error,
@@ -340,9 +341,8 @@ impl Reader<'_> {
                 }
             }
         }
-        if line_no == 0 && !any {
-            self.stats.skipped += 1;
-            self.warn(Warning::Empty {
+        if nonblank == 0 {
+            self.skip(Warning::Empty {
                 path: path.to_path_buf(),
             });
         }
