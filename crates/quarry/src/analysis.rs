@@ -4,7 +4,7 @@
 //! Tokens are maximal runs of characters for which [`char::is_alphanumeric`]
 //! is true. A token of [`MAX_TOKEN_BYTES`] bytes or more (measured before
 //! lowercasing) is dropped but still takes its position. Kept tokens are
-//! lowercased (Unicode) and stemmed with the Snowball stemmer of the
+//! lowercased (Unicode, character by character) and stemmed with the Snowball stemmer of the
 //! analyzer's [`Language`]. This matches tantivy's `en_stem` analyzer.
 
 use std::borrow::Cow;
@@ -129,7 +129,9 @@ impl Analyzer {
         } else if raw.is_ascii() {
             Cow::Owned(raw.to_ascii_lowercase())
         } else {
-            Cow::Owned(raw.to_lowercase())
+            // Character by character, as tantivy's `en_stem` does: no
+            // context-sensitive rules (a word-final capital sigma becomes σ, not ς).
+            Cow::Owned(raw.chars().flat_map(char::to_lowercase).collect())
         };
         match lower {
             Cow::Borrowed(s) => self.stemmer.stem(s),
@@ -238,6 +240,13 @@ mod tests {
                 ("straße".into(), 2)
             ]
         );
+    }
+
+    #[test]
+    fn lowercasing_is_per_character_like_tantivy() {
+        // str::to_lowercase would turn the final Σ into ς; tantivy does not.
+        assert_eq!(terms("ΟΔΟΣ"), vec![("οδοσ".into(), 0)]);
+        assert_eq!(terms("οδοσ"), terms("ΟΔΟΣ"));
     }
 
     #[test]

@@ -23,11 +23,16 @@ impl Default for Bm25 {
 }
 
 impl Bm25 {
+    /// Largest accepted `k1`: far past any useful value, and small enough
+    /// that every score stays finite.
+    pub const MAX_K1: f64 = 1e6;
+
     /// Checks the parameters are in range.
     pub fn validate(&self) -> Result<()> {
-        if !(self.k1.is_finite() && self.k1 >= 0.0) {
+        if !(0.0..=Self::MAX_K1).contains(&self.k1) {
             return Err(Error::InvalidOption(format!(
-                "k1 must be a finite number >= 0, got {}",
+                "k1 must be between 0 and {}, got {}",
+                Self::MAX_K1,
                 self.k1
             )));
         }
@@ -112,6 +117,7 @@ mod tests {
     fn invalid_parameters_are_rejected() {
         assert!(Bm25 { k1: -1.0, b: 0.5 }.validate().is_err());
         assert!(Bm25 { k1: 1.0, b: 1.5 }.validate().is_err());
+        assert!(Bm25 { k1: 1e308, b: 0.5 }.validate().is_err());
         assert!(Bm25 {
             k1: f64::NAN,
             b: 0.5

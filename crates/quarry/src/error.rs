@@ -49,6 +49,13 @@ pub enum Error {
     },
     /// A search option is out of range (for example a negative `k1`).
     InvalidOption(String),
+    /// A document id beyond the end of the index was asked for.
+    NoSuchDocument {
+        /// The id asked for.
+        doc: u32,
+        /// The number of documents in the index.
+        doc_count: u32,
+    },
 }
 
 impl Error {
@@ -104,6 +111,11 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::InvalidOption(msg) => write!(f, "invalid search option: {msg}"),
+            Error::NoSuchDocument { doc, doc_count } => write!(
+                f,
+                "no document {doc}: internal ids run from 0 to {} in this index",
+                doc_count.saturating_sub(1)
+            ),
         }
     }
 }

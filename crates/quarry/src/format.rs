@@ -141,7 +141,13 @@ pub enum HeaderError {
 /// the rest of the file in [`SectionKind::ALL`] order. Reads only the
 /// header and table: O(1) in the size of the index.
 pub fn parse_header(file: &[u8]) -> Result<Vec<SectionEntry>, HeaderError> {
-    if file.len() < 8 || file[0..8] != MAGIC {
+    if file.len() < MAGIC.len() && MAGIC.starts_with(file) {
+        // Empty, or the start of an index cut off early (an interrupted copy).
+        return Err(HeaderError::Truncated {
+            expected: HEADER_LEN as u64,
+        });
+    }
+    if file.len() < MAGIC.len() || file[0..8] != MAGIC {
         return Err(HeaderError::NotAnIndex);
     }
     if file.len() < HEADER_LEN {
@@ -338,6 +344,15 @@ mod tests {
             parse_header(b"hello world, this is not an index"),
             Err(HeaderError::NotAnIndex)
         );
+        assert_eq!(parse_header(b"hello"), Err(HeaderError::NotAnIndex));
+        assert!(matches!(
+            parse_header(b""),
+            Err(HeaderError::Truncated { .. })
+        ));
+        assert!(matches!(
+            parse_header(b"QRYIN"),
+            Err(HeaderError::Truncated { .. })
+        ));
         assert!(matches!(
             parse_header(&file[..file.len() - 1]),
             Err(HeaderError::Truncated { .. })

@@ -94,6 +94,10 @@ impl Index {
                 "is a directory, not an index file",
             )));
         }
+        if !meta.is_file() {
+            // A device or FIFO could be endless or block forever.
+            return Err(io(std::io::Error::other("is not a regular file")));
+        }
         let data = if meta.len() < format::HEADER_LEN as u64 {
             // Too small to map usefully (an empty file cannot be mapped at all).
             Data::Owned(std::fs::read(path).map_err(io)?)
@@ -302,10 +306,10 @@ impl Index {
     /// The stored id, title and body of `doc`.
     pub fn document(&self, doc: DocId) -> Result<StoredDocument> {
         if doc >= self.meta.doc_count {
-            return Err(Error::InvalidOption(format!(
-                "document {doc} does not exist; the index holds {}",
-                self.meta.doc_count
-            )));
+            return Err(Error::NoSuchDocument {
+                doc,
+                doc_count: self.meta.doc_count,
+            });
         }
         self.store().get(doc).map_err(|d| self.corrupt(d))
     }
@@ -325,7 +329,7 @@ mod tests {
     fn opening_garbage_is_a_typed_error() {
         assert!(matches!(
             Index::from_bytes(vec![]),
-            Err(Error::NotAnIndex { .. })
+            Err(Error::Truncated { .. })
         ));
         assert!(matches!(
             Index::from_bytes(b"QRYINDEX".to_vec()),
@@ -335,6 +339,13 @@ mod tests {
             Index::from_bytes(vec![7; 100]),
             Err(Error::NotAnIndex { .. })
         ));
+    }
+
+    #[test]
+    fn special_files_are_refused_without_reading_them() {
+        // /dev/zero never ends; reading it would exhaust memory.
+        let err = Index::open("/dev/zero").unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
     }
 
     #[test]

@@ -196,14 +196,25 @@ impl<'a> PostingsCursor<'a> {
         self.doc
     }
 
-    /// Where the positions of the current document start, relative to the
-    /// term's positions bytes; `None` on malformed bytes.
-    pub fn positions_offset(&self, positions: &[u8]) -> Option<usize> {
-        let mut at = if self.block_count > 1 {
+    /// True when the current document is the first of its block.
+    pub fn is_block_start(&self) -> bool {
+        self.at == 0
+    }
+
+    /// Where the positions of the current block's first document start,
+    /// relative to the term's positions bytes (from the skip table).
+    pub fn block_positions_start(&self) -> usize {
+        if self.block_count > 1 {
             LittleEndian::read_u32(&self.skips[self.block * SKIP_ENTRY_LEN + 8..]) as usize
         } else {
             0
-        };
+        }
+    }
+
+    /// Where the positions of the current document start, relative to the
+    /// term's positions bytes; `None` on malformed bytes.
+    pub fn positions_offset(&self, positions: &[u8]) -> Option<usize> {
+        let mut at = self.block_positions_start();
         for &f in &self.freqs[..self.at] {
             for _ in 0..f {
                 read_vint_u32(positions, &mut at)?;
@@ -215,24 +226,10 @@ impl<'a> PostingsCursor<'a> {
     /// Appends the positions of the current document to `out`.
     /// `false` (and nothing appended) on malformed bytes.
     pub fn read_positions(&self, positions: &[u8], out: &mut Vec<u32>) -> bool {
-        let Some(mut at) = self.positions_offset(positions) else {
-            return false;
-        };
-        let mut p = 0u32;
-        let start = out.len();
-        for _ in 0..self.freq() {
-            match read_vint_u32(positions, &mut at).and_then(|d| p.checked_add(d)) {
-                Some(next) => {
-                    p = next;
-                    out.push(p);
-                }
-                None => {
-                    out.truncate(start);
-                    return false;
-                }
-            }
+        match self.positions_offset(positions) {
+            Some(mut at) => read_doc_positions(positions, &mut at, self.freq(), out),
+            None => false,
         }
-        true
     }
 
     fn skip_last_doc(&self, block: usize) -> u32 {
@@ -316,6 +313,32 @@ impl<'a> PostingsCursor<'a> {
         self.doc = self.docs[0];
         true
     }
+}
+
+/// Reads one document's `freq` positions from `positions` at `*at`,
+/// advancing `*at` and appending them to `out`. `false` (and nothing
+/// appended) unless they decode and increase strictly.
+pub fn read_doc_positions(positions: &[u8], at: &mut usize, freq: u32, out: &mut Vec<u32>) -> bool {
+    let start = out.len();
+    let mut prev: Option<u32> = None;
+    for _ in 0..freq {
+        let next = read_vint_u32(positions, at).and_then(|d| match prev {
+            None => Some(d),
+            Some(_) if d == 0 => None,
+            Some(p) => p.checked_add(d),
+        });
+        match next {
+            Some(p) => {
+                prev = Some(p);
+                out.push(p);
+            }
+            None => {
+                out.truncate(start);
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Deltas after the first document of a term must be positive.

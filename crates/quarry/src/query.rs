@@ -29,12 +29,8 @@ impl Query {
     /// documents were; a word repeated (or stemming to the same term) counts once.
     pub fn parse(text: &str, analyzer: &Analyzer, operator: Operator) -> Query {
         let mut terms: Vec<String> = Vec::new();
-        analyzer.for_each_token(text, |t| {
-            if !terms.iter().any(|x| *x == t.term) {
-                terms.push(t.term.into_owned());
-            }
-        });
-        Query { terms, operator }
+        analyzer.for_each_token(text, |t| terms.push(t.term.into_owned()));
+        Query::from_terms(terms, operator)
     }
 
     /// A query over already analyzed terms (duplicates are removed).
@@ -42,13 +38,12 @@ impl Query {
         terms: impl IntoIterator<Item = S>,
         operator: Operator,
     ) -> Query {
-        let mut out: Vec<String> = Vec::new();
-        for t in terms {
-            let t = t.into();
-            if !out.contains(&t) {
-                out.push(t);
-            }
-        }
+        let mut seen = std::collections::HashSet::new();
+        let out: Vec<String> = terms
+            .into_iter()
+            .map(Into::into)
+            .filter(|t: &String| seen.insert(t.clone()))
+            .collect();
         Query {
             terms: out,
             operator,

@@ -21,9 +21,9 @@ pub struct SearchOptions {
     pub operator: Operator,
     /// BM25 parameters.
     pub bm25: Bm25,
-    /// Score multiplier for matches in the title.
+    /// Score multiplier for matches in the title, 0 to [`SearchOptions::MAX_BOOST`].
     pub title_boost: f64,
-    /// Score multiplier for matches in the body.
+    /// Score multiplier for matches in the body, 0 to [`SearchOptions::MAX_BOOST`].
     pub body_boost: f64,
 }
 
@@ -40,6 +40,9 @@ impl Default for SearchOptions {
 }
 
 impl SearchOptions {
+    /// Largest accepted boost: with [`Bm25::MAX_K1`] it keeps every score finite.
+    pub const MAX_BOOST: f64 = 1e6;
+
     /// The default options with `limit` hits.
     pub fn top(limit: usize) -> SearchOptions {
         SearchOptions {
@@ -66,9 +69,10 @@ impl SearchOptions {
     fn validate(&self) -> Result<()> {
         self.bm25.validate()?;
         for (name, boost) in [("title", self.title_boost), ("body", self.body_boost)] {
-            if !(boost.is_finite() && boost >= 0.0) {
+            if !(0.0..=Self::MAX_BOOST).contains(&boost) {
                 return Err(Error::InvalidOption(format!(
-                    "{name} boost must be a finite number >= 0, got {boost}"
+                    "{name} boost must be between 0 and {}, got {boost}",
+                    Self::MAX_BOOST
                 )));
             }
         }

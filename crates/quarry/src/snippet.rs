@@ -19,20 +19,17 @@ pub struct Snippet {
 /// the most distinct `terms` (then the most matches), with a little context
 /// before the first match. Without a match, the start of the text.
 pub fn snippet(analyzer: &Analyzer, text: &str, terms: &[String], max_chars: usize) -> Snippet {
-    let wanted: HashSet<&str> = terms.iter().map(String::as_str).collect();
     let tokens: Vec<(usize, usize, Option<usize>)> = {
         let mut v = Vec::new();
         analyzer.for_each_token(text, |t| {
-            let hit = terms
-                .iter()
-                .position(|x| *x == t.term)
-                .filter(|_| wanted.contains(&*t.term));
+            let hit = terms.iter().position(|x| *x == t.term);
             v.push((t.start, t.end, hit));
         });
         v
     };
-    let max_bytes = max_chars.max(16) * 2; // budget in bytes; trimmed by characters below
-                                           // Best window: starts at a matching token, extends while it fits.
+    // Budget in bytes; the rendering trims by characters.
+    let max_bytes = max_chars.max(16) * 2;
+    // Best window: starts at a matching token, extends while it fits.
     let mut best: Option<(usize, usize, usize)> = None; // (distinct, matches, start token)
     for (i, &(start, _, hit)) in tokens.iter().enumerate() {
         if hit.is_none() {

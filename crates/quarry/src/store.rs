@@ -2,8 +2,8 @@
 //! for display and snippets, compressed in blocks.
 //!
 //! Documents are packed in input order into blocks of about
-//! [`STORE_BLOCK_BYTES`] of raw data (a larger document gets a block of its
-//! own); each block is compressed with LZ4 (the raw block format, no frame).
+//! [`STORE_BLOCK_BYTES`] of raw data (a block closes after the document that
+//! crosses the mark); each block is compressed with LZ4 (the raw block format, no frame).
 //! Inside a raw block each document is its id, title and body, each a
 //! LEB128 byte length followed by UTF-8.
 //!
@@ -19,6 +19,9 @@ use crate::format::{read_vint, write_vint};
 
 /// Raw bytes gathered before a block is compressed.
 pub const STORE_BLOCK_BYTES: usize = 16 * 1024;
+/// The largest document (id, title and body together) a store can hold:
+/// a raw block, with the smaller documents before it, must fit a `u32`.
+pub const MAX_DOCUMENT_BYTES: usize = u32::MAX as usize - 2 * STORE_BLOCK_BYTES;
 /// Bytes per STORE_INDEX entry.
 pub const STORE_ENTRY_LEN: usize = 16;
 /// LZ4 cannot expand data more than 255-fold; a larger claim is damage.
@@ -73,7 +76,8 @@ impl StoreWriter {
     /// Appends the next document.
     ///
     /// # Panics
-    /// If one document is 4 GiB or more, which the format cannot hold.
+    /// If the document is over [`MAX_DOCUMENT_BYTES`], which the format
+    /// cannot hold (the indexer checks before it calls this).
     pub fn add(&mut self, id: &str, title: &str, body: &str) {
         for s in [id, title, body] {
             write_vint(&mut self.block, s.len() as u64);
@@ -287,7 +291,7 @@ mod tests {
     }
 
     #[test]
-    fn a_huge_document_gets_its_own_block() {
+    fn a_huge_document_closes_the_block_it_joins() {
         let big = "x".repeat(3 * STORE_BLOCK_BYTES);
         let docs = vec![
             ("a".to_string(), String::new(), "small".to_string()),

@@ -3,7 +3,7 @@
 use crate::error::Result;
 use crate::format::{self, SectionKind};
 use crate::index::Index;
-use crate::postings::{PostingsCursor, TERMINATED};
+use crate::postings::{read_doc_positions, PostingsCursor, TERMINATED};
 use crate::schema::Field;
 
 /// What [`Index::verify`] checked.
@@ -40,6 +40,8 @@ impl Index {
         let mut expected_ord = 0u64;
         let mut pairs = 0u64;
         let mut pos_buf = Vec::new();
+        // Terms' ranges must tile POSTINGS and POSITIONS exactly, in order.
+        let (mut postings_at, mut positions_at) = (0u64, 0u64);
         while let Some((key, ord)) = fst::Streamer::next(&mut stream) {
             let field = key.first().and_then(|&b| Field::from_id(b));
             if ord != expected_ord || field.is_none() || std::str::from_utf8(&key[1..]).is_err() {
@@ -48,26 +50,42 @@ impl Index {
             let info = infos
                 .get(ord)
                 .ok_or_else(|| self.corrupt(format!("term {ord} has no valid record")))?;
+            if info.postings.0 != postings_at || info.positions.0 != positions_at {
+                return Err(self.corrupt(format!(
+                    "term {ord}'s ranges do not tile the postings and positions"
+                )));
+            }
+            (postings_at, positions_at) = (info.postings.1, info.positions.1);
             let bytes = postings.get(info.postings.0 as usize..info.postings.1 as usize);
             let pos = positions.get(info.positions.0 as usize..info.positions.1 as usize);
             let (Some(bytes), Some(pos)) = (bytes, pos) else {
                 return Err(self.corrupt(format!("term {ord} points outside its sections")));
             };
+            let malformed = || self.corrupt(format!("postings of term {ord} are malformed"));
             let mut c = PostingsCursor::new(bytes, info.doc_freq);
             let mut count = 0u32;
+            // Positions are read in one pass; each block must start where its
+            // skip entry says, and the term's positions must be used exactly.
+            let mut at = 0usize;
             while c.doc() != TERMINATED {
                 pos_buf.clear();
-                if c.doc() >= n || !c.read_positions(pos, &mut pos_buf) {
-                    return Err(self.corrupt(format!("postings of term {ord} are malformed")));
+                if c.doc() >= n
+                    || (c.is_block_start() && c.block_positions_start() != at)
+                    || !read_doc_positions(pos, &mut at, c.freq(), &mut pos_buf)
+                {
+                    return Err(malformed());
                 }
                 count += 1;
                 c.advance();
             }
-            if c.is_corrupt() || count != info.doc_freq {
-                return Err(self.corrupt(format!("postings of term {ord} are malformed")));
+            if c.is_corrupt() || count != info.doc_freq || at != pos.len() {
+                return Err(malformed());
             }
             pairs += u64::from(count);
             expected_ord += 1;
+        }
+        if postings_at != postings.len() as u64 || positions_at != positions.len() as u64 {
+            return Err(self.corrupt("term ranges do not tile the postings and positions sections"));
         }
         if expected_ord != infos.len() {
             return Err(self.corrupt("dictionary and term records disagree on the number of terms"));
