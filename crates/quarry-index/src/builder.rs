@@ -102,6 +102,9 @@ impl IndexBuilder {
         if doc == u32::MAX - 1 {
             return Err(IndexError::TooManyDocuments);
         }
+        if id.len() + title.len() + body.len() > quarry::store::MAX_DOCUMENT_BYTES {
+            return Err(IndexError::DocumentTooLarge { id: id.to_string() });
+        }
         for (field, text) in Field::ALL.iter().zip([title, body]) {
             self.fields[*field as usize].add(&self.analyzer, doc, text, &mut self.scratch);
         }
@@ -182,6 +185,7 @@ impl IndexBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quarry::format::SectionKind;
     use quarry::{Index, SearchOptions};
 
     fn sample() -> IndexBuilder {
@@ -211,6 +215,51 @@ mod tests {
                 .id
                 == "d2"
         );
+    }
+
+    /// Rewrites one section with `f` and recomputes every checksum, as a
+    /// hostile or buggy writer could.
+    fn forge(bytes: &[u8], kind: SectionKind, f: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
+        let index = Index::from_bytes(bytes.to_vec()).unwrap();
+        let mut sections: Vec<(SectionKind, Vec<u8>)> = index
+            .sections()
+            .iter()
+            .map(|e| {
+                (
+                    e.kind,
+                    bytes[e.offset as usize..(e.offset + e.len) as usize].to_vec(),
+                )
+            })
+            .collect();
+        for (k, b) in &mut sections {
+            if *k == kind {
+                f(b);
+            }
+        }
+        let refs: Vec<(SectionKind, &[u8])> =
+            sections.iter().map(|(k, b)| (*k, b.as_slice())).collect();
+        let mut out = quarry::format::assemble_header(&refs);
+        for (_, b) in &sections {
+            out.extend_from_slice(b);
+        }
+        out
+    }
+
+    #[test]
+    fn verify_checks_positions_not_just_checksums() {
+        let good = sample().to_bytes();
+        // All positions zero: deltas of 0 after the first are invalid.
+        let zeroed = forge(&good, SectionKind::Positions, |b| {
+            b.iter_mut().for_each(|x| *x = 0)
+        });
+        let err = Index::from_bytes(zeroed).unwrap().verify().unwrap_err();
+        assert!(err.to_string().contains("postings of term"), "{err}");
+        // Bytes that no term uses.
+        for kind in [SectionKind::Positions, SectionKind::Postings] {
+            let longer = forge(&good, kind, |b| b.push(0));
+            let err = Index::from_bytes(longer).unwrap().verify().unwrap_err();
+            assert!(err.to_string().contains("do not tile"), "{kind:?}: {err}");
+        }
     }
 
     #[test]

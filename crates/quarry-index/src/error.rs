@@ -25,6 +25,21 @@ pub enum IndexError {
     NoDocuments,
     /// More documents than an index can hold.
     TooManyDocuments,
+    /// One document is too large to store (4 GiB or more).
+    DocumentTooLarge {
+        /// The document's external id.
+        id: String,
+    },
+    /// The output path would overwrite one of the inputs.
+    OutputIsInput {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A file that is not a Quarry index exists at the output path.
+    OutputNotAnIndex {
+        /// The path.
+        path: PathBuf,
+    },
     /// The index file could not be written. Nothing was replaced.
     Write {
         /// The index path.
@@ -55,6 +70,19 @@ impl fmt::Display for IndexError {
             IndexError::TooManyDocuments => {
                 write!(f, "more than {} documents; split the input into several indexes", u32::MAX - 1)
             }
+            IndexError::DocumentTooLarge { id } => {
+                write!(f, "document {id:?} is 4 GiB or more; split it or leave it out")
+            }
+            IndexError::OutputIsInput { path } => write!(
+                f,
+                "{}: is one of the inputs; write the index somewhere else",
+                path.display()
+            ),
+            IndexError::OutputNotAnIndex { path } => write!(
+                f,
+                "{}: exists and is not a Quarry index; refusing to overwrite it (remove it or choose another -o)",
+                path.display()
+            ),
             IndexError::Write { path, source } => write!(
                 f,
                 "{}: cannot write index: {source}; any index already there is unchanged",

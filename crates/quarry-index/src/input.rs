@@ -40,6 +40,13 @@ pub enum Warning {
         /// The file.
         path: PathBuf,
     },
+    /// The document is larger than [`MAX_DOCUMENT_BYTES`]; it was skipped.
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The line, for JSON Lines.
+        line: Option<u64>,
+    },
     /// The file holds no text; it was skipped.
     Empty {
         /// The file.
@@ -81,6 +88,15 @@ impl fmt::Display for Warning {
             }
             Warning::Binary { path } => write!(f, "{}: binary file; skipped", path.display()),
             Warning::Empty { path } => write!(f, "{}: empty; skipped", path.display()),
+            Warning::TooLarge { path, line } => {
+                let at = line.map(|n| format!(":{n}")).unwrap_or_default();
+                write!(
+                    f,
+                    "{}{at}: document over {} MiB; skipped",
+                    path.display(),
+                    MAX_DOCUMENT_BYTES >> 20
+                )
+            }
             Warning::MalformedJson { path, line, error } => {
                 write!(f, "{}:{line}: {error}; line skipped", path.display())
             }
@@ -100,6 +116,9 @@ pub struct InputStats {
     /// Bytes read.
     pub bytes: u64,
 }
+
+/// Documents (a text file, or a JSON line) larger than this are skipped.
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 30;
 
 /// Titles longer than this many characters are treated as body text.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -121,12 +140,19 @@ fn has_extension(path: &Path, exts: &[&str]) -> bool {
 /// `None` when the text is blank.
 pub fn text_document(id: String, text: &str) -> Option<Document> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return None;
-    }
-    let trimmed = text.trim_start_matches(['\n', '\r', ' ', '\t']);
-    let (first, rest) = trimmed.split_once('\n').unwrap_or((trimmed, ""));
-    let first = first.trim();
+    // The first line with any non-whitespace character, and what follows it.
+    let mut rest = text;
+    let first = loop {
+        let (line, after) = rest.split_once('\n').unwrap_or((rest, ""));
+        if !line.trim().is_empty() {
+            rest = after;
+            break line.trim();
+        }
+        if after.is_empty() {
+            return None;
+        }
+        rest = after;
+    };
     if first.chars().count() <= MAX_TITLE_CHARS && !rest.trim().is_empty() {
         Some(Document {
             id,
@@ -144,8 +170,8 @@ pub fn text_document(id: String, text: &str) -> Option<Document> {
 
 /// Reads every input path in order, calling `on_doc` for each document and
 /// `on_warning` for each problem. Directories are walked recursively in
-/// name order (`.txt`, `.md`, `.text` as text, `.jsonl`, `.ndjson` as JSON
-/// Lines; other files are counted as skipped). A file named directly is
+/// name order for `.txt`, `.md` and `.text` files; other files, JSON Lines
+/// included, are counted as skipped (name a JSON Lines file to index it). A file named directly is
 /// read as JSON Lines if its extension says so, else as text.
 ///
 /// # Errors
@@ -228,12 +254,21 @@ impl Reader<'_> {
     }
 
     fn file(&mut self, root: &Path, path: &Path, named: bool) -> Result<(), IndexError> {
-        if has_extension(path, &JSONL_EXTENSIONS) {
+        if named && has_extension(path, &JSONL_EXTENSIONS) {
             return self.jsonl(path);
         }
         if !named && !has_extension(path, &TEXT_EXTENSIONS) {
             self.stats.skipped += 1;
             return Ok(());
+        }
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.len() > MAX_DOCUMENT_BYTES as u64 {
+                self.skip(Warning::TooLarge {
+                    path: path.to_path_buf(),
+                    line: None,
+                });
+                return Ok(());
+            }
         }
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
@@ -306,6 +341,13 @@ impl Reader<'_> {
             }
             line_no += 1;
             self.stats.bytes += n as u64;
+            if n > MAX_DOCUMENT_BYTES {
+                self.skip(Warning::TooLarge {
+                    path: path.to_path_buf(),
+                    line: Some(line_no),
+                });
+                continue;
+            }
             let line = match std::str::from_utf8(&buf) {
                 Ok(s) => std::borrow::Cow::Borrowed(s),
                 Err(_) => {
@@ -401,6 +443,16 @@ mod tests {
         let d = text_document("a".into(), "\n\n  My Title  \n\nBody line one.\nTwo.").unwrap();
         assert_eq!(d.title, "My Title");
         assert_eq!(d.body, "Body line one.\nTwo.");
+        // Any whitespace before the title, and CRLF line ends.
+        let d = text_document(
+            "a".into(),
+            "\u{c}\u{a0}\r\n\u{3000}\nFormfeed first\r\nbody\r\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (d.title.as_str(), d.body.as_str()),
+            ("Formfeed first", "body\r\n")
+        );
         let d = text_document("a".into(), "Only one line").unwrap();
         assert_eq!((d.title.as_str(), d.body.as_str()), ("", "Only one line"));
         let long = "x".repeat(MAX_TITLE_CHARS + 1);

@@ -64,11 +64,7 @@ pub fn build_index(
     on_warning: &mut dyn FnMut(Warning),
 ) -> Result<BuildSummary, IndexError> {
     let start = Instant::now();
-    if output.is_dir() {
-        return Err(IndexError::OutputIsDirectory {
-            path: output.to_path_buf(),
-        });
-    }
+    check_output(inputs, output)?;
     let mut builder = IndexBuilder::default();
     let input = input::read_inputs(
         inputs,
@@ -84,4 +80,36 @@ pub fn build_index(
         index_bytes,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Refuses an output path that would destroy something that is not an
+/// index: a directory, one of the inputs, or any other existing file that
+/// does not start with Quarry's magic bytes. An existing index is replaced.
+fn check_output(inputs: &[PathBuf], output: &Path) -> Result<(), IndexError> {
+    if output.is_dir() {
+        return Err(IndexError::OutputIsDirectory {
+            path: output.to_path_buf(),
+        });
+    }
+    let Ok(canonical) = output.canonicalize() else {
+        return Ok(()); // nothing there yet
+    };
+    if inputs
+        .iter()
+        .any(|i| i.canonicalize().is_ok_and(|c| c == canonical))
+    {
+        return Err(IndexError::OutputIsInput {
+            path: output.to_path_buf(),
+        });
+    }
+    let mut magic = [0u8; 8];
+    let is_index = std::fs::File::open(output)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok_and(|()| magic == quarry::format::MAGIC);
+    if !is_index {
+        return Err(IndexError::OutputNotAnIndex {
+            path: output.to_path_buf(),
+        });
+    }
+    Ok(())
 }

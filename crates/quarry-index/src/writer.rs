@@ -5,6 +5,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use quarry::format::{assemble_header, SectionKind};
 
@@ -39,15 +40,36 @@ pub fn write_index_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "index".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = write_then_rename(&tmp, path, &dir, sections);
+    let (tmp, file) = create_temp(&dir, &name).map_err(err)?;
+    // From here the temporary file is ours: remove it on any failure.
+    let result = write_then_rename(file, &tmp, path, &dir, sections);
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(err)
 }
 
+/// Numbers temporary files within this process.
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Creates a new temporary file beside the target, named
+/// `.NAME.PID-N.tmp`, with a name no other writer (process or thread) holds.
+fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, File)> {
+    let mut last_err = None;
+    for _ in 0..64 {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err.expect("the loop ran"))
+}
+
 fn write_then_rename(
+    file: File,
     tmp: &Path,
     path: &Path,
     dir: &Path,
@@ -56,7 +78,6 @@ fn write_then_rename(
     let refs: Vec<(SectionKind, &[u8])> =
         sections.iter().map(|(k, b)| (*k, b.as_slice())).collect();
     let header = assemble_header(&refs);
-    let file = OpenOptions::new().write(true).create_new(true).open(tmp)?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     w.write_all(&header)?;
     let mut size = header.len() as u64;
@@ -73,4 +94,67 @@ fn write_then_rename(
         let _ = d.sync_all();
     }
     Ok(size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::IndexBuilder;
+
+    #[test]
+    fn steps_around_temp_files_it_did_not_create_and_leaves_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("i.qidx");
+        // Someone else's temporary files, with the names this process would try next.
+        let next = COUNTER.load(Ordering::Relaxed);
+        let foreign: Vec<PathBuf> = (next..next + 3)
+            .map(|n| {
+                dir.path()
+                    .join(format!(".i.qidx.{}-{n}.tmp", std::process::id()))
+            })
+            .collect();
+        for f in &foreign {
+            std::fs::write(f, b"not ours").unwrap();
+        }
+        let mut b = IndexBuilder::default();
+        b.add("a", "", "alpha").unwrap();
+        write_index_file(&target, &b.finish()).unwrap();
+        quarry::Index::open(&target).unwrap().verify().unwrap();
+        for f in &foreign {
+            assert_eq!(
+                std::fs::read(f).unwrap(),
+                b"not ours",
+                "{} was touched",
+                f.display()
+            );
+        }
+        let ours: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !foreign.contains(p) && p != &target)
+            .collect();
+        assert!(ours.is_empty(), "left behind: {ours:?}");
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_index_and_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("i.qidx");
+        let mut b = IndexBuilder::default();
+        b.add("a", "", "alpha").unwrap();
+        write_index_file(&target, &b.finish()).unwrap();
+        let before = std::fs::read(&target).unwrap();
+        // The rename fails: the target's name now belongs to a non-empty directory.
+        let blocked = dir.path().join("blocked");
+        std::fs::create_dir_all(blocked.join("inner")).unwrap();
+        let mut b = IndexBuilder::default();
+        b.add("b", "", "beta").unwrap();
+        assert!(write_index_file(&blocked, &b.finish()).is_err());
+        assert_eq!(std::fs::read(&target).unwrap(), before);
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    }
 }
