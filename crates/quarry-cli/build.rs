@@ -9,12 +9,11 @@ fn main() {
     let seeds = manifest.join("../../seeds");
     println!("cargo:rerun-if-changed={}", seeds.display());
     let mut files: Vec<PathBuf> = std::fs::read_dir(&seeds)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
+        .unwrap_or_else(|e| panic!("the seed articles must be in {}: {e}", seeds.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    assert!(!files.is_empty(), "no seed articles in {}", seeds.display());
     files.sort();
     let mut code = String::from(
         "/// The seed articles: (file name, text).\npub const SEEDS: &[(&str, &str)] = &[\n",

@@ -27,7 +27,7 @@ struct Cli {
 enum Command {
     /// Build an index from directories, text files and JSON Lines files.
     Index {
-        /// Directories (walked for .txt, .md, .text, .jsonl, .ndjson), text files, or .jsonl/.ndjson files.
+        /// Directories (walked for .txt, .md, .text files), text files, or .jsonl/.ndjson files.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
         /// Where to write the index file.
@@ -92,7 +92,22 @@ enum Outcome {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: print and succeed.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One line, like every other error: clap's first line, without its own prefix.
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("quarry: error: {first} (see `quarry --help`)");
+            return ExitCode::from(2);
+        }
+    };
     match run(cli) {
         Ok(Outcome::Matched) => ExitCode::SUCCESS,
         Ok(Outcome::NoMatch) => ExitCode::from(1),
@@ -221,10 +236,11 @@ fn search(
     let query = index.parse_query(text, options.operator);
     if query.is_empty() {
         return Err(Failure::Message(format!(
-            "the query {text:?} has no searchable words (runs of letters or digits)"
+            "the query {text:?} has no searchable words (runs of letters or digits, shorter than {} bytes)",
+            quarry::analysis::MAX_TOKEN_BYTES
         )));
     }
-    let hits = index.search_query(&query, options)?;
+    let hits = index.top_doc_ids(&query, options)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     if !json {
         writeln!(
@@ -237,8 +253,9 @@ fn search(
             ))
         )?;
     }
-    for (rank, hit) in hits.iter().enumerate() {
-        let doc = index.document(hit.doc)?;
+    for (rank, &(doc_id, score)) in hits.iter().enumerate() {
+        // One store read per hit: id, title and body together.
+        let doc = index.document(doc_id)?;
         let snippet =
             quarry::snippet::snippet(index.analyzer(), &doc.body, query.terms(), SNIPPET_CHARS);
         if json {
@@ -249,10 +266,10 @@ fn search(
                 .collect();
             let line = serde_json::json!({
                 "rank": rank + 1,
-                "score": hit.score,
-                "id": hit.id,
-                "title": hit.title,
-                "doc": hit.doc,
+                "score": score,
+                "id": doc.id,
+                "title": doc.title,
+                "doc": doc_id,
                 "snippet": snippet.text,
                 "highlights": highlights,
             });
@@ -262,13 +279,13 @@ fn search(
                 out,
                 "{:>3}. {}  {}",
                 rank + 1,
-                style.score(&format!("{:.4}", hit.score)),
-                style.id(&hit.id)
+                style.score(&format!("{score:.4}")),
+                style.id(&doc.id)
             )?;
-            if !hit.title.is_empty() {
+            if !doc.title.is_empty() {
                 let title =
-                    quarry::snippet::snippet(index.analyzer(), &hit.title, query.terms(), 200);
-                writeln!(out, "     {}", style.bold(&style.snippet(&title)))?;
+                    quarry::snippet::snippet(index.analyzer(), &doc.title, query.terms(), 200);
+                writeln!(out, "     {}", style.title(&title))?;
             }
             if !snippet.text.is_empty() {
                 writeln!(out, "     {}", style.snippet(&snippet))?;

@@ -1,4 +1,5 @@
-//! Printing: colour only on a terminal (and never with NO_COLOR), plain when piped.
+//! Printing: colour only on a terminal (and never with NO_COLOR), plain when
+//! piped, and never a control character from a document.
 
 use std::io::IsTerminal;
 
@@ -15,57 +16,140 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Whether to colour: `Auto` means a terminal without NO_COLOR.
+fn colour_on(choice: ColorChoice, no_color: bool, terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && terminal,
+    }
+}
+
+/// Replaces control characters (but tab) so document text cannot move the
+/// cursor, retitle the terminal or clear the screen.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// Terminal styles, or none.
 #[derive(Clone, Copy)]
 pub struct Style {
     on: bool,
 }
 
+const RESET: &str = "\x1b[0m";
+const BOLD: &str = "1";
+const DIM: &str = "2";
+const ID: &str = "35";
+const SCORE: &str = "32";
+const HIGHLIGHT: &str = "1;31";
+
 impl Style {
+    /// The style for stdout under `choice`, the environment and the terminal.
     pub fn new(choice: ColorChoice) -> Style {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let on = match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
-        };
-        Style { on }
+        Style {
+            on: colour_on(choice, no_color, std::io::stdout().is_terminal()),
+        }
     }
 
+    /// `text`, cleaned, in the style `code`.
     fn wrap(&self, code: &str, text: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("\x1b[{code}m{}{RESET}", clean(text))
         } else {
-            text.to_string()
+            clean(text)
         }
     }
 
     pub fn dim(&self, t: &str) -> String {
-        self.wrap("2", t)
-    }
-    pub fn bold(&self, t: &str) -> String {
-        self.wrap("1", t)
+        self.wrap(DIM, t)
     }
     pub fn id(&self, t: &str) -> String {
-        self.wrap("35", t)
+        self.wrap(ID, t)
     }
     pub fn score(&self, t: &str) -> String {
-        self.wrap("32", t)
-    }
-    pub fn highlight(&self, t: &str) -> String {
-        self.wrap("1;31", t)
+        self.wrap(SCORE, t)
     }
 
-    /// The snippet with its matches highlighted (plain text when colour is off).
-    pub fn snippet(&self, s: &Snippet) -> String {
+    /// The snippet with its matches highlighted, plain parts in `base`
+    /// (`None`: unstyled), cleaned.
+    fn marked(&self, s: &Snippet, base: Option<&str>) -> String {
         let mut out = String::with_capacity(s.text.len() + 16 * s.highlights.len());
+        let plain = |out: &mut String, t: &str| match base {
+            Some(code) if !t.is_empty() => out.push_str(&self.wrap(code, t)),
+            _ => out.push_str(&clean(t)),
+        };
         let mut at = 0;
         for h in &s.highlights {
-            out.push_str(&s.text[at..h.start]);
-            out.push_str(&self.highlight(&s.text[h.clone()]));
+            plain(&mut out, &s.text[at..h.start]);
+            out.push_str(&self.wrap(HIGHLIGHT, &s.text[h.clone()]));
             at = h.end;
         }
-        out.push_str(&s.text[at..]);
+        plain(&mut out, &s.text[at..]);
         out
+    }
+
+    /// A body snippet: matches highlighted.
+    pub fn snippet(&self, s: &Snippet) -> String {
+        self.marked(s, None)
+    }
+
+    /// A title: bold, matches highlighted.
+    pub fn title(&self, s: &Snippet) -> String {
+        self.marked(s, Some(BOLD))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour_on(ColorChoice::Auto, false, true));
+        assert!(
+            !colour_on(ColorChoice::Auto, true, true),
+            "NO_COLOR wins on a terminal"
+        );
+        assert!(
+            !colour_on(ColorChoice::Auto, false, false),
+            "piped output is plain"
+        );
+        assert!(colour_on(ColorChoice::Always, true, false));
+        assert!(!colour_on(ColorChoice::Never, false, true));
+    }
+
+    #[test]
+    fn control_characters_are_neutralized() {
+        assert_eq!(
+            clean("a\x1b]0;pwned\x07b\tc\u{9b}d"),
+            "a\u{fffd}]0;pwned\u{fffd}b\tc\u{fffd}d"
+        );
+        let on = Style { on: true };
+        assert!(!on.id("\x1b[2J").contains("\x1b[2J"));
+    }
+
+    #[test]
+    fn titles_stay_bold_around_highlights() {
+        let on = Style { on: true };
+        let s = Snippet {
+            text: "Putin meets Modi".into(),
+            highlights: vec![0..5, 12..16],
+        };
+        assert_eq!(
+            on.title(&s),
+            "\x1b[1;31mPutin\x1b[0m\x1b[1m meets \x1b[0m\x1b[1;31mModi\x1b[0m"
+        );
+        let off = Style { on: false };
+        assert_eq!(off.title(&s), "Putin meets Modi");
     }
 }

@@ -39,6 +39,8 @@ fn cache_dir() -> PathBuf {
 pub fn seed_index_path() -> PathBuf {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
     fnv1a(&mut h, &quarry::format::VERSION.to_le_bytes());
+    // The crate version too: analysis can change within a format version.
+    fnv1a(&mut h, env!("CARGO_PKG_VERSION").as_bytes());
     for (name, text) in SEEDS {
         fnv1a(&mut h, name.as_bytes());
         fnv1a(&mut h, &[0]);
@@ -51,9 +53,15 @@ pub fn seed_index_path() -> PathBuf {
 /// Opens the seed index, building it first if it is missing or unusable.
 pub fn open_seed_index() -> Result<Index, String> {
     let path = seed_index_path();
-    if let Ok(index) = Index::open(&path) {
-        return Ok(index);
-    }
+    // The seed index is a few dozen kilobytes: verifying it on every open is
+    // cheap, and any damage is repaired here rather than reported to a user
+    // who never built it.
+    let reason = match Index::open(&path) {
+        Ok(index) if index.verify().is_ok() => return Ok(index),
+        Ok(_) => "rebuilding the damaged",
+        Err(quarry::Error::Io { .. }) => "first run: indexing the",
+        Err(_) => "rebuilding the unreadable",
+    };
     let mut builder = IndexBuilder::default();
     for (name, text) in SEEDS {
         if let Some(doc) = text_document((*name).to_string(), text) {
@@ -63,7 +71,7 @@ pub fn open_seed_index() -> Result<Index, String> {
         }
     }
     eprintln!(
-        "quarry: indexing the {} built-in seed articles into {} (first run)",
+        "quarry: {reason} index of the {} built-in seed articles: {}",
         SEEDS.len(),
         path.display()
     );
