@@ -46,8 +46,29 @@ fn broken_seed_cache_is_rebuilt() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(cached.len(), 1, "{cached:?}");
+    let good = std::fs::read(&cached[0]).unwrap();
+    // Unreadable: rebuilt.
     std::fs::write(&cached[0], b"garbage").unwrap();
-    s.run(&["verify"]).expect_code(0);
+    let r = s.run(&["verify"]);
+    r.expect_code(0);
+    assert!(
+        r.stderr.contains("rebuilding the unreadable index"),
+        "{}",
+        r.stderr
+    );
+    // Opens, but a byte of a document is flipped: verified on open, rebuilt.
+    let mut flipped = good.clone();
+    let at = flipped.len() - 10;
+    flipped[at] ^= 0x40;
+    std::fs::write(&cached[0], &flipped).unwrap();
+    let r = s.run(&["search", "putin"]);
+    r.expect_code(0);
+    assert!(
+        r.stderr.contains("rebuilding the damaged index"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(&cached[0]).unwrap(), good);
 }
 
 #[test]
@@ -205,18 +226,25 @@ fn bad_inputs_are_reported_and_the_rest_indexed() {
     );
     s.write("in/empty.txt", "");
     s.write("in/blank.md", "  \n\n ");
-    s.write("in/blank.jsonl", "\n  \n");
+    s.write("json/blank.jsonl", "\n  \n");
     s.write("in/binary.txt", b"abc\0def\x01\x02");
     s.write("in/latin1.txt", b"Caf\xe9 society\nzebras and caf\xe9s\n");
     s.write(
-        "in/docs.jsonl",
+        "json/docs.jsonl",
         "{\"id\":\"j1\",\"title\":\"JSON one\",\"body\":\"zebras in json\"}\n\
          {\"id\":\"j2\",\"title\":\n\
          \n\
          [1,2,3]\n\
          {\"id\":\"j3\",\"body\":\"no title here\",\"extra\":true}\n",
     );
-    let r = s.run(&["index", "in", "-o", "i.qidx"]);
+    let r = s.run(&[
+        "index",
+        "in",
+        "json/docs.jsonl",
+        "json/blank.jsonl",
+        "-o",
+        "i.qidx",
+    ]);
     r.expect_code(0);
     for expected in [
         "empty.txt: empty; skipped",
@@ -352,4 +380,147 @@ fn a_closed_pipe_is_not_an_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn directory_walks_skip_json_lines_files() {
+    let s = Sandbox::new();
+    s.write("dir/a.txt", "A\nplain text about otters\n");
+    s.write(
+        "dir/data.jsonl",
+        "{\"id\":\"j\",\"body\":\"otters in json\"}\n",
+    );
+    let r = s.run(&["index", "dir", "-o", "i.qidx"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout
+            .starts_with("indexed 1 documents (1 skipped, 0 warnings)"),
+        "{}",
+        r.stdout
+    );
+    // Named explicitly, the same file is read as JSON Lines.
+    let r = s.run(&["index", "dir", "dir/data.jsonl", "-o", "i.qidx"]);
+    assert!(
+        r.expect_code(0).stdout.starts_with("indexed 2 documents"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn indexing_never_overwrites_what_is_not_an_index() {
+    let s = Sandbox::new();
+    corpus(&s);
+    let input = s.path("docs/rust.txt");
+    let before = std::fs::read(&input).unwrap();
+    s.run(&["index", "docs/rust.txt", "-o", "docs/rust.txt"])
+        .expect_error(&["rust.txt", "is one of the inputs"]);
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+
+    s.write("notes.txt", "precious notes");
+    s.run(&["index", "docs", "-o", "notes.txt"]).expect_error(&[
+        "notes.txt",
+        "not a Quarry index",
+        "refusing",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(s.path("notes.txt")).unwrap(),
+        "precious notes"
+    );
+
+    // An existing index is replaced.
+    s.run(&["index", "docs", "-o", "i.qidx"]).expect_code(0);
+    s.run(&["index", "docs/rust.txt", "-o", "i.qidx"])
+        .expect_code(0);
+    let r = s.run(&["stats", "-i", "i.qidx"]);
+    assert!(
+        r.expect_code(0).stdout.contains("documents   1"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn document_text_cannot_send_terminal_control_codes() {
+    let s = Sandbox::new();
+    s.write(
+        "evil.jsonl",
+        "{\"id\":\"x\\u001b]0;pwned\\u0007\",\"title\":\"\\u001b[2Jtitle\",\"body\":\"clear \\u001b[2J screen\"}\n",
+    );
+    s.run(&["index", "evil.jsonl", "-o", "i.qidx"])
+        .expect_code(0);
+    for colour in ["never", "always"] {
+        let r = s.run(&[
+            "search", "-i", "i.qidx", "--color", colour, "screen", "title",
+        ]);
+        r.expect_code(0);
+        assert!(
+            !r.stdout.contains("\x1b]")
+                && !r.stdout.contains("\x1b[2J")
+                && !r.stdout.contains('\x07'),
+            "{:?}",
+            r.stdout
+        );
+        assert!(r.stdout.contains("\u{fffd}"), "{:?}", r.stdout);
+    }
+    // JSON keeps the text exactly (escaped by JSON itself).
+    let r = s.run(&["search", "-i", "i.qidx", "--json", "screen"]);
+    let hit: serde_json::Value = serde_json::from_str(r.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(hit["id"], "x\u{1b}]0;pwned\u{7}");
+}
+
+#[test]
+fn usage_errors_are_one_line() {
+    let s = Sandbox::new();
+    for args in [
+        &["search", "-k", "-1", "x"][..],
+        &["index", "x", "-o", ""],
+        &["frobnicate"],
+        &["search"],
+    ] {
+        let r = s.run(args);
+        r.expect_error(&["quarry --help"]);
+    }
+    let help = s.run(&["--help"]);
+    help.expect_code(0);
+    assert!(help.stdout.contains("search"));
+}
+
+#[test]
+fn extreme_ranking_options_are_refused_not_turned_into_infinities() {
+    let s = Sandbox::new();
+    corpus(&s);
+    s.run(&["index", "docs", "-o", "i.qidx"]).expect_code(0);
+    s.run(&["search", "-i", "i.qidx", "--k1", "1e308", "rust"])
+        .expect_error(&["k1 must be between 0 and"]);
+    s.run(&["search", "-i", "i.qidx", "--title-boost", "1e308", "rust"])
+        .expect_error(&["title boost"]);
+    let r = s.run(&[
+        "search",
+        "-i",
+        "i.qidx",
+        "--json",
+        "--k1",
+        "1e6",
+        "--title-boost",
+        "1e6",
+        "--body-boost",
+        "1e6",
+        "rust",
+    ]);
+    r.expect_code(0);
+    for line in r.stdout.lines() {
+        let hit: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(hit["score"].as_f64().is_some_and(f64::is_finite), "{line}");
+    }
+}
+
+#[test]
+fn special_files_are_not_indexes() {
+    let s = Sandbox::new();
+    s.run(&["stats", "-i", "/dev/zero"])
+        .expect_error(&["/dev/zero", "not a regular file"]);
+    s.write("empty.qidx", "");
+    s.run(&["search", "-i", "empty.qidx", "x"])
+        .expect_error(&["empty.qidx", "truncated"]);
 }

@@ -4,23 +4,75 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 /// The `quarry` binary cargo built for this test run. `cargo test --workspace`
 /// builds it (the CLI crate has integration tests of its own) into the same
-/// target directory as this test, before any test runs.
+/// target directory as this test, before any test runs; `cargo test -p
+/// quarry-tests` does not, so the binary is checked to be newer than every
+/// source it is built from (once per test process).
 pub fn quarry_bin() -> PathBuf {
+    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match BIN.get_or_init(find_fresh_bin) {
+        Ok(bin) => bin.clone(),
+        Err(msg) => panic!("{msg}"),
+    }
+}
+
+fn find_fresh_bin() -> Result<PathBuf, String> {
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe
         .parent()
         .and_then(Path::parent)
         .expect("target/<profile>/deps/..");
     let bin = dir.join(format!("quarry{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} not built: run `cargo test --workspace`",
-        bin.display()
-    );
-    bin
+    let built = match std::fs::metadata(&bin).and_then(|m| m.modified()) {
+        Ok(t) => t,
+        Err(_) => {
+            return Err(format!(
+                "{} not built: run `cargo test --workspace`",
+                bin.display()
+            ))
+        }
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = vec![root.join("crates/quarry-cli/build.rs")];
+    for crate_dir in read_dir(&root.join("crates")) {
+        rust_files(&crate_dir.join("src"), &mut sources);
+    }
+    sources.extend(read_dir(&root.join("seeds")));
+    for src in sources {
+        let Ok(changed) = std::fs::metadata(&src).and_then(|m| m.modified()) else {
+            continue;
+        };
+        if changed > built {
+            return Err(format!(
+                "{} is stale: {} changed after it was built. Run `cargo test --workspace` \
+                 (which rebuilds it); `cargo test -p quarry-tests` alone does not",
+                bin.display(),
+                src.strip_prefix(root).unwrap_or(&src).display()
+            ));
+        }
+    }
+    Ok(bin)
+}
+
+/// The entries of `dir` (none if it cannot be read).
+fn read_dir(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default()
+}
+
+/// Every `*.rs` under `dir`, recursively.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for p in read_dir(dir) {
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
 }
 
 /// A scratch directory with the files of one test, and a private cache.

@@ -1,0 +1,334 @@
+//! On-disk format compatibility, after tantivy's `compat_tests`: a small
+//! fixed corpus is indexed once and its bytes are kept in
+//! `tests/golden/v1.qidx`. Every build must
+//!
+//! - read that file and answer queries with the recorded ids and scores, and
+//! - write exactly the same bytes for the same corpus today.
+//!
+//! To regenerate the golden file after an intended change (a format change,
+//! or an analyzer change that alters terms), run
+//!
+//! ```text
+//! QUARRY_BLESS=1 cargo test -p quarry-tests --test compat
+//! ```
+//!
+//! which rewrites the file and still checks the queries against it. If the
+//! query expectations change too, the failure prints the new table ready to
+//! paste into [`EXPECTED`].
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use quarry::{Error, Index, SearchOptions};
+use quarry_index::IndexBuilder;
+
+/// The corpus: (external id, title, body). Fixed forever for `v1.qidx`.
+const CORPUS: &[(&str, &str, &str)] = &[
+    (
+        "rust-lang",
+        "Rust Programming",
+        "Rust is a systems programming language. Rust programs are fast and safe.",
+    ),
+    (
+        "python",
+        "Python Basics",
+        "Python is a popular programming language for scripting and data analysis.",
+    ),
+    (
+        "greek-road",
+        "ΟΔΟΣ",
+        "The Greek word ΟΔΟΣ means road or street.",
+    ),
+    (
+        "german-street",
+        "Straße",
+        "Die Straße ist lang. A German street sign reads Straße.",
+    ),
+    // Matches "quokka" in its title only.
+    (
+        "title-only",
+        "Quokka",
+        "A small marsupial from Western Australia, smiling for photographs.",
+    ),
+    // Repeated words: tf = 4 in the body.
+    ("repeated", "Echo", "echo echo echo echo the canyon answers"),
+    // Empty title.
+    (
+        "untitled",
+        "",
+        "A document without a title still has a searchable body about rust and safety.",
+    ),
+    (
+        "search-engines",
+        "Search Engines",
+        "An inverted index maps terms to postings. Search engines rank documents with BM25.",
+    ),
+    (
+        "pasta",
+        "Cooking Pasta",
+        "Boil water, add salt, cook the pasta for nine minutes.",
+    ),
+    (
+        "rust-metal",
+        "Rust on Metal",
+        "Iron oxide, commonly called rust, forms on steel exposed to water and air.",
+    ),
+    (
+        "bm25",
+        "BM25 Ranking",
+        "BM25 combines term frequency, inverse document frequency and document length.",
+    ),
+    (
+        "street-food",
+        "Street Food",
+        "Street vendors sell food on the street in many cities.",
+    ),
+];
+
+/// One recorded query: text, all words?, and the (id, score) hits in rank order.
+type Case = (&'static str, bool, &'static [(&'static str, f64)]);
+
+/// Queries against the golden file. Derived once from the engine; the
+/// `quokka` score is re-derived by hand in
+/// `a_title_only_score_matches_bm25_by_hand`.
+const EXPECTED: &[Case] = &[
+    (
+        "rust",
+        false,
+        &[
+            ("rust-lang", 3.2272165952831147),
+            ("rust-metal", 2.406980389530724),
+            ("untitled", 1.159104891170242),
+        ],
+    ),
+    (
+        "RUST",
+        false,
+        &[
+            ("rust-lang", 3.2272165952831147),
+            ("rust-metal", 2.406980389530724),
+            ("untitled", 1.159104891170242),
+        ],
+    ),
+    ("quokka", false, &[("title-only", 2.5427166654358024)]),
+    ("echo", false, &[("repeated", 6.424716982433276)]),
+    (
+        "street",
+        false,
+        &[
+            ("street-food", 3.7822653899535137),
+            ("greek-road", 1.457752990366392),
+            ("german-street", 1.3424565253648757),
+        ],
+    ),
+    ("ΟΔΟΣ", false, &[("greek-road", 4.941761990562373)]),
+    ("Straße", false, &[("german-street", 5.558762150411221)]),
+    (
+        "programming language",
+        false,
+        &[
+            ("rust-lang", 5.697322433308976),
+            ("python", 3.245052624086752),
+        ],
+    ),
+    (
+        "programming language",
+        true,
+        &[
+            ("rust-lang", 5.697322433308976),
+            ("python", 3.245052624086752),
+        ],
+    ),
+    (
+        "rust water",
+        false,
+        &[
+            ("rust-metal", 3.9147879836031114),
+            ("rust-lang", 3.2272165952831147),
+            ("pasta", 1.686690662721034),
+            ("untitled", 1.159104891170242),
+        ],
+    ),
+    ("rust water", true, &[("rust-metal", 3.9147879836031114)]),
+    (
+        "bm25 document",
+        false,
+        &[
+            ("bm25", 5.468956052674548),
+            ("search-engines", 2.707889024766815),
+            ("untitled", 1.159104891170242),
+        ],
+    ),
+    ("nothing matches zebra", false, &[]),
+];
+
+const GOLDEN: &str = "tests/golden/v1.qidx";
+
+fn golden_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(GOLDEN)
+}
+
+fn blessing() -> bool {
+    std::env::var_os("QUARRY_BLESS").is_some_and(|v| v == "1")
+}
+
+/// The corpus indexed by today's code.
+fn build_today() -> Vec<u8> {
+    let mut b = IndexBuilder::default();
+    for (id, title, body) in CORPUS {
+        b.add(id, title, body).unwrap();
+    }
+    b.to_bytes()
+}
+
+/// The golden file's bytes. Under `QUARRY_BLESS=1` the file is first
+/// rewritten from today's build (once per run, before any test reads it).
+fn golden() -> &'static [u8] {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(|| {
+        let path = golden_path();
+        if blessing() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, build_today())
+                .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+            eprintln!("QUARRY_BLESS=1: rewrote {}", path.display());
+        }
+        std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "cannot read {}: {e}; generate it with \
+                 `QUARRY_BLESS=1 cargo test -p quarry-tests --test compat`",
+                path.display()
+            )
+        })
+    })
+}
+
+fn golden_index() -> Index {
+    Index::from_bytes(golden().to_vec()).expect("golden file opens")
+}
+
+fn options(all_words: bool) -> SearchOptions {
+    let o = SearchOptions::top(10);
+    if all_words {
+        o.all_words()
+    } else {
+        o
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+}
+
+#[test]
+fn golden_file_verifies_and_answers_queries_as_recorded() {
+    let index = golden_index();
+    index.verify().expect("golden file verifies");
+    assert_eq!(index.doc_count() as usize, CORPUS.len());
+
+    let mut mismatches = Vec::new();
+    let mut table = String::new();
+    for &(text, all_words, want) in EXPECTED {
+        let hits = index.search(text, &options(all_words)).unwrap();
+        let got: Vec<(&str, f64)> = hits.iter().map(|h| (h.id.as_str(), h.score)).collect();
+        let same = got.len() == want.len()
+            && got
+                .iter()
+                .zip(want)
+                .all(|(g, w)| g.0 == w.0 && close(g.1, w.1));
+        if !same {
+            mismatches.push(format!("{text:?} (all words: {all_words})"));
+        }
+        table.push_str(&format!("    ({text:?}, {all_words}, &{got:?}),\n"));
+    }
+    assert!(
+        mismatches.is_empty(),
+        "queries on {GOLDEN} answer differently: {}\n\
+         If the change is intended, replace EXPECTED in tests/compat.rs with:\n{table}",
+        mismatches.join(", ")
+    );
+}
+
+#[test]
+fn a_title_only_score_matches_bm25_by_hand() {
+    // score = Σ_fields idf·tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)),
+    // idf = ln(1 + (N − n + 0.5)/(n + 0.5)), k1 = 1.2, b = 0.75.
+    //
+    // "quokka" occurs only in the title of "title-only": N = 12, n = 1,
+    // tf = 1, dl = 1. Title tokens over the corpus: 2+2+1+1+1+1+0+2+2+3+2+2
+    // = 19, so avgdl = 19/12. The body contributes nothing.
+    //   idf  = ln(1 + 11.5/1.5) = ln(8.6667) ≈ 2.15948
+    //   norm = 1.2·(0.25 + 0.75·12/19) ≈ 0.86842
+    //   score = 2.15948·2.2 / 1.86842 ≈ 2.54272
+    let index = golden_index();
+    assert!(close(
+        index.avg_field_len(quarry::Field::Title),
+        19.0 / 12.0
+    ));
+    let idf = (1.0f64 + (12.0 - 1.0 + 0.5) / (1.0 + 0.5)).ln();
+    let norm = 1.2 * (1.0 - 0.75 + 0.75 * 1.0 / (19.0 / 12.0));
+    let by_hand = idf * 1.0 * 2.2 / (1.0 + norm);
+    let (_, _, want) = EXPECTED
+        .iter()
+        .find(|(q, all, _)| *q == "quokka" && !*all)
+        .expect("EXPECTED has the quokka query");
+    assert_eq!(want.len(), 1);
+    assert_eq!(want[0].0, "title-only");
+    assert!(close(want[0].1, by_hand), "{} vs {by_hand}", want[0].1);
+}
+
+#[test]
+fn todays_build_is_byte_identical_to_the_golden_file() {
+    let golden = golden();
+    let today = build_today();
+    if today == golden {
+        return;
+    }
+    let first = today
+        .iter()
+        .zip(golden)
+        .position(|(a, b)| a != b)
+        .unwrap_or(today.len().min(golden.len()));
+    let section = quarry::format::parse_header(golden)
+        .ok()
+        .and_then(|s| {
+            s.into_iter()
+                .find(|e| (e.offset..e.offset + e.len).contains(&(first as u64)))
+        })
+        .map_or("header".to_string(), |e| e.kind.name().to_string());
+    panic!(
+        "the on-disk format changed: the same corpus now indexes to {} bytes, \
+         {GOLDEN} has {}; first difference at byte {first} ({section}).\n\
+         If this is intended, bump quarry::format::VERSION, update FORMAT.md, and \
+         regenerate the golden file with \
+         `QUARRY_BLESS=1 cargo test -p quarry-tests --test compat`.",
+        today.len(),
+        golden.len()
+    );
+}
+
+#[test]
+fn golden_file_is_format_version_1() {
+    let golden = golden();
+    assert_eq!(&golden[..8], b"QRYINDEX");
+    assert_eq!(
+        u32::from_le_bytes(golden[8..12].try_into().unwrap()),
+        1,
+        "{GOLDEN} must stay a version 1 file"
+    );
+    // While version 1 is current, the golden file must open. When
+    // quarry::format::VERSION is bumped, keep this v1 file (copy it aside,
+    // e.g. tests/golden/v1.qidx stays and a new v2.qidx is blessed), and
+    // replace this assertion with one that the v1 file is refused:
+    //
+    //     assert!(matches!(
+    //         Index::from_bytes(golden.to_vec()),
+    //         Err(Error::Version { found: 1, .. })
+    //     ));
+    assert_eq!(quarry::format::VERSION, 1);
+    match Index::from_bytes(golden.to_vec()) {
+        Ok(_) => {}
+        Err(e @ Error::Version { .. }) => panic!("v1 refused while VERSION is 1: {e}"),
+        Err(e) => panic!("{GOLDEN}: {e}"),
+    }
+}
