@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use quarry::analysis::Analyzer;
+use quarry::analysis::{for_each_raw_token, Analyzer};
 use quarry::format::SectionKind;
 use quarry::schema::{Field, Meta};
 use quarry::store::StoreWriter;
@@ -23,7 +23,11 @@ struct TermPostings {
 /// The inverted index of one field.
 #[derive(Default)]
 struct FieldIndex {
+    /// Term → term id.
     ids: HashMap<Box<str>, u32>,
+    /// Raw token form (before lowercasing and stemming) → term id, so each
+    /// distinct form is stemmed once rather than at every occurrence.
+    forms: HashMap<Box<str>, u32>,
     terms: Vec<TermPostings>,
     lengths: Vec<u32>,
     total_tokens: u64,
@@ -33,17 +37,25 @@ impl FieldIndex {
     /// Inverts one field of document `doc`. `scratch` is reused between calls.
     fn add(&mut self, analyzer: &Analyzer, doc: DocId, text: &str, scratch: &mut Vec<(u32, u32)>) {
         scratch.clear();
-        analyzer.for_each_token(text, |t| {
-            let id = match self.ids.get(&*t.term) {
+        for_each_raw_token(text, |raw, position, _| {
+            let id = match self.forms.get(raw) {
                 Some(&id) => id,
                 None => {
-                    let id = self.terms.len() as u32;
-                    self.ids.insert(t.term.into_owned().into_boxed_str(), id);
-                    self.terms.push(TermPostings::default());
+                    let term = analyzer.normalize(raw);
+                    let id = match self.ids.get(&*term) {
+                        Some(&id) => id,
+                        None => {
+                            let id = self.terms.len() as u32;
+                            self.ids.insert(term.into_owned().into_boxed_str(), id);
+                            self.terms.push(TermPostings::default());
+                            id
+                        }
+                    };
+                    self.forms.insert(raw.into(), id);
                     id
                 }
             };
-            scratch.push((id, t.position));
+            scratch.push((id, position));
         });
         self.lengths.push(scratch.len() as u32);
         self.total_tokens += scratch.len() as u64;

@@ -100,19 +100,14 @@ impl Analyzer {
 
     /// Calls `emit` for every kept token of `text`, in order.
     pub fn for_each_token<'t>(&self, text: &'t str, mut emit: impl FnMut(Token<'t>)) {
-        let mut position: u32 = 0;
-        for (start, end) in Spans::new(text) {
-            let raw = &text[start..end];
-            if raw.len() < MAX_TOKEN_BYTES {
-                emit(Token {
-                    term: self.normalize(raw),
-                    position,
-                    start,
-                    end,
-                });
-            }
-            position = position.saturating_add(1);
-        }
+        for_each_raw_token(text, |raw, position, start| {
+            emit(Token {
+                term: self.normalize(raw),
+                position,
+                start,
+                end: start + raw.len(),
+            })
+        });
     }
 
     /// All kept tokens of `text`.
@@ -137,6 +132,21 @@ impl Analyzer {
             Cow::Borrowed(s) => self.stemmer.stem(s),
             Cow::Owned(s) => Cow::Owned(self.stemmer.stem(&s).into_owned()),
         }
+    }
+}
+
+/// Calls `emit(raw, position, start)` for every kept token of `text` before
+/// normalization: the tokenizer and the length filter alone. A caller that
+/// caches [`Analyzer::normalize`] by raw form (the indexer does) gets the
+/// same terms as [`Analyzer::for_each_token`].
+pub fn for_each_raw_token<'t>(text: &'t str, mut emit: impl FnMut(&'t str, u32, usize)) {
+    let mut position: u32 = 0;
+    for (start, end) in Spans::new(text) {
+        let raw = &text[start..end];
+        if raw.len() < MAX_TOKEN_BYTES {
+            emit(raw, position, start);
+        }
+        position = position.saturating_add(1);
     }
 }
 
@@ -247,6 +257,23 @@ mod tests {
         // str::to_lowercase would turn the final Σ into ς; tantivy does not.
         assert_eq!(terms("ΟΔΟΣ"), vec![("οδοσ".into(), 0)]);
         assert_eq!(terms("οδοσ"), terms("ΟΔΟΣ"));
+    }
+
+    #[test]
+    fn raw_tokens_normalized_equal_the_analyzed_tokens() {
+        // The indexer caches normalize() by raw form; the terms must not change.
+        let a = Analyzer::default();
+        let text = format!("Running ΟΔΟΣ {} U.S.-led runs Straße 2024 ", "x".repeat(45));
+        let mut raw = Vec::new();
+        for_each_raw_token(&text, |r, p, s| {
+            raw.push((a.normalize(r).into_owned(), p, s, s + r.len()))
+        });
+        let analyzed: Vec<_> = a
+            .tokens(&text)
+            .into_iter()
+            .map(|t| (t.term.into_owned(), t.position, t.start, t.end))
+            .collect();
+        assert_eq!(raw, analyzed);
     }
 
     #[test]
