@@ -186,11 +186,7 @@ impl IndexBuilder {
         let sections = self.finish();
         let refs: Vec<(SectionKind, &[u8])> =
             sections.iter().map(|(k, b)| (*k, b.as_slice())).collect();
-        let mut out = quarry::format::assemble_header(&refs);
-        for (_, b) in &sections {
-            out.extend_from_slice(b);
-        }
-        out
+        quarry::format::assemble(&refs)
     }
 }
 
@@ -250,11 +246,7 @@ mod tests {
         }
         let refs: Vec<(SectionKind, &[u8])> =
             sections.iter().map(|(k, b)| (*k, b.as_slice())).collect();
-        let mut out = quarry::format::assemble_header(&refs);
-        for (_, b) in &sections {
-            out.extend_from_slice(b);
-        }
-        out
+        quarry::format::assemble(&refs)
     }
 
     #[test]

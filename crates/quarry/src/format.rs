@@ -112,6 +112,16 @@ pub fn assemble_header(sections: &[(SectionKind, &[u8])]) -> Vec<u8> {
     header
 }
 
+/// A complete index image in memory: [`assemble_header`] followed by the
+/// section payloads (given in [`SectionKind::ALL`] order).
+pub fn assemble(sections: &[(SectionKind, &[u8])]) -> Vec<u8> {
+    let mut file = assemble_header(sections);
+    for (_, bytes) in sections {
+        file.extend_from_slice(bytes);
+    }
+    file
+}
+
 /// The header checksum: CRC-32 of header bytes 0..24 followed by the table.
 pub fn header_crc(header_prefix: &[u8], table: &[u8]) -> u32 {
     let mut h = crc32fast::Hasher::new();
@@ -318,11 +328,7 @@ mod tests {
             .zip(&payloads)
             .map(|(k, p)| (*k, p.as_slice()))
             .collect();
-        let mut file = assemble_header(&sections);
-        for p in &payloads {
-            file.extend_from_slice(p);
-        }
-        file
+        assemble(&sections)
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!   and field boosts.
 //! - [`Query`]: a parsed query; [`snippet::snippet`] marks its terms in text.
 //! - [`analysis::Analyzer`]: how text becomes terms, shared with the indexer.
-//! - [`format`] and the component modules ([`termdict`], [`postings`],
+//! - [`format`](mod@format) and the component modules ([`termdict`], [`postings`],
 //!   [`fieldnorm`], [`store`]): the on-disk format, described in FORMAT.md.
 //!
 //! ```no_run
