@@ -52,7 +52,7 @@ fn broken_seed_cache_is_rebuilt() {
     let r = s.run(&["verify"]);
     r.expect_code(0);
     assert!(
-        r.stderr.contains("rebuilding the unreadable index"),
+        r.stderr.contains("is unreadable; rebuilding it"),
         "{}",
         r.stderr
     );
@@ -64,7 +64,7 @@ fn broken_seed_cache_is_rebuilt() {
     let r = s.run(&["search", "putin"]);
     r.expect_code(0);
     assert!(
-        r.stderr.contains("rebuilding the damaged index"),
+        r.stderr.contains("is damaged; rebuilding it"),
         "{}",
         r.stderr
     );

@@ -56,11 +56,21 @@ pub fn open_seed_index() -> Result<Index, String> {
     // The seed index is a few dozen kilobytes: verifying it on every open is
     // cheap, and any damage is repaired here rather than reported to a user
     // who never built it.
-    let reason = match Index::open(&path) {
+    let note = match Index::open(&path) {
         Ok(index) if index.verify().is_ok() => return Ok(index),
-        Ok(_) => "rebuilding the damaged",
-        Err(quarry::Error::Io { .. }) => "first run: indexing the",
-        Err(_) => "rebuilding the unreadable",
+        Ok(_) => format!(
+            "the seed index {} is damaged; rebuilding it",
+            path.display()
+        ),
+        Err(quarry::Error::Io { .. }) => format!(
+            "first run: indexing the {} built-in seed articles into {}",
+            SEEDS.len(),
+            path.display()
+        ),
+        Err(_) => format!(
+            "the seed index {} is unreadable; rebuilding it",
+            path.display()
+        ),
     };
     let mut builder = IndexBuilder::default();
     for (name, text) in SEEDS {
@@ -70,11 +80,7 @@ pub fn open_seed_index() -> Result<Index, String> {
                 .map_err(|e| e.to_string())?;
         }
     }
-    eprintln!(
-        "quarry: {reason} index of the {} built-in seed articles: {}",
-        SEEDS.len(),
-        path.display()
-    );
+    eprintln!("quarry: {note}");
     quarry_index::write_index_file(&path, &builder.finish()).map_err(|e| {
         format!("{e} (set QUARRY_CACHE_DIR to a writable directory, or pass -i INDEX)")
     })?;
