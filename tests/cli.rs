@@ -147,16 +147,7 @@ fn and_requires_every_word() {
         "search", "-i", "i.qidx", "--json", "--and", "rust", "library",
     ]);
     and.expect_code(0);
-    let ids: Vec<String> = and
-        .stdout
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let ids: Vec<serde_json::Value> = and.json_lines().iter().map(|h| h["id"].clone()).collect();
     assert_eq!(ids, ["nested/deeper/tantivy.text"]);
     s.run(&["search", "-i", "i.qidx", "--and", "rust", "zeppelin"])
         .expect_code(1);
@@ -171,11 +162,7 @@ fn json_output_is_one_object_per_hit() {
         "search", "-i", "i.qidx", "--json", "-k", "2", "search", "rust",
     ]);
     r.expect_code(0);
-    let hits: Vec<serde_json::Value> = r
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let hits = r.json_lines();
     assert_eq!(hits.len(), 2);
     let mut last = f64::INFINITY;
     for (i, h) in hits.iter().enumerate() {
@@ -465,8 +452,10 @@ fn document_text_cannot_send_terminal_control_codes() {
     }
     // JSON keeps the text exactly (escaped by JSON itself).
     let r = s.run(&["search", "-i", "i.qidx", "--json", "screen"]);
-    let hit: serde_json::Value = serde_json::from_str(r.stdout.lines().next().unwrap()).unwrap();
-    assert_eq!(hit["id"], "x\u{1b}]0;pwned\u{7}");
+    assert_eq!(
+        r.expect_code(0).json_lines()[0]["id"],
+        "x\u{1b}]0;pwned\u{7}"
+    );
 }
 
 #[test]
@@ -509,9 +498,10 @@ fn extreme_ranking_options_are_refused_not_turned_into_infinities() {
         "rust",
     ]);
     r.expect_code(0);
-    for line in r.stdout.lines() {
-        let hit: serde_json::Value = serde_json::from_str(line).unwrap();
-        assert!(hit["score"].as_f64().is_some_and(f64::is_finite), "{line}");
+    let hits = r.json_lines();
+    assert!(!hits.is_empty());
+    for hit in hits {
+        assert!(hit["score"].as_f64().is_some_and(f64::is_finite), "{hit}");
     }
 }
 

@@ -134,6 +134,14 @@ impl Run {
         }
     }
 
+    /// Stdout parsed as JSON Lines (one value per line), as `--json` prints it.
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
+
     /// Asserts the exit code, showing the output when it is not the expected one.
     pub fn expect_code(&self, code: i32) -> &Run {
         assert_eq!(
