@@ -1,6 +1,6 @@
 //! On-disk format compatibility, after tantivy's `compat_tests`: a small
 //! fixed corpus is indexed once and its bytes are kept in
-//! `tests/golden/v1.qidx`. Every build must
+//! `tests/golden/v2.qidx` (format version 2). Every build must
 //!
 //! - read that file and answer queries with the recorded ids and scores, and
 //! - write exactly the same bytes for the same corpus today.
@@ -22,7 +22,8 @@ use std::sync::OnceLock;
 use quarry::{Error, Index, SearchOptions};
 use quarry_index::IndexBuilder;
 
-/// The corpus: (external id, title, body). Fixed forever for `v1.qidx`.
+/// The corpus: (external id, title, body). Fixed forever: `v1.qidx` and
+/// `v2.qidx` both index it.
 const CORPUS: &[(&str, &str, &str)] = &[
     (
         "rust-lang",
@@ -162,7 +163,11 @@ const EXPECTED: &[Case] = &[
     ("nothing matches zebra", false, &[]),
 ];
 
-const GOLDEN: &str = "tests/golden/v1.qidx";
+const GOLDEN: &str = "tests/golden/v2.qidx";
+
+/// The same corpus written by format version 1 (quarry 0.1, issue 2),
+/// kept to prove old files are refused with advice, never misread.
+const GOLDEN_V1: &str = "tests/golden/v1.qidx";
 
 fn golden_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(GOLDEN)
@@ -308,27 +313,33 @@ fn todays_build_is_byte_identical_to_the_golden_file() {
 }
 
 #[test]
-fn golden_file_is_format_version_1() {
+fn golden_file_is_the_current_format_version() {
     let golden = golden();
     assert_eq!(&golden[..8], b"QRYINDEX");
     assert_eq!(
         u32::from_le_bytes(golden[8..12].try_into().unwrap()),
-        1,
-        "{GOLDEN} must stay a version 1 file"
+        2,
+        "{GOLDEN} must stay a version 2 file"
     );
-    // While version 1 is current, the golden file must open. When
-    // quarry::format::VERSION is bumped, keep this v1 file (copy it aside,
-    // e.g. tests/golden/v1.qidx stays and a new v2.qidx is blessed), and
-    // replace this assertion with one that the v1 file is refused:
-    //
-    //     assert!(matches!(
-    //         Index::from_bytes(golden.to_vec()),
-    //         Err(Error::Version { found: 1, .. })
-    //     ));
-    assert_eq!(quarry::format::VERSION, 1);
-    match Index::from_bytes(golden.to_vec()) {
-        Ok(_) => {}
-        Err(e @ Error::Version { .. }) => panic!("v1 refused while VERSION is 1: {e}"),
-        Err(e) => panic!("{GOLDEN}: {e}"),
+    // When quarry::format::VERSION is bumped again, keep this file, bless a
+    // new v3.qidx, and move this file into the refusal test below.
+    assert_eq!(quarry::format::VERSION, 2);
+    if let Err(e) = Index::from_bytes(golden.to_vec()) {
+        panic!("{GOLDEN}: {e}");
+    }
+}
+
+#[test]
+fn version_1_files_are_refused_with_advice_to_rebuild() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(GOLDEN_V1);
+    let v1 = std::fs::read(&path).expect("tests/golden/v1.qidx is kept");
+    assert_eq!(u32::from_le_bytes(v1[8..12].try_into().unwrap()), 1);
+    match Index::open(&path) {
+        Err(e @ Error::Version { found: 1, .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("rebuild the index"), "{msg}");
+        }
+        Err(e) => panic!("v1 file: wrong error: {e}"),
+        Ok(_) => panic!("a version 1 file opened under version 2"),
     }
 }

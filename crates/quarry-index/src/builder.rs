@@ -135,6 +135,7 @@ impl IndexBuilder {
         let mut ord = 0u64;
         for field in Field::ALL {
             let f = &self.fields[field as usize];
+            let avg_len = f.total_tokens as f64 / f64::from(self.doc_count.max(1));
             let mut sorted: Vec<(&str, u32)> = f.ids.iter().map(|(t, &id)| (&**t, id)).collect();
             sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
             for (term, id) in sorted {
@@ -153,6 +154,8 @@ impl IndexBuilder {
                     &p.docs,
                     &p.freqs,
                     &p.positions,
+                    &f.lengths,
+                    avg_len,
                     &mut postings_out,
                     &mut positions_out,
                 );

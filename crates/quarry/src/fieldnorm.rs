@@ -1,68 +1,103 @@
 //! Exact per-document field lengths (kept tokens), the `dl` of BM25.
 //!
-//! FIELDNORMS holds one little-endian `u32` per document for the first
-//! field, then one per document for the next, in [`Field::ALL`] order.
-
-use byteorder::{ByteOrder, LittleEndian};
+//! FIELDNORMS holds, per field, the length of every document as a
+//! little-endian integer of the fewest bytes (1 to 4) that hold the
+//! field's longest.
 
 use crate::schema::Field;
 
-/// Encodes field lengths: `lengths[field][doc]`.
+/// Bytes per length of a field whose longest is `max`.
+fn width_for(max: u32) -> u8 {
+    match max {
+        0..=0xFF => 1,
+        0x100..=0xFFFF => 2,
+        0x1_0000..=0xFF_FFFF => 3,
+        _ => 4,
+    }
+}
+
+/// Encodes the lengths of every field (in [`Field::ALL`] order, one entry
+/// per document each): one width byte per field, then each field's
+/// lengths as little-endian integers of that width.
 pub fn encode(lengths: &[Vec<u32>; 2]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 * lengths[0].len());
-    for field in lengths {
+    let widths = lengths
+        .each_ref()
+        .map(|f| width_for(f.iter().copied().max().unwrap_or(0)));
+    let mut out = Vec::with_capacity(2 + lengths[0].len() * 8);
+    out.extend_from_slice(&widths);
+    for (field, &w) in lengths.iter().zip(&widths) {
         for &len in field {
-            let mut b = [0u8; 4];
-            LittleEndian::write_u32(&mut b, len);
-            out.extend_from_slice(&b);
+            out.extend_from_slice(&len.to_le_bytes()[..w as usize]);
         }
     }
     out
 }
 
-/// Reads field lengths.
+/// The FIELDNORMS section.
 #[derive(Clone, Copy)]
 pub struct FieldNorms<'a> {
-    bytes: &'a [u8],
-    doc_count: usize,
+    fields: [FieldLengths<'a>; 2],
 }
 
 impl<'a> FieldNorms<'a> {
-    /// A reader over the section; `None` if its size does not match the document count.
+    /// `None` unless the section holds exactly `doc_count` lengths per field.
     pub fn new(bytes: &'a [u8], doc_count: u32) -> Option<Self> {
-        let doc_count = doc_count as usize;
-        (bytes.len() == doc_count * 4 * Field::ALL.len()).then_some(FieldNorms { bytes, doc_count })
+        let n = doc_count as usize;
+        let widths = bytes.get(..2)?;
+        if widths.iter().any(|w| !(1..=4).contains(w)) {
+            return None;
+        }
+        let title_end = 2 + n * widths[0] as usize;
+        let body_end = title_end + n * widths[1] as usize;
+        if bytes.len() != body_end {
+            return None;
+        }
+        Some(FieldNorms {
+            fields: [
+                FieldLengths {
+                    bytes: &bytes[2..title_end],
+                    width: widths[0],
+                },
+                FieldLengths {
+                    bytes: &bytes[title_end..],
+                    width: widths[1],
+                },
+            ],
+        })
     }
 
-    /// The lengths of one field, one `u32` per document.
+    /// The lengths of one field.
     pub fn field(&self, field: Field) -> FieldLengths<'a> {
-        let start = field as usize * self.doc_count * 4;
-        FieldLengths {
-            bytes: &self.bytes[start..start + self.doc_count * 4],
-        }
+        self.fields[field as usize]
     }
 }
 
-/// The lengths of one field.
+/// The lengths of one field, by document.
 #[derive(Clone, Copy)]
 pub struct FieldLengths<'a> {
     bytes: &'a [u8],
+    width: u8,
 }
 
 impl FieldLengths<'_> {
-    /// The length of `doc`'s field; `None` if there is no such document.
+    /// The length of `doc`'s field; `None` when `doc` is out of range.
     #[inline]
     pub fn get(&self, doc: u32) -> Option<u32> {
-        let at = doc as usize * 4;
-        self.bytes.get(at..at + 4).map(LittleEndian::read_u32)
+        let w = self.width as usize;
+        let at = doc as usize * w;
+        let b = self.bytes.get(at..at + w)?;
+        Some(match w {
+            1 => u32::from(b[0]),
+            2 => u32::from(u16::from_le_bytes([b[0], b[1]])),
+            3 => u32::from_le_bytes([b[0], b[1], b[2], 0]),
+            _ => u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        })
     }
 
-    /// Sum of all lengths.
+    /// Sum of all lengths (must equal the field's token total).
     pub fn sum(&self) -> u64 {
-        self.bytes
-            .chunks_exact(4)
-            .map(|c| u64::from(LittleEndian::read_u32(c)))
-            .sum()
+        let n = (self.bytes.len() / self.width as usize) as u32;
+        (0..n).filter_map(|d| self.get(d)).map(u64::from).sum()
     }
 }
 
@@ -79,5 +114,12 @@ mod tests {
         assert_eq!(n.field(Field::Body).get(3), None);
         assert_eq!(n.field(Field::Body).sum(), 47);
         assert!(FieldNorms::new(&bytes, 4).is_none());
+        assert_eq!(bytes.len(), 2 + 3 + 3, "one byte per short length");
+        let wide = encode(&[vec![1, 70_000], vec![300, 5]]);
+        assert_eq!(wide.len(), 2 + 2 * 3 + 2 * 2);
+        let n = FieldNorms::new(&wide, 2).unwrap();
+        assert_eq!(n.field(Field::Title).get(1), Some(70_000));
+        assert_eq!(n.field(Field::Body).get(0), Some(300));
+        assert!(FieldNorms::new(&[0, 1], 0).is_none(), "width 0 is invalid");
     }
 }

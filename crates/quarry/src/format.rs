@@ -10,7 +10,7 @@ use byteorder::{ByteOrder, LittleEndian};
 /// The eight bytes every index file starts with.
 pub const MAGIC: [u8; 8] = *b"QRYINDEX";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Length of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Length of one section table entry.
@@ -268,6 +268,13 @@ pub fn read_vint(bytes: &[u8], at: &mut usize) -> Option<u64> {
 /// Reads a LEB128 integer that must fit in 32 bits.
 #[inline]
 pub fn read_vint_u32(bytes: &[u8], at: &mut usize) -> Option<u32> {
+    // Most integers are one byte.
+    if let Some(&b) = bytes.get(*at) {
+        if b < 0x80 {
+            *at += 1;
+            return Some(u32::from(b));
+        }
+    }
     read_vint(bytes, at).and_then(|v| u32::try_from(v).ok())
 }
 
@@ -367,9 +374,9 @@ mod tests {
             parse_header(&file[..20]),
             Err(HeaderError::Truncated { .. })
         ));
-        let mut v2 = file.clone();
-        v2[8] = 2;
-        assert_eq!(parse_header(&v2), Err(HeaderError::Version(2)));
+        let mut other = file.clone();
+        other[8] = 1;
+        assert_eq!(parse_header(&other), Err(HeaderError::Version(1)));
         let mut longer = file.clone();
         longer.push(0);
         assert!(matches!(

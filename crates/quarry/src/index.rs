@@ -14,7 +14,7 @@ use crate::format::{self, HeaderError, SectionEntry, SectionKind};
 use crate::postings::PostingsCursor;
 use crate::schema::{term_key, Field, Meta};
 use crate::store::{StoreReader, StoredDocument};
-use crate::termdict::{TermInfo, TermInfoReader, TERM_INFO_LEN};
+use crate::termdict::{TermInfo, TermInfoReader};
 
 /// Internal document id: the document's place in input order, from 0.
 pub type DocId = u32;
@@ -170,9 +170,7 @@ impl Index {
             return Err(self.corrupt("document store does not match the document count"));
         }
         if TermInfoReader::new(self.section(SectionKind::TermInfo)).is_none() {
-            return Err(self.corrupt(format!(
-                "term records are not a whole number of {TERM_INFO_LEN}-byte records"
-            )));
+            return Err(self.corrupt("the term record table does not fit its section"));
         }
         Ok(())
     }

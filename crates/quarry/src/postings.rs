@@ -1,41 +1,111 @@
 //! Postings (document ids and term frequencies) and positions of one term.
 //!
-//! A term's postings are cut into blocks of [`BLOCK_LEN`] documents. A term
-//! with more than one block starts with a skip table, one 12-byte entry per
-//! block: the block's last document id, where the block ends (relative to
-//! the first block) and where the positions of its first document start
-//! (relative to the term's positions). Each block holds its document-id
-//! deltas, then its term frequencies, as LEB128 integers. Positions live in
-//! their own section and are decoded only on request.
+//! A term's postings are cut into blocks of [`BLOCK_LEN`] documents. Full
+//! blocks are bit-packed: the document-id deltas minus one, then the term
+//! frequencies minus one, each at the smallest bit width that holds the
+//! block's largest value (SIMD through the `bitpacking` crate). A last,
+//! partial block is LEB128-coded: deltas, then frequencies.
 //!
-//! The cursor decodes a whole block at a time into fixed arrays, so a later
-//! format can change how a block is packed (bit-packing) and what a skip
-//! entry carries (block maximum scores) without touching its callers.
+//! A term with at least one full block starts with skip data: the term's
+//! score frontier, then one variable-length entry per block (last document
+//! id, bit widths, positions length, the block's score frontier). A *score
+//! frontier* is the set of `(term frequency, field length)` pairs of the
+//! block that no other pair beats on both counts. BM25 grows with the
+//! frequency and shrinks with the length for every `k1 >= 0` and
+//! `0 <= b <= 1`, so the best score in a block is reached at one of these
+//! points, whatever the query's parameters and boosts: the maximum over
+//! the frontier is the block's exact maximum score, computed at query time.
+//! Frontiers are capped at [`MAX_FRONTIER`] points by replacing the two
+//! weakest points by one that dominates both, which keeps the bound valid.
+//!
+//! Positions live in their own section, LEB128 deltas per document, and are
+//! decoded only on request.
 
-use byteorder::{ByteOrder, LittleEndian};
+use bitpacking::{BitPacker, BitPacker4x};
 
+use crate::bm25::{Bm25, TermWeight};
 use crate::format::{read_vint_u32, write_vint, BLOCK_LEN};
 
 /// The document id a cursor reports once it is exhausted.
 pub const TERMINATED: u32 = u32::MAX;
 
-/// Bytes per skip table entry.
-pub const SKIP_ENTRY_LEN: usize = 12;
+/// Most points kept in one score frontier.
+pub const MAX_FRONTIER: usize = 8;
 
 /// Number of blocks for `doc_freq` documents.
 pub fn block_count(doc_freq: u32) -> usize {
     (doc_freq as usize).div_ceil(BLOCK_LEN)
 }
 
+/// True when a term of `doc_freq` documents starts with skip data.
+pub fn has_skip_data(doc_freq: u32) -> bool {
+    doc_freq as usize >= BLOCK_LEN
+}
+
+/// True when block `b` of a term of `doc_freq` documents is full (bit-packed).
+fn is_full(doc_freq: u32, b: usize) -> bool {
+    (b + 1) * BLOCK_LEN <= doc_freq as usize
+}
+
+/// Bytes of a bit-packed block of `bits`-wide integers.
+fn packed_len(bits: u8) -> usize {
+    BLOCK_LEN * bits as usize / 8
+}
+
+/// The score frontier of `(tf, len)` points: sorted by increasing length
+/// and increasing frequency, at most [`MAX_FRONTIER`] points.
+///
+/// A larger frontier is cut down by merging neighbours `(tf1, len1)`,
+/// `(tf2, len2)` (`tf1 < tf2`, `len1 < len2`) into `(tf2, len1)`, which
+/// dominates both, so the bound stays valid for every parameter choice.
+/// Each merge picks the pair whose merged point scores lowest under the
+/// default BM25 parameters with field length average `avg_len`, so the
+/// bound stays as tight as it can where it matters most.
+pub fn frontier(points: impl IntoIterator<Item = (u32, u32)>, avg_len: f64) -> Vec<(u32, u32)> {
+    let mut all: Vec<(u32, u32)> = points.into_iter().collect();
+    // Shortest first; among equal lengths, highest frequency first.
+    all.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for (tf, len) in all {
+        if out.last().is_none_or(|&(best, _)| tf > best) {
+            out.push((tf, len));
+        }
+    }
+    let weight = TermWeight::new(Bm25::default(), 1.0, 1.0, avg_len);
+    while out.len() > MAX_FRONTIER {
+        let merged_score = |i: usize| weight.score(out[i + 1].0, out[i].1);
+        let i = (0..out.len() - 1)
+            .min_by(|&a, &b| merged_score(a).total_cmp(&merged_score(b)))
+            .expect("at least two points");
+        let merged = (out[i + 1].0, out[i].1);
+        out.splice(i..i + 2, [merged]);
+    }
+    out
+}
+
+fn write_frontier(out: &mut Vec<u8>, points: &[(u32, u32)]) {
+    write_vint(out, points.len() as u64);
+    let (mut tf0, mut len0) = (0u32, 0u32);
+    for &(tf, len) in points {
+        write_vint(out, u64::from(tf - tf0));
+        write_vint(out, u64::from(len - len0));
+        (tf0, len0) = (tf, len);
+    }
+}
+
 /// Encodes one term's postings and positions.
 ///
 /// `docs` are strictly increasing document ids, `freqs[i]` the number of
-/// positions of `docs[i]`, and `positions` all positions, document after
-/// document, increasing within each document. Appends to both outputs.
+/// positions of `docs[i]`, `positions` all positions, document after
+/// document, increasing within each document, `lengths[doc]` the field
+/// length of every document and `avg_len` their average (it only steers
+/// which frontier points are merged). Appends to both outputs.
 pub fn write_term(
     docs: &[u32],
     freqs: &[u32],
     positions: &[u32],
+    lengths: &[u32],
+    avg_len: f64,
     postings_out: &mut Vec<u8>,
     positions_out: &mut Vec<u8>,
 ) {
@@ -44,20 +114,39 @@ pub fn write_term(
         freqs.iter().map(|&f| f as usize).sum::<usize>(),
         positions.len()
     );
-    let positions_base = positions_out.len();
+    let packer = BitPacker4x::new();
     let mut blocks = Vec::new();
     let mut skips = Vec::new();
-    let mut prev_doc = 0u32;
+    let mut prev_last: Option<u32> = None;
     let mut pos_at = 0usize;
-    for (chunk_docs, chunk_freqs) in docs.chunks(BLOCK_LEN).zip(freqs.chunks(BLOCK_LEN)) {
-        let block_positions_start = (positions_out.len() - positions_base) as u32;
-        for &doc in chunk_docs {
-            write_vint(&mut blocks, u64::from(doc - prev_doc));
-            prev_doc = doc;
+    let point = |i: usize| (freqs[i], lengths[docs[i] as usize]);
+    for (b, (chunk_docs, chunk_freqs)) in docs
+        .chunks(BLOCK_LEN)
+        .zip(freqs.chunks(BLOCK_LEN))
+        .enumerate()
+    {
+        let last = *chunk_docs.last().expect("chunks are not empty");
+        let (mut doc_bits, mut tf_bits) = (0u8, 0u8);
+        if chunk_docs.len() == BLOCK_LEN {
+            let mut buf = [0u8; 4 * BLOCK_LEN];
+            doc_bits = packer.num_bits_strictly_sorted(prev_last, chunk_docs);
+            let n = packer.compress_strictly_sorted(prev_last, chunk_docs, &mut buf, doc_bits);
+            blocks.extend_from_slice(&buf[..n]);
+            let tfs: Vec<u32> = chunk_freqs.iter().map(|&f| f - 1).collect();
+            tf_bits = packer.num_bits(&tfs);
+            let n = packer.compress(&tfs, &mut buf, tf_bits);
+            blocks.extend_from_slice(&buf[..n]);
+        } else {
+            let mut prev = prev_last.unwrap_or(0);
+            for &doc in chunk_docs {
+                write_vint(&mut blocks, u64::from(doc - prev));
+                prev = doc;
+            }
+            for &freq in chunk_freqs {
+                write_vint(&mut blocks, u64::from(freq));
+            }
         }
-        for &freq in chunk_freqs {
-            write_vint(&mut blocks, u64::from(freq));
-        }
+        let positions_before = positions_out.len();
         for &freq in chunk_freqs {
             let mut prev = 0u32;
             for &p in &positions[pos_at..pos_at + freq as usize] {
@@ -66,30 +155,246 @@ pub fn write_term(
             }
             pos_at += freq as usize;
         }
-        let mut entry = [0u8; SKIP_ENTRY_LEN];
-        LittleEndian::write_u32(&mut entry[0..4], prev_doc);
-        LittleEndian::write_u32(&mut entry[4..8], blocks.len() as u32);
-        LittleEndian::write_u32(&mut entry[8..12], block_positions_start);
-        skips.extend_from_slice(&entry);
+        write_vint(&mut skips, u64::from(last - prev_last.unwrap_or(0)));
+        skips.push(doc_bits);
+        skips.push(tf_bits);
+        write_vint(&mut skips, (positions_out.len() - positions_before) as u64);
+        let start = b * BLOCK_LEN;
+        let mut front = Vec::new();
+        write_frontier(
+            &mut front,
+            &frontier((start..start + chunk_docs.len()).map(point), avg_len),
+        );
+        write_vint(&mut skips, front.len() as u64);
+        skips.extend_from_slice(&front);
+        prev_last = Some(last);
     }
-    if docs.len() > BLOCK_LEN {
+    if has_skip_data(docs.len() as u32) {
+        let mut head = Vec::new();
+        write_frontier(&mut head, &frontier((0..docs.len()).map(point), avg_len));
+        write_vint(postings_out, (head.len() + skips.len()) as u64);
+        postings_out.extend_from_slice(&head);
         postings_out.extend_from_slice(&skips);
     }
     postings_out.extend_from_slice(&blocks);
 }
 
+/// The points of a score frontier, decoded from skip data. Stops early
+/// (and [`Frontier::is_corrupt`] turns true) on malformed bytes.
+#[derive(Clone)]
+pub struct Frontier<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    left: u32,
+    tf: u32,
+    len: u32,
+    corrupt: bool,
+}
+
+impl<'a> Frontier<'a> {
+    /// Reads a frontier at `*at`, leaving `*at` after it; `None` when
+    /// malformed.
+    fn read(bytes: &'a [u8], at: &mut usize) -> Option<Frontier<'a>> {
+        let f = Frontier::lazy(bytes, *at);
+        let count = read_vint_u32(bytes, at)?;
+        if count == 0 || count as usize > MAX_FRONTIER {
+            return None;
+        }
+        for _ in 0..2 * count {
+            read_vint_u32(bytes, at)?;
+        }
+        Some(f)
+    }
+
+    /// A frontier at `at`, checked only as it is read: malformed bytes end
+    /// it early and turn [`Frontier::is_corrupt`] true.
+    fn lazy(bytes: &'a [u8], at: usize) -> Frontier<'a> {
+        let mut at = at;
+        let (left, corrupt) = match read_vint_u32(bytes, &mut at) {
+            Some(n) if n >= 1 && n as usize <= MAX_FRONTIER => (n, false),
+            _ => (0, true),
+        };
+        Frontier {
+            bytes,
+            at,
+            left,
+            tf: 0,
+            len: 0,
+            corrupt,
+        }
+    }
+
+    /// True when the points did not decode.
+    pub fn is_corrupt(&self) -> bool {
+        self.corrupt
+    }
+}
+
+impl Iterator for Frontier<'_> {
+    type Item = (u32, u32);
+
+    fn next(&mut self) -> Option<(u32, u32)> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let dtf = read_vint_u32(self.bytes, &mut self.at);
+        let dlen = read_vint_u32(self.bytes, &mut self.at);
+        let point = dtf
+            .zip(dlen)
+            .and_then(|(dtf, dlen)| Some((self.tf.checked_add(dtf)?, self.len.checked_add(dlen)?)));
+        match point {
+            Some((tf, len)) => {
+                (self.tf, self.len) = (tf, len);
+                Some((tf, len))
+            }
+            None => {
+                self.corrupt = true;
+                self.left = 0;
+                None
+            }
+        }
+    }
+}
+
+/// One decoded skip entry.
+#[derive(Clone, Copy, Debug, Default)]
+struct SkipEntry {
+    /// The previous block's last document (`None` for the first block).
+    prev_last: Option<u32>,
+    last_doc: u32,
+    doc_bits: u8,
+    tf_bits: u8,
+    /// Start of the block in the blocks region.
+    offset: usize,
+    /// Start of the block's positions in the term's positions.
+    positions: usize,
+    /// Where the block's frontier starts in the skip bytes.
+    frontier_at: usize,
+}
+
+/// Reads skip entries one after the other.
+#[derive(Clone)]
+struct SkipReader<'a> {
+    bytes: &'a [u8],
+    doc_freq: u32,
+    /// Where the entry after `entry` starts.
+    next_at: usize,
+    /// Index of `entry`; `usize::MAX` before the first.
+    block: usize,
+    entry: SkipEntry,
+    /// Where the block after `entry` starts, in blocks and positions.
+    next_offset: usize,
+    next_positions: usize,
+    term_frontier_at: usize,
+}
+
+impl<'a> SkipReader<'a> {
+    /// Reads the skip data at the start of `bytes`; returns the reader and
+    /// the length of the skip data, or `None` when malformed.
+    fn new(bytes: &'a [u8], doc_freq: u32) -> Option<(SkipReader<'a>, usize)> {
+        let mut at = 0;
+        let len = read_vint_u32(bytes, &mut at)? as usize;
+        let end = at.checked_add(len)?;
+        let skip = bytes.get(at..end)?;
+        let mut first = 0;
+        Frontier::read(skip, &mut first)?;
+        Some((
+            SkipReader {
+                bytes: skip,
+                doc_freq,
+                next_at: first,
+                block: usize::MAX,
+                entry: SkipEntry::default(),
+                next_offset: 0,
+                next_positions: 0,
+                term_frontier_at: 0,
+            },
+            end,
+        ))
+    }
+
+    /// Moves to the next entry; `None` when malformed or past the end.
+    fn next(&mut self) -> Option<()> {
+        let next_block = self.block.wrapping_add(1);
+        if next_block >= block_count(self.doc_freq) {
+            return None;
+        }
+        let full = is_full(self.doc_freq, next_block);
+        let b = &self.bytes;
+        let mut at = self.next_at;
+        let delta = read_vint_u32(b, &mut at)?;
+        let last_doc = if self.block == usize::MAX {
+            delta
+        } else {
+            if delta == 0 {
+                return None;
+            }
+            self.entry.last_doc.checked_add(delta)?
+        };
+        let doc_bits = *b.get(at)?;
+        let tf_bits = *b.get(at + 1)?;
+        at += 2;
+        let positions_len = read_vint_u32(b, &mut at)? as usize;
+        let frontier_len = read_vint_u32(b, &mut at)? as usize;
+        let frontier_at = at;
+        at = at.checked_add(frontier_len).filter(|&end| end <= b.len())?;
+        if next_block + 1 == block_count(self.doc_freq) && at != b.len() {
+            return None;
+        }
+        if last_doc == TERMINATED || (full && (doc_bits > 32 || tf_bits > 32)) {
+            return None;
+        }
+        self.entry = SkipEntry {
+            prev_last: (self.block != usize::MAX).then_some(self.entry.last_doc),
+            last_doc,
+            doc_bits,
+            tf_bits,
+            offset: self.next_offset,
+            positions: self.next_positions,
+            frontier_at,
+        };
+        if full {
+            self.next_offset += packed_len(doc_bits) + packed_len(tf_bits);
+        }
+        self.next_positions += positions_len;
+        self.block = next_block;
+        self.next_at = at;
+        Some(())
+    }
+
+    fn frontier(&self, at: usize) -> Frontier<'a> {
+        Frontier::lazy(self.bytes, at)
+    }
+}
+
 /// Iterates one term's postings in document order, with skipping.
+///
+/// Besides the current document, the cursor keeps a *shallow* position:
+/// the skip entry of the block [`PostingsCursor::shallow_seek`] last moved
+/// to, whose last document and score frontier bound what lies ahead
+/// without decoding the block. After a shallow seek to `t`, only seeks to
+/// `t` or beyond are cheap; [`PostingsCursor::advance`] still works.
 ///
 /// Malformed bytes never panic: the cursor stops (reports [`TERMINATED`])
 /// and [`PostingsCursor::is_corrupt`] turns true, which the caller turns
 /// into an error.
+#[derive(Clone)]
 pub struct PostingsCursor<'a> {
-    skips: &'a [u8],
+    /// The whole term's postings bytes, skip data included.
+    bytes: &'a [u8],
+    /// The blocks region (after the skip data).
     blocks: &'a [u8],
+    skip: Option<SkipReader<'a>>,
     doc_freq: u32,
     block_count: usize,
     /// Index of the decoded block.
     block: usize,
+    /// Where the decoded block's positions start.
+    block_positions: usize,
+    /// Where the decoded block's packed frequencies start; `None` once
+    /// they are decoded.
+    pending_freqs: Option<(usize, u8)>,
     /// Documents in the decoded block.
     len: usize,
     /// Index of the current document within the block.
@@ -97,38 +402,54 @@ pub struct PostingsCursor<'a> {
     docs: [u32; BLOCK_LEN],
     freqs: [u32; BLOCK_LEN],
     doc: u32,
+    /// The last document of a term without skip data.
+    tail_last: u32,
+    /// Where the positions of a document of a block start, once known:
+    /// (block, index in the block, offset).
+    positions_mark: Option<(usize, usize, usize)>,
     corrupt: bool,
+    packer: BitPacker4x,
 }
 
 impl<'a> PostingsCursor<'a> {
     /// A cursor on the first document of a term's postings bytes.
     pub fn new(bytes: &'a [u8], doc_freq: u32) -> PostingsCursor<'a> {
-        let block_count = block_count(doc_freq);
-        let skip_len = if block_count > 1 {
-            block_count * SKIP_ENTRY_LEN
-        } else {
-            0
-        };
         let mut c = PostingsCursor {
-            skips: &[],
-            blocks: &[],
+            bytes,
+            blocks: bytes,
+            skip: None,
             doc_freq,
-            block_count,
+            block_count: block_count(doc_freq),
             block: 0,
+            block_positions: 0,
+            pending_freqs: None,
             len: 0,
             at: 0,
             docs: [0; BLOCK_LEN],
             freqs: [0; BLOCK_LEN],
             doc: TERMINATED,
+            tail_last: 0,
+            positions_mark: None,
             corrupt: false,
+            packer: BitPacker4x::new(),
         };
-        if bytes.len() < skip_len || doc_freq == 0 {
-            c.corrupt = doc_freq == 0 || bytes.len() < skip_len;
+        if doc_freq == 0 {
+            c.fail();
             return c;
         }
-        c.skips = &bytes[..skip_len];
-        c.blocks = &bytes[skip_len..];
-        c.load_block(0);
+        if has_skip_data(doc_freq) {
+            match SkipReader::new(bytes, doc_freq) {
+                Some((skip, end)) => {
+                    c.blocks = &bytes[end..];
+                    c.skip = Some(skip);
+                }
+                None => {
+                    c.fail();
+                    return c;
+                }
+            }
+        }
+        c.load_next_block(0);
         c
     }
 
@@ -143,9 +464,13 @@ impl<'a> PostingsCursor<'a> {
         self.doc
     }
 
-    /// The term frequency in the current document.
+    /// The term frequency in the current document (decodes the block's
+    /// frequencies on first use).
     #[inline]
-    pub fn freq(&self) -> u32 {
+    pub fn freq(&mut self) -> u32 {
+        if self.pending_freqs.is_some() {
+            self.decode_freqs();
+        }
         self.freqs[self.at.min(BLOCK_LEN - 1)]
     }
 
@@ -164,7 +489,7 @@ impl<'a> PostingsCursor<'a> {
         if self.at < self.len {
             self.doc = self.docs[self.at];
         } else {
-            self.load_block(self.block + 1);
+            self.load_next_block(self.block + 1);
         }
         self.doc
     }
@@ -175,19 +500,19 @@ impl<'a> PostingsCursor<'a> {
             return self.doc;
         }
         if self.docs[self.len - 1] < target {
-            // Skip whole blocks by their last document id.
-            let mut b = self.block + 1;
-            while b < self.block_count && self.skip_last_doc(b) < target {
-                b += 1;
+            if self.shallow_seek(target) < target {
+                self.exhaust();
+                return TERMINATED;
             }
-            if !self.load_block(b) {
+            let b = self.skip.as_ref().map_or(self.block + 1, |s| s.block);
+            if !self.load_next_block(b) {
                 return TERMINATED;
             }
         }
+        // The block's last document is >= target, so this stops in the block.
         while self.docs[self.at] < target {
             self.at += 1;
             if self.at == self.len {
-                // Only reachable when the skip table lies about the block.
                 self.fail();
                 return TERMINATED;
             }
@@ -196,123 +521,247 @@ impl<'a> PostingsCursor<'a> {
         self.doc
     }
 
-    /// True when the current document is the first of its block.
-    pub fn is_block_start(&self) -> bool {
-        self.at == 0
+    /// Moves the shallow position to the block that holds the first
+    /// document `>= target`, without decoding it, and returns that block's
+    /// last document. A result `< target` means no document is left.
+    pub fn shallow_seek(&mut self, target: u32) -> u32 {
+        let Some(skip) = self.skip.as_mut() else {
+            return self.tail_last;
+        };
+        while skip.entry.last_doc < target || skip.block == usize::MAX {
+            if skip.block.wrapping_add(1) >= self.block_count {
+                return skip.entry.last_doc;
+            }
+            if skip.next().is_none() {
+                self.fail();
+                return 0;
+            }
+        }
+        skip.entry.last_doc
     }
 
-    /// Where the positions of the current block's first document start,
-    /// relative to the term's positions bytes (from the skip table).
-    pub fn block_positions_start(&self) -> usize {
-        if self.block_count > 1 {
-            LittleEndian::read_u32(&self.skips[self.block * SKIP_ENTRY_LEN + 8..]) as usize
-        } else {
-            0
+    /// The score frontier of the block at the shallow position, or of the
+    /// whole term when it has a single block and no skip data (`None`:
+    /// use [`PostingsCursor::block_points`]).
+    pub fn shallow_frontier(&self) -> Option<Frontier<'a>> {
+        let skip = self.skip.as_ref()?;
+        (skip.block != usize::MAX).then(|| skip.frontier(skip.entry.frontier_at))
+    }
+
+    /// The score frontier of the whole term; `None` for a term without
+    /// skip data (fewer than [`BLOCK_LEN`] documents).
+    pub fn term_frontier(&self) -> Option<Frontier<'a>> {
+        self.skip.as_ref().map(|s| s.frontier(s.term_frontier_at))
+    }
+
+    /// Documents and frequencies of the decoded block (for terms without
+    /// skip data: the whole term).
+    pub fn block_points(&mut self) -> (&[u32], &[u32]) {
+        if self.pending_freqs.is_some() {
+            self.decode_freqs();
         }
+        (&self.docs[..self.len], &self.freqs[..self.len])
     }
 
     /// Where the positions of the current document start, relative to the
     /// term's positions bytes; `None` on malformed bytes.
-    pub fn positions_offset(&self, positions: &[u8]) -> Option<usize> {
-        let mut at = self.block_positions_start();
-        for &f in &self.freqs[..self.at] {
-            for _ in 0..f {
-                read_vint_u32(positions, &mut at)?;
-            }
+    ///
+    /// Skips the positions of the block's earlier documents, resuming from
+    /// the last document read in the same block, so reading the positions
+    /// of many documents of a block costs one pass over them.
+    pub fn positions_offset(&mut self, positions: &[u8]) -> Option<usize> {
+        if self.pending_freqs.is_some() {
+            self.decode_freqs();
         }
+        let (mut idx, mut at) = match self.positions_mark {
+            Some((block, idx, at)) if block == self.block && idx <= self.at => (idx, at),
+            _ => (0, self.block_positions),
+        };
+        let skip: u64 = self.freqs[idx..self.at].iter().map(|&f| u64::from(f)).sum();
+        at = skip_vints(positions, at, skip)?;
+        idx = self.at;
+        self.positions_mark = Some((self.block, idx, at));
         Some(at)
     }
 
     /// Appends the positions of the current document to `out`.
     /// `false` (and nothing appended) on malformed bytes.
-    pub fn read_positions(&self, positions: &[u8], out: &mut Vec<u32>) -> bool {
+    pub fn read_positions(&mut self, positions: &[u8], out: &mut Vec<u32>) -> bool {
         match self.positions_offset(positions) {
-            Some(mut at) => read_doc_positions(positions, &mut at, self.freq(), out),
+            Some(mut at) => {
+                let freq = self.freq();
+                let ok = read_doc_positions(positions, &mut at, freq, out);
+                if ok {
+                    self.positions_mark = Some((self.block, self.at + 1, at));
+                }
+                ok
+            }
             None => false,
         }
     }
 
-    fn skip_last_doc(&self, block: usize) -> u32 {
-        LittleEndian::read_u32(&self.skips[block * SKIP_ENTRY_LEN..])
+    /// True when the current document is the first of its block.
+    pub fn is_block_start(&self) -> bool {
+        self.at == 0
     }
 
-    fn skip_end(&self, block: usize) -> usize {
-        LittleEndian::read_u32(&self.skips[block * SKIP_ENTRY_LEN + 4..]) as usize
+    /// Where the positions of the decoded block start, relative to the
+    /// term's positions bytes.
+    pub fn block_positions_start(&self) -> usize {
+        self.block_positions
     }
 
-    fn fail(&mut self) {
-        self.corrupt = true;
+    /// Length of the term's skip data (0 without), for verification.
+    pub fn skip_data_len(&self) -> usize {
+        self.bytes.len() - self.blocks.len()
+    }
+
+    fn exhaust(&mut self) {
         self.doc = TERMINATED;
         self.len = 1;
         self.at = 0;
         self.docs[0] = TERMINATED;
         self.freqs[0] = 0;
+        self.pending_freqs = None;
     }
 
-    /// Decodes block `b` and moves to its first document. `false` when
-    /// there is no such block (the cursor is then exhausted) or it is malformed.
-    fn load_block(&mut self, b: usize) -> bool {
+    fn fail(&mut self) {
+        self.corrupt = true;
+        self.tail_last = 0;
+        self.exhaust();
+    }
+
+    fn decode_freqs(&mut self) {
+        let Some((start, bits)) = self.pending_freqs.take() else {
+            return;
+        };
+        // Lengths were checked when the block was loaded.
+        self.packer
+            .decompress(&self.blocks[start..], &mut self.freqs, bits);
+        for f in &mut self.freqs {
+            *f = f.wrapping_add(1);
+        }
+    }
+
+    /// Decodes block `b` (the block after the decoded one, or the block at
+    /// the shallow position) and moves to its first document. `false` when
+    /// there is no such block (the cursor is then exhausted) or it is
+    /// malformed.
+    fn load_next_block(&mut self, b: usize) -> bool {
         if b >= self.block_count {
-            self.doc = TERMINATED;
-            self.len = 1;
-            self.at = 0;
-            self.docs[0] = TERMINATED;
+            self.exhaust();
             return false;
         }
-        let (start, end, mut prev) = if self.block_count == 1 {
-            (0, self.blocks.len(), 0)
-        } else if b == 0 {
-            (0, self.skip_end(0), 0)
-        } else {
-            (
-                self.skip_end(b - 1),
-                self.skip_end(b),
-                self.skip_last_doc(b - 1),
-            )
+        let entry = match self.skip.as_mut() {
+            None => SkipEntry::default(),
+            Some(skip) => {
+                if skip.block != b && skip.block.wrapping_add(1) != b {
+                    // The shallow position went past the next block: read
+                    // the skip data again from the start.
+                    match SkipReader::new(self.bytes, self.doc_freq) {
+                        Some((fresh, _)) => *skip = fresh,
+                        None => {
+                            self.fail();
+                            return false;
+                        }
+                    }
+                }
+                while skip.block != b {
+                    if skip.next().is_none() {
+                        self.fail();
+                        return false;
+                    }
+                }
+                skip.entry
+            }
         };
-        let n = if b + 1 == self.block_count {
-            self.doc_freq as usize - b * BLOCK_LEN
+        self.decode_block(b, entry)
+    }
+
+    fn decode_block(&mut self, b: usize, entry: SkipEntry) -> bool {
+        let ok = if is_full(self.doc_freq, b) {
+            self.decode_packed(b, entry)
         } else {
-            BLOCK_LEN
+            self.decode_tail(b, entry)
         };
-        let Some(bytes) = self.blocks.get(start..end) else {
+        if !ok {
             self.fail();
+            return false;
+        }
+        self.block = b;
+        self.block_positions = entry.positions;
+        self.at = 0;
+        self.doc = self.docs[0];
+        true
+    }
+
+    fn decode_packed(&mut self, b: usize, entry: SkipEntry) -> bool {
+        let prev_last = entry.prev_last;
+        let docs_len = packed_len(entry.doc_bits);
+        let tfs_len = packed_len(entry.tf_bits);
+        let Some(bytes) = self
+            .blocks
+            .get(entry.offset..entry.offset + docs_len + tfs_len)
+        else {
+            return false;
+        };
+        self.packer
+            .decompress_strictly_sorted(prev_last, bytes, &mut self.docs, entry.doc_bits);
+        self.pending_freqs = Some((entry.offset + docs_len, entry.tf_bits));
+        self.len = BLOCK_LEN;
+        // The last block must end the term's bytes; earlier ones may be
+        // empty (0-bit widths) and end there too.
+        let ends = entry.offset + docs_len + tfs_len == self.blocks.len();
+        (ends || self.block_count != b + 1)
+            && self.docs[BLOCK_LEN - 1] == entry.last_doc
+            && prev_last.is_none_or(|p| self.docs[0] > p)
+    }
+
+    fn decode_tail(&mut self, b: usize, entry: SkipEntry) -> bool {
+        let prev_last = entry.prev_last;
+        let n = self.doc_freq as usize - b * BLOCK_LEN;
+        let Some(bytes) = self.blocks.get(entry.offset..) else {
             return false;
         };
         let mut at = 0;
+        let mut prev = prev_last.unwrap_or(0);
         for i in 0..n {
-            let delta = read_vint_u32(bytes, &mut at);
             let first_of_term = b == 0 && i == 0;
-            match delta.and_then(|d| prev.checked_add(d)) {
-                Some(doc) if (d_ok(delta, first_of_term)) && doc != TERMINATED => {
-                    self.docs[i] = doc;
-                    prev = doc;
-                }
-                _ => {
-                    self.fail();
-                    return false;
-                }
+            match read_vint_u32(bytes, &mut at) {
+                Some(d) if d > 0 || first_of_term => match prev.checked_add(d) {
+                    Some(doc) if doc != TERMINATED => {
+                        self.docs[i] = doc;
+                        prev = doc;
+                    }
+                    _ => return false,
+                },
+                _ => return false,
             }
         }
         for i in 0..n {
             match read_vint_u32(bytes, &mut at) {
                 Some(f) if f > 0 => self.freqs[i] = f,
-                _ => {
-                    self.fail();
-                    return false;
-                }
+                _ => return false,
             }
         }
-        if at != bytes.len() || (self.block_count > 1 && self.skip_last_doc(b) != prev) {
-            self.fail();
-            return false;
-        }
-        self.block = b;
+        self.pending_freqs = None;
         self.len = n;
-        self.at = 0;
-        self.doc = self.docs[0];
-        true
+        self.tail_last = prev;
+        at == bytes.len() && (self.skip.is_none() || entry.last_doc == prev)
     }
+}
+
+/// The offset after `n` LEB128 integers starting at `at`; `None` if the
+/// bytes end first.
+fn skip_vints(bytes: &[u8], at: usize, n: u64) -> Option<usize> {
+    let mut left = n;
+    let mut i = at;
+    while left > 0 {
+        let b = *bytes.get(i)?;
+        i += 1;
+        left -= u64::from(b < 0x80);
+    }
+    Some(i)
 }
 
 /// Reads one document's `freq` positions from `positions` at `*at`,
@@ -341,21 +790,17 @@ pub fn read_doc_positions(positions: &[u8], at: &mut usize, freq: u32, out: &mut
     true
 }
 
-/// Deltas after the first document of a term must be positive.
-#[inline]
-fn d_ok(delta: Option<u32>, first_of_term: bool) -> bool {
-    first_of_term || delta.is_some_and(|d| d > 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Random postings: strictly increasing docs, freqs 1..=5, positions increasing per doc.
-    fn postings() -> impl Strategy<Value = (Vec<u32>, Vec<u32>, Vec<u32>)> {
+    /// Random postings: strictly increasing docs, freqs mostly small,
+    /// positions increasing per doc, and a length for every document.
+    #[allow(clippy::type_complexity)]
+    fn postings() -> impl Strategy<Value = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>)> {
         (1usize..700, any::<u64>()).prop_map(|(n, seed)| {
-            let mut rng = seed;
+            let mut rng = seed | 1;
             let mut next = move || {
                 rng ^= rng << 13;
                 rng ^= rng >> 7;
@@ -368,7 +813,11 @@ mod tests {
             let mut doc = (next() % 5) as u32;
             for _ in 0..n {
                 docs.push(doc);
-                let f = 1 + (next() % 5) as u32;
+                let f = if next() % 50 == 0 {
+                    1 + (next() % 3000) as u32
+                } else {
+                    1 + (next() % 5) as u32
+                };
                 freqs.push(f);
                 let mut p = (next() % 3) as u32;
                 for _ in 0..f {
@@ -377,21 +826,31 @@ mod tests {
                 }
                 doc += 1 + (next() % if next() % 4 == 0 { 1000 } else { 3 }) as u32;
             }
-            (docs, freqs, positions)
+            let lengths = (0..=doc).map(|_| (next() % 500) as u32).collect();
+            (docs, freqs, positions, lengths)
         })
     }
 
-    fn encode(docs: &[u32], freqs: &[u32], positions: &[u32]) -> (Vec<u8>, Vec<u8>) {
+    fn encode(
+        docs: &[u32],
+        freqs: &[u32],
+        positions: &[u32],
+        lengths: &[u32],
+    ) -> (Vec<u8>, Vec<u8>) {
         let mut p = vec![0xAA; 3]; // data of earlier terms
         let mut q = vec![0xBB; 5];
-        write_term(docs, freqs, positions, &mut p, &mut q);
+        write_term(docs, freqs, positions, lengths, 20.0, &mut p, &mut q);
         (p[3..].to_vec(), q[5..].to_vec())
+    }
+
+    fn dominated(points: impl Iterator<Item = (u32, u32)> + Clone, tf: u32, len: u32) -> bool {
+        points.clone().any(|(t, l)| t >= tf && l <= len)
     }
 
     proptest! {
         #[test]
-        fn next_yields_every_posting_with_positions((docs, freqs, positions) in postings()) {
-            let (p, q) = encode(&docs, &freqs, &positions);
+        fn next_yields_every_posting_with_positions((docs, freqs, positions, lengths) in postings()) {
+            let (p, q) = encode(&docs, &freqs, &positions, &lengths);
             let mut c = PostingsCursor::new(&p, docs.len() as u32);
             let mut got_docs = Vec::new();
             let mut got_positions = Vec::new();
@@ -410,57 +869,159 @@ mod tests {
 
         #[test]
         fn seek_finds_the_first_doc_at_or_after_target(
-            (docs, freqs, positions) in postings(),
+            (docs, freqs, positions, lengths) in postings(),
             targets in proptest::collection::vec(0u32..400_000, 1..40),
+            shallow_first in any::<bool>(),
         ) {
-            let (p, _) = encode(&docs, &freqs, &positions);
+            let (p, q) = encode(&docs, &freqs, &positions, &lengths);
             let mut targets = targets;
             targets.sort_unstable();
             let mut c = PostingsCursor::new(&p, docs.len() as u32);
             for t in targets {
+                if shallow_first {
+                    c.shallow_seek(t);
+                }
                 let got = c.seek(t);
                 let want = docs.iter().copied().find(|&d| d >= t).unwrap_or(TERMINATED);
                 prop_assert_eq!(got, want);
                 if got != TERMINATED {
                     let i = docs.binary_search(&got).unwrap();
                     prop_assert_eq!(c.freq(), freqs[i]);
+                    let start: usize = freqs[..i].iter().map(|&f| f as usize).sum();
+                    let mut out = Vec::new();
+                    prop_assert!(c.read_positions(&q, &mut out));
+                    prop_assert_eq!(&out[..], &positions[start..start + freqs[i] as usize]);
                 }
             }
             prop_assert!(!c.is_corrupt());
         }
 
+        /// Every posting's (tf, length) is dominated by its block's frontier
+        /// and by the term's; a shallow seek never loses the current doc.
         #[test]
-        fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600), df in 0u32..400, targets in proptest::collection::vec(any::<u32>(), 0..8)) {
+        fn frontiers_bound_every_posting(
+            (docs, freqs, positions, lengths) in postings(),
+            targets in proptest::collection::vec(0u32..400_000, 1..20),
+        ) {
+            let (p, _) = encode(&docs, &freqs, &positions, &lengths);
+            let mut c = PostingsCursor::new(&p, docs.len() as u32);
+            if let Some(term) = c.term_frontier() {
+                for (&d, &f) in docs.iter().zip(&freqs) {
+                    prop_assert!(dominated(term.clone(), f, lengths[d as usize]));
+                }
+            } else {
+                prop_assert!(docs.len() < BLOCK_LEN);
+            }
+            let mut targets = targets;
+            targets.sort_unstable();
+            for t in targets {
+                let before = c.doc();
+                let last = c.shallow_seek(t);
+                prop_assert_eq!(c.doc(), before);
+                let in_block: Vec<usize> = (0..docs.len()).filter(|&i| docs[i] >= t && docs[i] <= last).collect();
+                let want_last = docs.iter().copied().find(|&d| d >= t);
+                match want_last {
+                    Some(d) => prop_assert!(last >= d),
+                    None => prop_assert!(last < t),
+                }
+                if let Some(front) = c.shallow_frontier() {
+                    for i in in_block {
+                        prop_assert!(dominated(front.clone(), freqs[i], lengths[docs[i] as usize]));
+                    }
+                }
+                c.seek(t);
+            }
+            prop_assert!(!c.is_corrupt());
+        }
+
+        #[test]
+        fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2000), df in 0u32..400, targets in proptest::collection::vec(any::<u32>(), 0..8)) {
             let mut c = PostingsCursor::new(&bytes, df);
             let mut steps = 0;
             while c.doc() != TERMINATED && steps < 1000 {
                 let mut out = Vec::new();
                 c.read_positions(&bytes, &mut out);
+                if let Some(f) = c.shallow_frontier() { f.count(); }
                 c.advance();
                 steps += 1;
             }
             let mut c = PostingsCursor::new(&bytes, df);
-            for t in targets { c.seek(t); }
+            for t in targets { c.shallow_seek(t); c.seek(t); c.freq(); }
+        }
+
+        #[test]
+        fn frontier_is_the_pareto_set(points in proptest::collection::vec((1u32..20, 0u32..50), 1..60)) {
+            let f = frontier(points.iter().copied(), 10.0);
+            prop_assert!(!f.is_empty() && f.len() <= MAX_FRONTIER);
+            for &(tf, len) in &points {
+                prop_assert!(dominated(f.iter().copied(), tf, len));
+            }
+            // Every point of a small frontier is an input point.
+            let exact = frontier_uncapped(&points);
+            if exact.len() <= MAX_FRONTIER {
+                prop_assert_eq!(f, exact);
+            }
         }
     }
 
+    fn frontier_uncapped(points: &[(u32, u32)]) -> Vec<(u32, u32)> {
+        let mut out: Vec<(u32, u32)> = points
+            .iter()
+            .copied()
+            .filter(|&(t, l)| {
+                !points
+                    .iter()
+                    .any(|&(t2, l2)| (t2 >= t && l2 <= l) && (t2, l2) != (t, l))
+            })
+            .collect();
+        out.sort_unstable_by_key(|&(t, l)| (l, t));
+        out.dedup();
+        out
+    }
+
     #[test]
-    fn small_terms_have_no_skip_table() {
-        let (p, _) = encode(&[3, 9], &[1, 2], &[0, 1, 5]);
+    fn small_terms_have_no_skip_data() {
+        let (p, _) = encode(&[3, 9], &[1, 2], &[0, 1, 5], &[0; 10]);
         // deltas 3, 6; freqs 1, 2
         assert_eq!(p, vec![3, 6, 1, 2]);
-        let docs: Vec<u32> = (0..300).map(|i| i * 2).collect();
-        let freqs = vec![1; 300];
-        let positions = vec![0; 300];
-        let (p, _) = encode(&docs, &freqs, &positions);
-        assert_eq!(LittleEndian::read_u32(&p[0..4]), 254); // last doc of block 0
-        assert_eq!(LittleEndian::read_u32(&p[12..16]), 510); // last doc of block 1
+        let c = PostingsCursor::new(&p, 2);
+        assert!(c.term_frontier().is_none());
+        assert_eq!(c.skip_data_len(), 0);
+    }
+
+    #[test]
+    fn full_blocks_are_bit_packed() {
+        // 256 docs two apart (delta - 1 = 1: one bit each), all tf 1 (0 bits).
+        let docs: Vec<u32> = (0..256).map(|i| i * 2 + 1).collect();
+        let (p, _) = encode(&docs, &[1; 256], &[0; 256], &[7; 600]);
+        let c = PostingsCursor::new(&p, 256);
+        let skip = c.skip_data_len();
+        // Block 0 starts at doc 1 from "no previous" (delta - 1 = 1 too).
+        assert_eq!(p.len() - skip, 2 * 16);
+        assert_eq!(c.term_frontier().unwrap().collect::<Vec<_>>(), [(1, 7)]);
+    }
+
+    #[test]
+    fn zero_width_blocks_decode() {
+        // Consecutive docs, all tf 1: both widths 0, blocks take no bytes.
+        let docs: Vec<u32> = (0..384).collect();
+        let (p, _) = encode(&docs, &[1; 384], &[0; 384], &[3; 384]);
+        let mut c = PostingsCursor::new(&p, 384);
+        assert_eq!(p.len(), c.skip_data_len());
+        let mut n = 0;
+        while c.doc() != TERMINATED {
+            assert_eq!((c.doc(), c.freq()), (n, 1));
+            n += 1;
+            c.advance();
+        }
+        assert!(!c.is_corrupt());
+        assert_eq!(n, 384);
     }
 
     #[test]
     fn truncated_postings_are_reported_corrupt() {
         let docs: Vec<u32> = (0..300).collect();
-        let (p, _) = encode(&docs, &vec![1; 300], &vec![0; 300]);
+        let (p, _) = encode(&docs, &[1; 300], &[0; 300], &[1; 300]);
         for cut in [0, 5, 36, p.len() - 1] {
             let mut c = PostingsCursor::new(&p[..cut], 300);
             while c.advance() != TERMINATED {}

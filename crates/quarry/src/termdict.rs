@@ -1,86 +1,200 @@
 //! The term dictionary: an `fst::Map` from field-qualified term to ordinal
-//! (TERMDICT), and a table of fixed-size records by ordinal (TERMINFO).
+//! (TERMDICT), and a table of bit-packed records by ordinal (TERMINFO).
 
 use byteorder::{ByteOrder, LittleEndian};
 
-/// Bytes per TERMINFO record.
-pub const TERM_INFO_LEN: usize = 20;
+/// Records per TERMINFO block: each block shares one header.
+pub const TERM_INFO_BLOCK: usize = 64;
+
+/// Bytes per TERMINFO block header.
+pub const TERM_INFO_HEADER_LEN: usize = 24;
 
 /// Where a term's data lies, as read from its TERMINFO record and the next one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TermInfo {
     /// Number of documents whose field contains the term.
     pub doc_freq: u32,
-    /// Byte range of the term's postings in the POSTINGS section.
+    /// Byte range of the term's postings in POSTINGS.
     pub postings: (u64, u64),
-    /// Byte range of the term's positions in the POSITIONS section.
+    /// Byte range of the term's positions in POSITIONS.
     pub positions: (u64, u64),
 }
 
-/// Encodes TERMINFO records. Push terms in ordinal order, then `finish`.
+/// Number of bits needed to write `v`.
+fn bits_for(v: u64) -> u8 {
+    (64 - v.leading_zeros()) as u8
+}
+
+/// Builds TERMINFO: records `(doc_freq, postings start, positions start)`
+/// by ordinal, bit-packed in blocks of [`TERM_INFO_BLOCK`].
 #[derive(Default)]
 pub struct TermInfoWriter {
-    out: Vec<u8>,
+    records: Vec<(u32, u64, u64)>,
 }
 
 impl TermInfoWriter {
-    /// A writer with no records.
+    /// An empty table.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Appends the record of the next ordinal: its document frequency and
-    /// where its postings and positions start.
+    /// Appends the record of the next ordinal.
     pub fn push(&mut self, doc_freq: u32, postings_start: u64, positions_start: u64) {
-        let mut rec = [0u8; TERM_INFO_LEN];
-        LittleEndian::write_u32(&mut rec[0..4], doc_freq);
-        LittleEndian::write_u64(&mut rec[4..12], postings_start);
-        LittleEndian::write_u64(&mut rec[12..20], positions_start);
-        self.out.extend_from_slice(&rec);
+        self.records
+            .push((doc_freq, postings_start, positions_start));
     }
 
-    /// Appends the sentinel record (document frequency 0, the end offsets)
-    /// and returns the section bytes.
+    /// Appends the sentinel record (where the last term's data ends) and
+    /// returns the section bytes.
     pub fn finish(mut self, postings_end: u64, positions_end: u64) -> Vec<u8> {
-        self.push(0, postings_end, positions_end);
-        self.out
+        let count = self.records.len() as u64;
+        self.records.push((0, postings_end, positions_end));
+        let blocks = self.records.chunks(TERM_INFO_BLOCK);
+        let mut out = Vec::new();
+        out.extend_from_slice(&count.to_le_bytes());
+        let mut data = Vec::new();
+        for block in blocks {
+            let (_, p0, q0) = block[0];
+            let df_bits = bits_for(block.iter().map(|r| u64::from(r.0)).max().unwrap_or(0));
+            let p_bits = bits_for(block.iter().map(|r| r.1 - p0).max().unwrap_or(0));
+            let q_bits = bits_for(block.iter().map(|r| r.2 - q0).max().unwrap_or(0));
+            let mut header = [0u8; TERM_INFO_HEADER_LEN];
+            LittleEndian::write_u64(&mut header[0..8], p0);
+            LittleEndian::write_u64(&mut header[8..16], q0);
+            LittleEndian::write_u32(&mut header[16..20], data.len() as u32);
+            header[20] = df_bits;
+            header[21] = p_bits;
+            header[22] = q_bits;
+            out.extend_from_slice(&header);
+            let mut bits = BitWriter::new(&mut data);
+            for &(df, p, q) in block {
+                bits.write(u64::from(df), df_bits);
+                bits.write(p - p0, p_bits);
+                bits.write(q - q0, q_bits);
+            }
+            bits.flush();
+        }
+        out.extend_from_slice(&data);
+        out
     }
 }
 
-/// Reads TERMINFO records.
+/// Writes integers of given bit widths, least significant bit first.
+struct BitWriter<'a> {
+    out: &'a mut Vec<u8>,
+    acc: u128,
+    n: u32,
+}
+
+impl<'a> BitWriter<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        BitWriter { out, acc: 0, n: 0 }
+    }
+
+    fn write(&mut self, v: u64, bits: u8) {
+        self.acc |= u128::from(v) << self.n;
+        self.n += u32::from(bits);
+        while self.n >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.n -= 8;
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.n > 0 {
+            self.out.push(self.acc as u8);
+        }
+        self.acc = 0;
+        self.n = 0;
+    }
+}
+
+/// Reads `bits` bits at bit offset `at` of `bytes`, least significant bit
+/// first; `None` past the end.
+fn read_bits(bytes: &[u8], at: u64, bits: u8) -> Option<u64> {
+    if bits == 0 {
+        return Some(0);
+    }
+    let first = usize::try_from(at / 8).ok()?;
+    let shift = (at % 8) as u32;
+    let last = usize::try_from((at + u64::from(bits) - 1) / 8).ok()?;
+    let span = bytes.get(first..=last)?;
+    let mut acc: u128 = 0;
+    for (i, &b) in span.iter().enumerate() {
+        acc |= u128::from(b) << (8 * i);
+    }
+    let mask = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
+    Some((acc >> shift) as u64 & mask)
+}
+
+/// Reads records from TERMINFO bytes.
 #[derive(Clone, Copy)]
 pub struct TermInfoReader<'a> {
-    bytes: &'a [u8],
+    count: u64,
+    headers: &'a [u8],
+    data: &'a [u8],
 }
 
 impl<'a> TermInfoReader<'a> {
-    /// A reader over the section bytes; `None` if they are not whole records
-    /// or hold no sentinel.
+    /// `None` unless the header table fits the section.
     pub fn new(bytes: &'a [u8]) -> Option<Self> {
-        (bytes.len() % TERM_INFO_LEN == 0 && !bytes.is_empty()).then_some(TermInfoReader { bytes })
+        let count = LittleEndian::read_u64(bytes.get(..8)?);
+        let blocks = usize::try_from(count.checked_add(1)?)
+            .ok()?
+            .div_ceil(TERM_INFO_BLOCK);
+        let headers_end = blocks.checked_mul(TERM_INFO_HEADER_LEN)?.checked_add(8)?;
+        Some(TermInfoReader {
+            count,
+            headers: bytes.get(8..headers_end)?,
+            data: &bytes[headers_end..],
+        })
     }
 
-    /// Number of terms (records less the sentinel).
+    /// Number of terms.
     pub fn len(&self) -> u64 {
-        (self.bytes.len() / TERM_INFO_LEN) as u64 - 1
+        self.count
     }
 
-    /// True when the dictionary holds no term.
+    /// True when there are no terms.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.count == 0
+    }
+
+    /// Bytes of the packed records (for verification: they must all be used).
+    pub fn data_len(&self) -> usize {
+        self.data.len()
     }
 
     fn record(&self, ord: u64) -> Option<(u32, u64, u64)> {
-        let at = usize::try_from(ord).ok()?.checked_mul(TERM_INFO_LEN)?;
-        let rec = self.bytes.get(at..at + TERM_INFO_LEN)?;
-        Some((
-            LittleEndian::read_u32(&rec[0..4]),
-            LittleEndian::read_u64(&rec[4..12]),
-            LittleEndian::read_u64(&rec[12..20]),
-        ))
+        let block = usize::try_from(ord / TERM_INFO_BLOCK as u64).ok()?;
+        let h = self
+            .headers
+            .get(block * TERM_INFO_HEADER_LEN..(block + 1) * TERM_INFO_HEADER_LEN)?;
+        let (p0, q0) = (
+            LittleEndian::read_u64(&h[0..8]),
+            LittleEndian::read_u64(&h[8..16]),
+        );
+        let data_at = u64::from(LittleEndian::read_u32(&h[16..20]));
+        let (df_bits, p_bits, q_bits) = (h[20], h[21], h[22]);
+        if df_bits > 32 || p_bits > 64 || q_bits > 64 {
+            return None;
+        }
+        let width = u64::from(df_bits) + u64::from(p_bits) + u64::from(q_bits);
+        let mut at = data_at * 8 + (ord % TERM_INFO_BLOCK as u64) * width;
+        let df = read_bits(self.data, at, df_bits)? as u32;
+        at += u64::from(df_bits);
+        let p = read_bits(self.data, at, p_bits)?;
+        at += u64::from(p_bits);
+        let q = read_bits(self.data, at, q_bits)?;
+        Some((df, p0.checked_add(p)?, q0.checked_add(q)?))
     }
 
-    /// The term with ordinal `ord`; `None` if there is none or its ranges are inverted.
+    /// The record of ordinal `ord`; `None` when out of range or malformed.
     pub fn get(&self, ord: u64) -> Option<TermInfo> {
         if ord >= self.len() {
             return None;
@@ -125,6 +239,34 @@ mod tests {
         );
         assert_eq!(r.get(2), None);
         assert_eq!(r.get(u64::MAX), None);
-        assert!(TermInfoReader::new(&bytes[..bytes.len() - 1]).is_none());
+        assert!(TermInfoReader::new(&bytes[..7]).is_none());
+        assert!(TermInfoReader::new(&bytes[..20]).is_none());
+        // Packed data cut short: records cannot be read, no panic.
+        let r = TermInfoReader::new(&bytes[..bytes.len() - 1]).unwrap();
+        assert_eq!(r.get(1), None);
+    }
+
+    #[test]
+    fn many_blocks_round_trip() {
+        let mut w = TermInfoWriter::new();
+        let mut want = Vec::new();
+        let (mut p, mut q) = (5u64, 9u64);
+        for i in 0..1000u64 {
+            let df = (i * 7919 % 5000) as u32 + 1;
+            w.push(df, p, q);
+            want.push((df, p, q));
+            p += i * i % 977;
+            q += i % 3;
+        }
+        let bytes = w.finish(p + 1, q);
+        let r = TermInfoReader::new(&bytes).unwrap();
+        for (i, &(df, p0, q0)) in want.iter().enumerate() {
+            let got = r.get(i as u64).unwrap();
+            assert_eq!(
+                (got.doc_freq, got.postings.0, got.positions.0),
+                (df, p0, q0)
+            );
+        }
+        assert_eq!(r.get(999).unwrap().postings.1, p + 1);
     }
 }

@@ -36,6 +36,7 @@ impl Index {
         let postings = self.section(SectionKind::Postings);
         let positions = self.section(SectionKind::Positions);
         let n = self.doc_count();
+        let norms = self.field_norms();
         let mut stream = dict.stream();
         let mut expected_ord = 0u64;
         let mut pairs = 0u64;
@@ -63,18 +64,41 @@ impl Index {
             };
             let malformed = || self.corrupt(format!("postings of term {ord} are malformed"));
             let mut c = PostingsCursor::new(bytes, info.doc_freq);
+            let lengths = norms.field(field.expect("checked above"));
+            let term_frontier: Option<Vec<(u32, u32)>> = c.term_frontier().map(Iterator::collect);
+            let mut block_frontier: Vec<(u32, u32)> = Vec::new();
             let mut count = 0u32;
+            let mut prev_doc: Option<u32> = None;
             // Positions are read in one pass; each block must start where its
             // skip entry says, and the term's positions must be used exactly.
+            // Every posting must lie under its block's and its term's score
+            // frontier, or pruning would drop it.
             let mut at = 0usize;
             while c.doc() != TERMINATED {
                 pos_buf.clear();
-                if c.doc() >= n
+                let doc = c.doc();
+                let freq = c.freq();
+                let Some(len) = lengths.get(doc) else {
+                    return Err(malformed());
+                };
+                if c.is_block_start() {
+                    block_frontier.clear();
+                    if let Some(f) = c.shallow_frontier() {
+                        block_frontier.extend(f);
+                    }
+                }
+                let under =
+                    |points: &[(u32, u32)]| points.iter().any(|&(t, l)| t >= freq && l <= len);
+                if prev_doc.is_some_and(|p| doc <= p)
+                    || freq == 0
                     || (c.is_block_start() && c.block_positions_start() != at)
-                    || !read_doc_positions(pos, &mut at, c.freq(), &mut pos_buf)
+                    || !read_doc_positions(pos, &mut at, freq, &mut pos_buf)
+                    || term_frontier.as_ref().is_some_and(|t| !under(t))
+                    || (term_frontier.is_some() && !under(&block_frontier))
                 {
                     return Err(malformed());
                 }
+                prev_doc = Some(doc);
                 count += 1;
                 c.advance();
             }
@@ -90,7 +114,6 @@ impl Index {
         if expected_ord != infos.len() {
             return Err(self.corrupt("dictionary and term records disagree on the number of terms"));
         }
-        let norms = self.field_norms();
         for field in Field::ALL {
             if norms.field(field).sum() != self.meta().total_tokens[field as usize] {
                 return Err(self.corrupt(format!(
