@@ -118,6 +118,7 @@ proptest! {
             bm25: Bm25 { k1, b },
             title_boost: boosts.0,
             body_boost: boosts.1,
+            pruning: true,
         };
         let mut distinct = Vec::new();
         for &t in &query { if !distinct.contains(&t) { distinct.push(t); } }

@@ -1,6 +1,7 @@
 //! `quarry`: the command line. Parses arguments and prints; everything else
 //! is in the `quarry` (search) and `quarry-index` (build) crates.
 
+mod bench;
 mod output;
 mod seeds;
 
@@ -64,12 +65,43 @@ enum Command {
         /// Score multiplier for body matches.
         #[arg(long, default_value_t = 1.0, value_name = "X")]
         body_boost: f64,
+        /// Print only the number of matching documents.
+        #[arg(long, conflicts_with = "json")]
+        count: bool,
         /// When to colour the output.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
         color: ColorChoice,
-        /// The query: words, any of which may match (all of them with --and).
+        /// The query: words, any of which may match (all of them with --and),
+        /// or one phrase in double quotes ('"new york"').
         #[arg(required = true, value_name = "QUERY")]
         query: Vec<String>,
+    },
+    /// Time a file of queries, one per line ("quoted" lines are phrases).
+    ///
+    /// Prints `query-index<TAB>rank<TAB>id<TAB>score` per hit on stdout and
+    /// one line `queries N total S mean_us M p50_us P p99_us Q` on stderr.
+    /// Each query is timed alone, from parsed query to top-k document ids;
+    /// stored ids are read after timing.
+    Bench {
+        /// The index file (default: the built-in seed articles).
+        #[arg(short, long, value_name = "INDEX")]
+        index: Option<PathBuf>,
+        /// The query file.
+        #[arg(long, value_name = "FILE")]
+        queries: PathBuf,
+        /// Number of results per query.
+        #[arg(short = 'k', long = "limit", default_value_t = 10, value_name = "N",
+              value_parser = clap::value_parser!(u32).range(1..))]
+        limit: u32,
+        /// Require every word.
+        #[arg(long)]
+        and: bool,
+        /// Count matches instead of ranking (prints `query-index<TAB>count<TAB>N`).
+        #[arg(long)]
+        count: bool,
+        /// Evaluate every matching document (no pruning), for comparison.
+        #[arg(long)]
+        exhaustive: bool,
     },
     /// Show what an index holds.
     Stats {
@@ -170,6 +202,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             b,
             title_boost,
             body_boost,
+            count,
             color,
             query,
         } => {
@@ -179,14 +212,33 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
                 bm25: Bm25 { k1, b },
                 title_boost,
                 body_boost,
+                pruning: true,
             };
-            search(
-                &open(index)?,
-                &query.join(" "),
-                &options,
-                json,
-                Style::new(color),
-            )
+            let output = if count {
+                Output::Count
+            } else if json {
+                Output::Json
+            } else {
+                Output::Text(Style::new(color))
+            };
+            search(&open(index)?, &query.join(" "), &options, output)
+        }
+        Command::Bench {
+            index,
+            queries,
+            limit,
+            and,
+            count,
+            exhaustive,
+        } => {
+            let options = SearchOptions {
+                limit: limit as usize,
+                operator: if and { Operator::And } else { Operator::Or },
+                pruning: !exhaustive,
+                ..SearchOptions::default()
+            };
+            bench::run(&open(index)?, &queries, &options, count)?;
+            Ok(Outcome::Matched)
         }
         Command::Stats { index } => stats(&open(index)?),
         Command::Verify { index } => verify(&open(index)?),
@@ -226,20 +278,39 @@ fn index(inputs: &[PathBuf], output: &Path, quiet: bool) -> Result<Outcome, Fail
 /// Characters of body text shown per hit.
 const SNIPPET_CHARS: usize = 160;
 
+/// How `search` prints.
+enum Output {
+    Text(Style),
+    Json,
+    Count,
+}
+
 fn search(
     index: &Index,
     text: &str,
     options: &SearchOptions,
-    json: bool,
-    style: Style,
+    output: Output,
 ) -> Result<Outcome, Failure> {
-    let query = index.parse_query(text, options.operator);
+    let query = index.parse_query(text, options.operator)?;
     if query.is_empty() {
         return Err(Failure::Message(format!(
             "the query {text:?} has no searchable words (runs of letters or digits, shorter than {} bytes)",
             quarry::analysis::MAX_TOKEN_BYTES
         )));
     }
+    if let Output::Count = output {
+        let n = index.count(&query)?;
+        writeln!(io::stdout().lock(), "{n}")?;
+        return Ok(if n > 0 {
+            Outcome::Matched
+        } else {
+            Outcome::NoMatch
+        });
+    }
+    let (json, style) = match output {
+        Output::Text(style) => (false, style),
+        _ => (true, Style::new(ColorChoice::Never)),
+    };
     let hits = index.top_doc_ids(&query, options)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     if !json {

@@ -52,34 +52,63 @@ pub fn idf(doc_count: u32, doc_freq: u32) -> f64 {
     (1.0 + (f64::from(doc_count) - n + 0.5) / (n + 0.5)).ln()
 }
 
+/// Term frequencies whose reciprocal is tabulated.
+const RECIPROCALS: usize = 256;
+
+/// `1 / tf` for small `tf`, correctly rounded like the division it replaces.
+static RECIPROCAL: [f64; RECIPROCALS] = {
+    let mut t = [f64::INFINITY; RECIPROCALS];
+    let mut i = 1;
+    while i < RECIPROCALS {
+        t[i] = 1.0 / i as f64;
+        i += 1;
+    }
+    t
+};
+
+#[inline]
+fn reciprocal(tf: u32) -> f64 {
+    match RECIPROCAL.get(tf as usize) {
+        Some(&r) => r,
+        None => 1.0 / f64::from(tf),
+    }
+}
+
 /// The part of a term's score that does not depend on the document.
 #[derive(Clone, Copy, Debug)]
 pub struct TermWeight {
     /// `boost · idf · (k1 + 1)`.
     weight: f64,
-    k1: f64,
-    b: f64,
-    avgdl: f64,
+    /// `k1 · (1 − b)`.
+    base: f64,
+    /// `k1 · b / avgdl`.
+    slope: f64,
 }
 
 impl TermWeight {
     /// The weight of a term in a field.
     pub fn new(params: Bm25, boost: f64, idf: f64, avgdl: f64) -> TermWeight {
+        // An empty field has no terms to score; avoid 0/0 all the same.
+        let avgdl = if avgdl > 0.0 { avgdl } else { 1.0 };
         TermWeight {
             weight: boost * idf * (params.k1 + 1.0),
-            k1: params.k1,
-            b: params.b,
-            // An empty field has no terms to score; avoid 0/0 all the same.
-            avgdl: if avgdl > 0.0 { avgdl } else { 1.0 },
+            base: params.k1 * (1.0 - params.b),
+            slope: params.k1 * params.b / avgdl,
         }
     }
 
-    /// The contribution of `tf` occurrences in a field of `dl` tokens.
+    /// The contribution of `tf` occurrences in a field of `dl` tokens:
+    /// `weight · tf / (tf + norm)`, computed as `weight / (1 + norm · (1/tf))`
+    /// with `1/tf` from a table for small `tf` (one division, not two).
+    ///
+    /// Every rounded step of that form is monotone, so the computed score
+    /// never decreases with `tf` and never increases with `dl`: a pair that
+    /// dominates another scores at least as high *in floating point*, which
+    /// is what makes block maxima safe upper bounds for pruning.
     #[inline]
     pub fn score(&self, tf: u32, dl: u32) -> f64 {
-        let tf = f64::from(tf);
-        let norm = self.k1 * (1.0 - self.b + self.b * f64::from(dl) / self.avgdl);
-        self.weight * tf / (tf + norm)
+        let norm = self.base + self.slope * f64::from(dl);
+        self.weight / (1.0 + norm * reciprocal(tf))
     }
 }
 
@@ -111,6 +140,21 @@ mod tests {
         );
         let no_norm = TermWeight::new(Bm25 { k1: 1.2, b: 0.0 }, 1.0, 2.0, 10.0);
         assert_eq!(no_norm.score(3, 5), no_norm.score(3, 500));
+    }
+
+    #[test]
+    fn computed_scores_are_monotone_even_without_saturation() {
+        // k1 = 0 makes every tf score the same mathematically; the computed
+        // values must not wobble by an ulp either way.
+        for (k1, b) in [(0.0, 0.75), (1.2, 0.75), (1e-9, 1.0), (3.0, 0.0)] {
+            let w = TermWeight::new(Bm25 { k1, b }, 1.7, 3.3, 7.0);
+            for dl in [0, 1, 5, 1000] {
+                for tf in 1..600 {
+                    assert!(w.score(tf + 1, dl) >= w.score(tf, dl), "k1 {k1} tf {tf}");
+                    assert!(w.score(tf, dl) >= w.score(tf, dl + 1), "k1 {k1} dl {dl}");
+                }
+            }
+        }
     }
 
     #[test]

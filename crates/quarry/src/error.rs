@@ -49,6 +49,8 @@ pub enum Error {
     },
     /// A search option is out of range (for example a negative `k1`).
     InvalidOption(String),
+    /// The query text cannot be parsed (for example an unclosed quote).
+    InvalidQuery(String),
     /// A document id beyond the end of the index was asked for.
     NoSuchDocument {
         /// The id asked for.
@@ -111,6 +113,7 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::InvalidOption(msg) => write!(f, "invalid search option: {msg}"),
+            Error::InvalidQuery(msg) => write!(f, "invalid query: {msg}"),
             Error::NoSuchDocument { doc, doc_count } => write!(
                 f,
                 "no document {doc}: internal ids run from 0 to {} in this index",

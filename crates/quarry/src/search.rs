@@ -1,8 +1,26 @@
 //! Query evaluation: document-at-a-time over postings cursors, collecting
 //! the top k by BM25 score (ties: lower document id first).
+//!
+//! - A disjunction (OR) runs block-max MaxScore: scorers whose summed
+//!   upper bounds cannot beat the k-th best score so far are *non-essential*
+//!   and only looked up for candidates the others produce; bounds are
+//!   tightened per window of documents with the block maxima of the skip
+//!   data, and windows no document of which can enter the top k are skipped.
+//! - A conjunction (AND) is led by the rarest term and skips windows whose
+//!   block maxima cannot beat the k-th score.
+//! - A phrase intersects its terms' postings and reads positions only for
+//!   documents that hold every term.
+//!
+//! Pruning is exact: every document it skips provably scores at most the
+//! current k-th score, and the scores of the documents it keeps are summed
+//! in the same order as exhaustive evaluation does, so the top k (ids,
+//! scores and tie order) equal exhaustive evaluation's
+//! ([`SearchOptions::pruning`] turns it off, for comparison).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+
+use crate::postings::Frontier;
 
 use crate::bm25::{idf, Bm25, TermWeight};
 use crate::error::{Error, Result};
@@ -25,6 +43,10 @@ pub struct SearchOptions {
     pub title_boost: f64,
     /// Score multiplier for matches in the body, 0 to [`SearchOptions::MAX_BOOST`].
     pub body_boost: f64,
+    /// Skip documents that cannot enter the top k (on by default). The
+    /// results are the same either way; off evaluates every matching
+    /// document, to measure or check pruning.
+    pub pruning: bool,
 }
 
 impl Default for SearchOptions {
@@ -35,6 +57,7 @@ impl Default for SearchOptions {
             bm25: Bm25::default(),
             title_boost: 1.0,
             body_boost: 1.0,
+            pruning: true,
         }
     }
 }
@@ -101,8 +124,8 @@ struct Scored {
 }
 
 impl Ord for Scored {
+    /// "Less" is better: higher score, then lower document id.
     fn cmp(&self, other: &Self) -> Ordering {
-        // Greater = worse: lower score, then higher doc id.
         other
             .score
             .total_cmp(&self.score)
@@ -121,7 +144,7 @@ impl PartialEq for Scored {
 }
 impl Eq for Scored {}
 
-/// Keeps the best `k` documents seen.
+/// The best k documents seen so far.
 struct TopK {
     k: usize,
     heap: BinaryHeap<Scored>,
@@ -147,25 +170,120 @@ impl TopK {
         }
     }
 
-    /// Best first.
+    /// What a new document must beat to enter. Minus infinity until k
+    /// documents are kept.
+    #[inline]
+    fn bar(&self) -> Bar {
+        match self.heap.peek() {
+            Some(worst) if self.heap.len() == self.k => Bar {
+                score: worst.score,
+                doc: worst.doc,
+            },
+            _ => Bar {
+                score: f64::NEG_INFINITY,
+                doc: 0,
+            },
+        }
+    }
+
+    /// True when `doc` is kept (a linear scan: only used after priming,
+    /// which small k alone allows).
+    fn contains(&self, doc: DocId) -> bool {
+        self.heap.iter().any(|s| s.doc == doc)
+    }
+
     fn into_sorted(self) -> Vec<Scored> {
         self.heap.into_sorted_vec()
     }
 }
 
-/// A cursor over one term's postings in one field, with its BM25 weight.
-struct FieldScorer<'a> {
+/// The worst of the top k: the score and document a newcomer must beat.
+#[derive(Clone, Copy, Debug)]
+struct Bar {
+    score: f64,
+    doc: DocId,
+}
+
+impl Bar {
+    /// True when no document `>= from` whose score is at most `bound` can
+    /// enter the top k: it scores below the bar, or ties it and comes
+    /// after the bar's document (ties go to the earlier document).
+    ///
+    /// Bounds are per-scorer maxima summed in scorer order, exactly as
+    /// scores are summed (absent scorers adding 0). Each score is at most
+    /// its bound (the same rounded formula, monotone in frequency and
+    /// length: see [`TermWeight::score`]) and rounded addition is
+    /// monotone, so the bound holds in floating point too and pruning is
+    /// exact, ties included.
+    #[inline]
+    fn excludes(&self, bound: f64, from: DocId) -> bool {
+        bound < self.score || (bound == self.score && from > self.doc)
+    }
+
+    /// True until the top k is full.
+    fn is_open(&self) -> bool {
+        self.score == f64::NEG_INFINITY
+    }
+}
+
+/// One field's postings of one query term, scored by BM25.
+#[derive(Clone)]
+struct TermScorer<'a> {
     cursor: PostingsCursor<'a>,
     lengths: FieldLengths<'a>,
     weight: TermWeight,
-    /// Set when a document id had no field length: the postings are damaged.
+    /// Index of the query term this scorer belongs to.
+    term: usize,
+    /// Upper bound of the score in any document.
+    max_score: f64,
+    /// Last document of the shallow block whose bound is cached, and the bound.
+    cached_block: Option<(u32, f64)>,
     bad_doc: bool,
 }
 
-impl FieldScorer<'_> {
+impl<'a> TermScorer<'a> {
+    fn new(
+        mut cursor: PostingsCursor<'a>,
+        lengths: FieldLengths<'a>,
+        weight: TermWeight,
+        term: usize,
+    ) -> Self {
+        let mut bad_doc = false;
+        let max_score = match cursor.term_frontier() {
+            Some(f) => frontier_bound(&weight, f),
+            None => {
+                let (docs, freqs) = cursor.block_points();
+                let mut best = 0.0f64;
+                for (&d, &tf) in docs.iter().zip(freqs) {
+                    match lengths.get(d) {
+                        Some(dl) => best = best.max(weight.score(tf, dl)),
+                        None => bad_doc = true,
+                    }
+                }
+                best
+            }
+        };
+        TermScorer {
+            cursor,
+            lengths,
+            weight,
+            term,
+            max_score,
+            cached_block: None,
+            bad_doc,
+        }
+    }
+
+    #[inline]
+    fn doc(&self) -> DocId {
+        self.cursor.doc()
+    }
+
+    /// The score of the current document.
     #[inline]
     fn score(&mut self) -> f64 {
-        match self.lengths.get(self.cursor.doc()) {
+        let doc = self.cursor.doc();
+        match self.lengths.get(doc) {
             Some(dl) => self.weight.score(self.cursor.freq(), dl),
             None => {
                 self.bad_doc = true;
@@ -174,45 +292,63 @@ impl FieldScorer<'_> {
         }
     }
 
+    /// An upper bound of the score of any document in `lo..=hi` (the
+    /// cursor never moves backwards: documents before it count as absent).
+    fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
+        let from = self.cursor.doc().max(lo);
+        if from > hi {
+            return 0.0;
+        }
+        let last = self.cursor.shallow_seek(from);
+        if last < from {
+            return 0.0;
+        }
+        if last < hi {
+            return self.max_score;
+        }
+        if let Some((cached_last, bound)) = self.cached_block {
+            if cached_last == last {
+                return bound;
+            }
+        }
+        let bound = match self.cursor.shallow_frontier() {
+            Some(f) => frontier_bound(&self.weight, f),
+            None => self.max_score,
+        };
+        self.cached_block = Some((last, bound));
+        bound
+    }
+
     fn damaged(&self) -> bool {
         self.bad_doc || self.cursor.is_corrupt()
     }
 }
 
-/// One query term across the fields that hold it.
-struct TermScorer<'a> {
-    fields: Vec<FieldScorer<'a>>,
-    /// Sum of the fields' document frequencies: a cost estimate.
-    cost: u64,
+/// The best score any frontier point can reach: the block's (or term's)
+/// exact maximum. A malformed frontier bounds nothing.
+fn frontier_bound(weight: &TermWeight, frontier: Frontier<'_>) -> f64 {
+    let mut f = frontier;
+    let mut best = 0.0f64;
+    for (tf, len) in f.by_ref() {
+        best = best.max(weight.score(tf, len));
+    }
+    if f.is_corrupt() {
+        f64::INFINITY
+    } else {
+        best
+    }
 }
 
-impl TermScorer<'_> {
-    #[inline]
-    fn doc(&self) -> DocId {
-        self.fields
-            .iter()
-            .map(|f| f.cursor.doc())
-            .min()
-            .unwrap_or(TERMINATED)
+/// The score of a document, summed over `contrib` in scorer order (as
+/// exhaustive evaluation sums), resetting `contrib` to zeros.
+#[inline]
+fn canonical_sum(contrib: &mut [f64]) -> f64 {
+    let mut s = 0.0;
+    for c in contrib.iter_mut() {
+        s += *c;
+        *c = 0.0;
     }
-
-    fn seek(&mut self, target: DocId) -> DocId {
-        for f in &mut self.fields {
-            f.cursor.seek(target);
-        }
-        self.doc()
-    }
-
-    /// Score of the current document `doc`, summed over fields.
-    fn score(&mut self, doc: DocId) -> f64 {
-        let mut s = 0.0;
-        for f in &mut self.fields {
-            if f.cursor.doc() == doc {
-                s += f.score();
-            }
-        }
-        s
-    }
+    s
 }
 
 impl Index {
@@ -226,12 +362,15 @@ impl Index {
     /// # Ok::<(), quarry::Error>(())
     /// ```
     pub fn search(&self, text: &str, options: &SearchOptions) -> Result<Vec<Hit>> {
-        let query = self.parse_query(text, options.operator);
+        let query = self.parse_query(text, options.operator)?;
         self.search_query(&query, options)
     }
 
     /// Parses `text` as this index analyzes it.
-    pub fn parse_query(&self, text: &str, operator: Operator) -> Query {
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`] for malformed quotes (see [`Query::parse`]).
+    pub fn parse_query(&self, text: &str, operator: Operator) -> Result<Query> {
         Query::parse(text, self.analyzer(), operator)
     }
 
@@ -262,48 +401,75 @@ impl Index {
             .collect())
     }
 
+    /// The number of documents matching `query`, without scoring them.
+    /// The number of documents matching `query`, without scoring them.
+    pub fn count(&self, query: &Query) -> Result<u64> {
+        if query.is_empty() {
+            return Ok(0);
+        }
+        let options = SearchOptions::default();
+        let mut scorers = self.term_scorers(query, &options)?;
+        let n = if let Some(offsets) = query.phrase_offsets() {
+            let mut phrases = self.phrase_fields(query, offsets, &options)?;
+            let n = phrase_union(&mut phrases, None);
+            self.check_phrases(&phrases)?;
+            n
+        } else {
+            let n = match query.operator() {
+                Operator::Or => count_union(&mut scorers),
+                Operator::And => conjunction(&mut scorers, query.terms().len(), None, false),
+            };
+            self.check(&scorers)?;
+            n
+        };
+        Ok(n)
+    }
+
     fn top_docs(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Scored>> {
         options.validate()?;
         if options.limit == 0 || query.is_empty() {
             return Ok(Vec::new());
         }
-        let mut terms = self.term_scorers(query, options)?;
         let mut top = TopK::new(options.limit);
-        match query.operator() {
-            Operator::Or => {
-                let mut fields: Vec<FieldScorer<'_>> =
-                    terms.drain(..).flat_map(|t| t.fields).collect();
-                disjunction(&mut fields, &mut top);
-                self.check(fields.iter())?;
-            }
-            Operator::And => {
-                if terms.iter().any(|t| t.fields.is_empty()) {
-                    return Ok(Vec::new());
-                }
-                conjunction(&mut terms, &mut top);
-                self.check(terms.iter().flat_map(|t| t.fields.iter()))?;
+        if let Some(offsets) = query.phrase_offsets() {
+            let mut phrases = self.phrase_fields(query, offsets, options)?;
+            phrase_union(&mut phrases, Some(&mut top));
+            self.check_phrases(&phrases)?;
+            return Ok(top.into_sorted());
+        }
+        let mut scorers = self.term_scorers(query, options)?;
+        match (query.operator(), options.pruning) {
+            (Operator::Or, true) => disjunction(&mut scorers, &mut top),
+            (Operator::Or, false) => exhaustive_union(&mut scorers, &mut top),
+            (Operator::And, pruning) => {
+                conjunction(&mut scorers, query.terms().len(), Some(&mut top), pruning);
             }
         }
+        self.check(&scorers)?;
         Ok(top.into_sorted())
     }
 
-    fn check<'s, 'a: 's>(
-        &self,
-        mut fields: impl Iterator<Item = &'s FieldScorer<'a>>,
-    ) -> Result<()> {
-        if fields.any(|f| f.damaged()) {
+    fn check(&self, scorers: &[TermScorer<'_>]) -> Result<()> {
+        if scorers.iter().any(|s| s.damaged()) {
             return Err(self.corrupt("postings are malformed"));
         }
         Ok(())
     }
 
+    fn check_phrases(&self, phrases: &[PhraseField<'_>]) -> Result<()> {
+        if phrases.iter().any(|p| p.damaged()) {
+            return Err(self.corrupt("postings or positions are malformed"));
+        }
+        Ok(())
+    }
+
+    /// One scorer per (term, field) the index holds, terms in query order,
+    /// fields in [`Field::ALL`] order: the order scores are summed in.
     fn term_scorers(&self, query: &Query, options: &SearchOptions) -> Result<Vec<TermScorer<'_>>> {
         let norms = self.field_norms();
         let n = self.doc_count();
-        let mut out = Vec::with_capacity(query.terms().len());
-        for term in query.terms() {
-            let mut fields = Vec::with_capacity(Field::ALL.len());
-            let mut cost = 0u64;
+        let mut out = Vec::with_capacity(query.terms().len() * Field::ALL.len());
+        for (t, term) in query.terms().iter().enumerate() {
             for field in Field::ALL {
                 let Some(info) = self.term_info(field, term)? else {
                     continue;
@@ -314,61 +480,671 @@ impl Index {
                     idf(n, info.doc_freq),
                     self.avg_field_len(field),
                 );
-                cost += u64::from(info.doc_freq);
-                fields.push(FieldScorer {
-                    cursor: self.postings_of(&info)?,
-                    lengths: norms.field(field),
+                out.push(TermScorer::new(
+                    self.postings_of(&info)?,
+                    norms.field(field),
                     weight,
-                    bad_doc: false,
+                    t,
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The phrase matcher of each field that holds every term of the phrase.
+    fn phrase_fields(
+        &self,
+        query: &Query,
+        offsets: &[u32],
+        options: &SearchOptions,
+    ) -> Result<Vec<PhraseField<'_>>> {
+        let norms = self.field_norms();
+        let n = self.doc_count();
+        let positions = self.section(crate::format::SectionKind::Positions);
+        let mut out = Vec::new();
+        'fields: for field in Field::ALL {
+            let mut terms = Vec::with_capacity(offsets.len());
+            let mut idf_sum = 0.0;
+            for (term, &offset) in query.terms().iter().zip(offsets) {
+                let Some(info) = self.term_info(field, term)? else {
+                    continue 'fields;
+                };
+                idf_sum += idf(n, info.doc_freq);
+                let pos = positions
+                    .get(info.positions.0 as usize..info.positions.1 as usize)
+                    .ok_or_else(|| self.corrupt("a term's positions lie outside their section"))?;
+                terms.push(PhraseTerm {
+                    cursor: self.postings_of(&info)?,
+                    offset,
+                    positions: pos,
                 });
             }
-            out.push(TermScorer { fields, cost });
+            // Rarest first: it leads the intersection.
+            terms.sort_by_key(|t| t.cursor.doc_freq());
+            let weight = TermWeight::new(
+                options.bm25,
+                options.boost(field),
+                idf_sum,
+                self.avg_field_len(field),
+            );
+            out.push(PhraseField::new(terms, norms.field(field), weight));
         }
         Ok(out)
     }
 }
 
-/// Every document that holds any of the cursors' terms.
-fn disjunction(fields: &mut [FieldScorer<'_>], top: &mut TopK) {
+/// Scores every document of the union (the reference for pruning).
+fn exhaustive_union(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
     loop {
-        let doc = fields
-            .iter()
-            .map(|f| f.cursor.doc())
-            .min()
-            .unwrap_or(TERMINATED);
+        let doc = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
         if doc == TERMINATED {
             return;
         }
         let mut score = 0.0;
-        for f in fields.iter_mut() {
-            if f.cursor.doc() == doc {
-                score += f.score();
-                f.cursor.advance();
+        for s in scorers.iter_mut() {
+            if s.doc() == doc {
+                score += s.score();
+                s.cursor.advance();
             }
         }
         top.push(doc, score);
     }
 }
 
-/// Documents that hold every term, led by the rarest.
-fn conjunction(terms: &mut [TermScorer<'_>], top: &mut TopK) {
-    terms.sort_by_key(|t| t.cost);
-    let (lead, rest) = terms.split_first_mut().expect("at least one term");
-    let mut candidate = lead.doc();
+/// Counts the documents of the union, without decoding frequencies.
+fn count_union(scorers: &mut [TermScorer<'_>]) -> u64 {
+    let mut n = 0;
+    loop {
+        let doc = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            return n;
+        }
+        n += 1;
+        for s in scorers.iter_mut() {
+            if s.doc() == doc {
+                s.cursor.advance();
+            }
+        }
+    }
+}
+
+/// Sorts `idx` by `key` ascending (a handful of scorers: insertion sort).
+fn sort_by_bound(idx: &mut [usize], key: &[f64]) {
+    for i in 1..idx.len() {
+        let mut j = i;
+        while j > 0 && key[idx[j - 1]] > key[idx[j]] {
+            idx.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// Largest k for which a disjunction is primed (see [`prime`]).
+const MAX_PRIMED_K: usize = 100;
+
+/// A disjunction: primes the top k from its sparse scorers, then runs
+/// block-max MaxScore over all of them.
+fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
+    let primed = top.k <= MAX_PRIMED_K && prime(scorers, top);
+    block_max_maxscore(scorers, top, primed);
+}
+
+/// Scores every document of the sparsest scorers exactly (looking the
+/// others up), so the top k starts full of good documents and the bar is
+/// high before the long postings are read. Sparse scorers are those of
+/// the fewest documents, while together they hold at most 1/16 of all the
+/// query's postings. Works on copies: `scorers` stay where they were.
+/// Returns whether anything was primed.
+fn prime(scorers: &mut [TermScorer<'_>], top: &mut TopK) -> bool {
+    let n = scorers.len();
+    if n < 2 {
+        return false;
+    }
+    let total: u64 = scorers.iter().map(|s| u64::from(s.cursor.doc_freq())).sum();
+    let mut by_df: Vec<usize> = (0..n).collect();
+    by_df.sort_by_key(|&i| scorers[i].cursor.doc_freq());
+    let budget = total / 16;
+    let mut sparse = Vec::new();
+    let mut used = 0u64;
+    for &i in &by_df[..n - 1] {
+        used += u64::from(scorers[i].cursor.doc_freq());
+        if used > budget {
+            break;
+        }
+        sparse.push(i);
+    }
+    if sparse.is_empty() {
+        return false;
+    }
+    let mut copies: Vec<TermScorer<'_>> = scorers.to_vec();
+    let is_sparse: Vec<bool> = (0..n).map(|i| sparse.contains(&i)).collect();
+    let mut ub = vec![0.0; n];
+    loop {
+        let doc = sparse
+            .iter()
+            .map(|&i| copies[i].doc())
+            .min()
+            .unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            break;
+        }
+        for (i, c) in copies.iter_mut().enumerate() {
+            ub[i] = if is_sparse[i] {
+                if c.doc() == doc {
+                    let v = c.score();
+                    c.cursor.advance();
+                    v
+                } else {
+                    0.0
+                }
+            } else if c.doc() > doc {
+                0.0
+            } else {
+                c.max_score
+            };
+        }
+        let mut entered = true;
+        for i in 0..n {
+            if is_sparse[i] || ub[i] == 0.0 {
+                continue;
+            }
+            if top.bar().excludes(ub.iter().sum(), doc) {
+                entered = false;
+                break;
+            }
+            let c = &mut copies[i];
+            ub[i] = if c.cursor.seek(doc) == doc {
+                c.score()
+            } else {
+                0.0
+            };
+        }
+        if entered {
+            top.push(doc, ub.iter().sum());
+        }
+    }
+    for (s, c) in scorers.iter_mut().zip(&copies) {
+        // Damage met by a copy is reported through the original.
+        s.bad_doc |= c.damaged();
+    }
+    true
+}
+
+/// Block-max MaxScore over a union of scorers.
+///
+/// Scorers are sorted by upper bound; the longest prefix whose bounds sum
+/// to at most the bar is non-essential: a document found only there
+/// cannot enter the top k. The essential scorers define a window, from the
+/// next candidate to the end of the nearest essential block; within it
+/// every scorer is bounded by its block maximum, the partition is redone
+/// with those tighter bounds, and the window is skipped outright when they
+/// cannot beat the bar. Candidates come from the window's essential
+/// scorers; non-essential ones are looked up best-first, only while the
+/// score so far plus their remaining bounds can still beat the bar.
+///
+/// Every bound is summed in scorer order, as scores are (see
+/// [`Bar::excludes`]), so pruning is exact even for documents that would
+/// tie the bar. With `primed`, the top k may already hold the documents
+/// met again here: they are not added twice.
+fn block_max_maxscore(scorers: &mut [TermScorer<'_>], top: &mut TopK, primed: bool) {
+    let n = scorers.len();
+    let max: Vec<f64> = scorers.iter().map(|s| s.max_score).collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    sort_by_bound(&mut order, &max);
+    let mut window_bound = vec![0.0; n];
+    let mut window_order: Vec<usize> = (0..n).collect();
+    let mut ub = vec![0.0; n];
+    let mut lookups: Vec<usize> = Vec::with_capacity(n);
+    let mut essential: Vec<usize> = Vec::with_capacity(n);
+    // Every document before `from` has been scored or ruled out.
+    let mut from: DocId = 0;
+    loop {
+        let bar = top.bar();
+        let first_essential = non_essential_prefix(&order, &max, &mut ub, bar, from);
+        if first_essential == n {
+            return;
+        }
+        // The window starts at the first document an essential scorer may
+        // hold from `from` on; cursors left behind by skipped windows are
+        // only moved shallowly (their blocks are not decoded).
+        let mut lo = TERMINATED;
+        for &i in &order[first_essential..] {
+            let s = &mut scorers[i];
+            let at = s.doc().max(from);
+            if at != TERMINATED && s.cursor.shallow_seek(at) >= at {
+                lo = lo.min(at);
+            }
+        }
+        if lo == TERMINATED {
+            return;
+        }
+        let mut hi = TERMINATED - 1;
+        for &i in &order[first_essential..] {
+            let s = &mut scorers[i];
+            let at = s.doc().max(lo);
+            if at != TERMINATED {
+                let last = s.cursor.shallow_seek(at);
+                if last >= at {
+                    hi = hi.min(last);
+                }
+            }
+        }
+        for (i, s) in scorers.iter_mut().enumerate() {
+            window_bound[i] = s.window_bound(lo, hi);
+        }
+        let total: f64 = window_bound.iter().sum();
+        if !bar.excludes(total, lo) {
+            sort_by_bound(&mut window_order, &window_bound);
+            let split = non_essential_prefix(&window_order, &window_bound, &mut ub, bar, lo);
+            lookups.clear();
+            lookups.extend(window_order[..split].iter().rev());
+            essential.clear();
+            essential.extend(&window_order[split..]);
+            score_window(
+                scorers,
+                top,
+                &Window {
+                    essential: &essential,
+                    lookups: &lookups,
+                    bound: &window_bound,
+                    lo,
+                    hi,
+                    primed,
+                },
+                &mut ub,
+            );
+        }
+        if hi == TERMINATED - 1 {
+            return;
+        }
+        from = hi + 1;
+    }
+}
+
+/// The length of the longest prefix of `order` (scorers by increasing
+/// bound) whose bounds, summed in scorer order, cannot beat `bar` for
+/// documents from `from` on. `scratch` must hold zeros and is left so.
+fn non_essential_prefix(
+    order: &[usize],
+    bound: &[f64],
+    scratch: &mut [f64],
+    bar: Bar,
+    from: DocId,
+) -> usize {
+    let mut j = 0;
+    while j < order.len() {
+        scratch[order[j]] = bound[order[j]];
+        if !bar.excludes(scratch.iter().sum(), from) {
+            break;
+        }
+        j += 1;
+    }
+    scratch.iter_mut().for_each(|x| *x = 0.0);
+    j
+}
+
+/// A window of documents and how to evaluate it.
+struct Window<'w> {
+    /// Scorers whose documents are candidates.
+    essential: &'w [usize],
+    /// Scorers looked up for candidates, best bound first.
+    lookups: &'w [usize],
+    /// Every scorer's bound within the window.
+    bound: &'w [f64],
+    lo: DocId,
+    hi: DocId,
+    /// The top k may already hold documents of the window.
+    primed: bool,
+}
+
+/// Scores the documents of the window that can enter the top k.
+///
+/// Lookups are consulted only while the candidate can still enter: its
+/// bound is `ub` summed in scorer order, holding the score of each scorer
+/// already consulted (0 when absent) and the window bound of the others.
+fn score_window(scorers: &mut [TermScorer<'_>], top: &mut TopK, w: &Window<'_>, ub: &mut [f64]) {
+    for &i in w.essential {
+        scorers[i].cursor.seek(w.lo);
+    }
+    let mut bar = top.bar();
+    loop {
+        let doc = w
+            .essential
+            .iter()
+            .map(|&i| scorers[i].doc())
+            .min()
+            .unwrap_or(TERMINATED);
+        if doc > w.hi {
+            ub.iter_mut().for_each(|x| *x = 0.0);
+            return;
+        }
+        for &i in w.essential {
+            let s = &mut scorers[i];
+            if s.doc() == doc {
+                ub[i] = s.score();
+                s.cursor.advance();
+            } else {
+                ub[i] = 0.0;
+            }
+        }
+        for &i in w.lookups {
+            // A scorer already past the candidate is known to be absent.
+            ub[i] = if scorers[i].doc() > doc {
+                0.0
+            } else {
+                w.bound[i]
+            };
+        }
+        let mut entered = true;
+        for &i in w.lookups {
+            if ub[i] == 0.0 {
+                continue;
+            }
+            if bar.excludes(ub.iter().sum(), doc) {
+                entered = false;
+                break;
+            }
+            let s = &mut scorers[i];
+            ub[i] = if s.cursor.seek(doc) == doc {
+                s.score()
+            } else {
+                0.0
+            };
+        }
+        if entered {
+            let score: f64 = ub.iter().sum();
+            let seen = w.primed && top.contains(doc);
+            if !seen && !bar.excludes(score, doc) {
+                top.push(doc, score);
+                bar = top.bar();
+            }
+        }
+    }
+}
+
+/// Documents holding every term; with `top`, scores them into it (and,
+/// with `pruning`, skips windows whose block maxima cannot beat the
+/// threshold), without it only counts them.
+///
+/// `terms` is the number of query terms; scorers of the same term (one per
+/// field) form one clause, which a document satisfies in any field.
+fn conjunction(
+    scorers: &mut [TermScorer<'_>],
+    terms: usize,
+    mut top: Option<&mut TopK>,
+    pruning: bool,
+) -> u64 {
+    // Clauses, rarest first: the scorers of each term.
+    let mut clauses: Vec<(u64, Vec<usize>)> = vec![(0, Vec::new()); terms];
+    for (i, s) in scorers.iter().enumerate() {
+        clauses[s.term].0 += u64::from(s.cursor.doc_freq());
+        clauses[s.term].1.push(i);
+    }
+    if clauses.iter().any(|c| c.1.is_empty()) {
+        return 0;
+    }
+    clauses.sort_by_key(|c| c.0);
+    let clauses: Vec<Vec<usize>> = clauses.into_iter().map(|c| c.1).collect();
+    let clause_doc = |scorers: &[TermScorer<'_>], c: &[usize]| {
+        c.iter()
+            .map(|&i| scorers[i].doc())
+            .min()
+            .unwrap_or(TERMINATED)
+    };
+    let clause_seek = |scorers: &mut [TermScorer<'_>], c: &[usize], target: DocId| {
+        let mut d = TERMINATED;
+        for &i in c {
+            d = d.min(scorers[i].cursor.seek(target));
+        }
+        d
+    };
+    let mut contrib = vec![0.0; scorers.len()];
+    let mut count = 0u64;
+    // The window whose bound was last computed: (last doc, bound).
+    let mut window: Option<(DocId, f64)> = None;
+    let mut candidate = clause_doc(scorers, &clauses[0]);
     'candidates: while candidate != TERMINATED {
-        for t in rest.iter_mut() {
-            let d = t.seek(candidate);
+        if pruning {
+            if let Some(top) = top.as_deref() {
+                let bar = top.bar();
+                if !bar.is_open() {
+                    let (hi, bound) = match window {
+                        Some((hi, bound)) if candidate <= hi => (hi, bound),
+                        _ => {
+                            let w = conjunction_window(scorers, &clauses, candidate);
+                            window = Some(w);
+                            w
+                        }
+                    };
+                    if bar.excludes(bound, candidate) {
+                        if hi == TERMINATED - 1 {
+                            break;
+                        }
+                        candidate = clause_seek(scorers, &clauses[0], hi + 1);
+                        continue 'candidates;
+                    }
+                }
+            }
+        }
+        for c in &clauses[1..] {
+            let d = clause_seek(scorers, c, candidate);
             if d > candidate {
-                candidate = lead.seek(d);
+                candidate = clause_seek(scorers, &clauses[0], d);
                 continue 'candidates;
             }
         }
-        let mut score = lead.score(candidate);
-        for t in rest.iter_mut() {
-            score += t.score(candidate);
+        count += 1;
+        if let Some(top) = top.as_deref_mut() {
+            for (i, s) in scorers.iter_mut().enumerate() {
+                if s.doc() == candidate {
+                    contrib[i] = s.score();
+                }
+            }
+            top.push(candidate, canonical_sum(&mut contrib));
         }
-        top.push(candidate, score);
-        candidate = lead.seek(candidate + 1);
+        candidate = clause_seek(scorers, &clauses[0], candidate + 1);
+    }
+    count
+}
+
+/// The window from `lo` to the nearest block end of any scorer, and an
+/// upper bound of any document's score in it: the sum over clauses of
+/// their scorers' block maxima.
+fn conjunction_window(
+    scorers: &mut [TermScorer<'_>],
+    clauses: &[Vec<usize>],
+    lo: DocId,
+) -> (DocId, f64) {
+    let mut hi = TERMINATED - 1;
+    for s in scorers.iter_mut() {
+        let from = s.doc().max(lo);
+        if from != TERMINATED {
+            let last = s.cursor.shallow_seek(from);
+            if last >= from {
+                hi = hi.min(last);
+            }
+        }
+    }
+    let mut bound = 0.0;
+    for s in scorers.iter_mut() {
+        bound += s.window_bound(lo, hi);
+    }
+    let _ = clauses;
+    (hi, bound)
+}
+
+/// One term of a phrase, in one field.
+struct PhraseTerm<'a> {
+    cursor: PostingsCursor<'a>,
+    /// Position relative to the phrase's first term.
+    offset: u32,
+    /// The term's positions bytes.
+    positions: &'a [u8],
+}
+
+/// Finds the documents where a phrase occurs in one field, scored by BM25
+/// with the phrase as one term (frequency: occurrences; idf: the sum of
+/// its terms').
+///
+/// The field moves from *candidate* to candidate (documents holding every
+/// term, found by intersecting postings, rarest first); positions are read
+/// only when a candidate is checked. A phrase occurs at most as often as
+/// its rarest term in the document, which bounds its score before any
+/// position is read.
+struct PhraseField<'a> {
+    /// Rarest first.
+    terms: Vec<PhraseTerm<'a>>,
+    lengths: FieldLengths<'a>,
+    weight: TermWeight,
+    /// Candidate start positions, and scratch space for one term's.
+    starts: Vec<u32>,
+    scratch: Vec<u32>,
+    /// The current candidate (`TERMINATED` when done).
+    doc: DocId,
+    bad: bool,
+}
+
+impl<'a> PhraseField<'a> {
+    fn new(terms: Vec<PhraseTerm<'a>>, lengths: FieldLengths<'a>, weight: TermWeight) -> Self {
+        let mut p = PhraseField {
+            terms,
+            lengths,
+            weight,
+            starts: Vec::new(),
+            scratch: Vec::new(),
+            doc: 0,
+            bad: false,
+        };
+        p.next_candidate(0);
+        p
+    }
+
+    fn damaged(&self) -> bool {
+        self.bad || self.terms.iter().any(|t| t.cursor.is_corrupt())
+    }
+
+    /// Moves to the first document `>= from` that holds every term.
+    fn next_candidate(&mut self, from: DocId) {
+        let mut candidate = self.terms[0].cursor.seek(from);
+        'candidates: while candidate != TERMINATED {
+            for t in &mut self.terms[1..] {
+                let d = t.cursor.seek(candidate);
+                if d > candidate {
+                    candidate = self.terms[0].cursor.seek(d);
+                    continue 'candidates;
+                }
+            }
+            break;
+        }
+        self.doc = candidate;
+    }
+
+    /// The field length of the candidate.
+    fn length(&mut self) -> u32 {
+        self.lengths.get(self.doc).unwrap_or_else(|| {
+            self.bad = true;
+            0
+        })
+    }
+
+    /// An upper bound of the candidate's score, from term frequencies only.
+    fn bound(&mut self) -> f64 {
+        let min_tf = self
+            .terms
+            .iter_mut()
+            .map(|t| t.cursor.freq())
+            .min()
+            .unwrap_or(0);
+        let dl = self.length();
+        self.weight.score(min_tf, dl)
+    }
+
+    /// Occurrences of the phrase in the candidate (reads positions).
+    fn occurrences(&mut self) -> u32 {
+        self.starts.clear();
+        for (k, t) in self.terms.iter_mut().enumerate() {
+            self.scratch.clear();
+            if !t.cursor.read_positions(t.positions, &mut self.scratch) {
+                self.bad = true;
+                return 0;
+            }
+            let offset = t.offset;
+            if k == 0 {
+                self.starts.extend(
+                    self.scratch
+                        .iter()
+                        .filter(|&&p| p >= offset)
+                        .map(|&p| p - offset),
+                );
+            } else {
+                // Keep the starts at which this term sits at its offset.
+                let mut j = 0;
+                let scratch = &self.scratch;
+                self.starts.retain(|&s| {
+                    let want = s + offset;
+                    while j < scratch.len() && scratch[j] < want {
+                        j += 1;
+                    }
+                    j < scratch.len() && scratch[j] == want
+                });
+            }
+            if self.starts.is_empty() {
+                return 0;
+            }
+        }
+        self.starts.len() as u32
+    }
+}
+
+/// Documents where the phrase occurs in any field: scored into `top`
+/// (fields summed in [`Field::ALL`] order) or, without it, counted.
+///
+/// With `top`, a candidate whose bound (from term frequencies, summed in
+/// field order like scores) cannot beat the threshold is passed over
+/// without reading positions.
+fn phrase_union(fields: &mut [PhraseField<'_>], mut top: Option<&mut TopK>) -> u64 {
+    let mut count = 0;
+    let mut ub = vec![0.0; fields.len()];
+    loop {
+        let doc = fields.iter().map(|f| f.doc).min().unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            return count;
+        }
+        let bar = top.as_deref().map(TopK::bar);
+        let mut skip = false;
+        if let Some(bar) = bar.filter(|b| !b.is_open()) {
+            for (f, u) in fields.iter_mut().zip(ub.iter_mut()) {
+                *u = if f.doc == doc { f.bound() } else { 0.0 };
+            }
+            skip = bar.excludes(ub.iter().sum(), doc);
+        }
+        if !skip {
+            let mut score = 0.0;
+            let mut matched = false;
+            for f in fields.iter_mut() {
+                if f.doc == doc {
+                    let freq = f.occurrences();
+                    if freq > 0 {
+                        matched = true;
+                        if top.is_some() {
+                            let dl = f.length();
+                            score += f.weight.score(freq, dl);
+                        }
+                    }
+                }
+            }
+            if matched {
+                count += 1;
+                if let Some(top) = top.as_deref_mut() {
+                    top.push(doc, score);
+                }
+            }
+        }
+        for f in fields.iter_mut() {
+            if f.doc == doc {
+                f.next_candidate(doc + 1);
+            }
+        }
     }
 }
 
