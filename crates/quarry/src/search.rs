@@ -186,12 +186,6 @@ impl TopK {
         }
     }
 
-    /// True when `doc` is kept (a linear scan: only used after priming,
-    /// which small k alone allows).
-    fn contains(&self, doc: DocId) -> bool {
-        self.heap.iter().any(|s| s.doc == doc)
-    }
-
     fn into_sorted(self) -> Vec<Scored> {
         self.heap.into_sorted_vec()
     }
@@ -439,7 +433,7 @@ impl Index {
         }
         let mut scorers = self.term_scorers(query, options)?;
         match (query.operator(), options.pruning) {
-            (Operator::Or, true) => disjunction(&mut scorers, &mut top),
+            (Operator::Or, true) => block_max_maxscore(&mut scorers, &mut top),
             (Operator::Or, false) => exhaustive_union(&mut scorers, &mut top),
             (Operator::And, pruning) => {
                 conjunction(&mut scorers, query.terms().len(), Some(&mut top), pruning);
@@ -579,97 +573,6 @@ fn sort_by_bound(idx: &mut [usize], key: &[f64]) {
     }
 }
 
-/// Largest k for which a disjunction is primed (see [`prime`]).
-const MAX_PRIMED_K: usize = 100;
-
-/// A disjunction: primes the top k from its sparse scorers, then runs
-/// block-max MaxScore over all of them.
-fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
-    let primed = top.k <= MAX_PRIMED_K && prime(scorers, top);
-    block_max_maxscore(scorers, top, primed);
-}
-
-/// Scores every document of the sparsest scorers exactly (looking the
-/// others up), so the top k starts full of good documents and the bar is
-/// high before the long postings are read. Sparse scorers are those of
-/// the fewest documents, while together they hold at most 1/16 of all the
-/// query's postings. Works on copies: `scorers` stay where they were.
-/// Returns whether anything was primed.
-fn prime(scorers: &mut [TermScorer<'_>], top: &mut TopK) -> bool {
-    let n = scorers.len();
-    if n < 2 {
-        return false;
-    }
-    let total: u64 = scorers.iter().map(|s| u64::from(s.cursor.doc_freq())).sum();
-    let mut by_df: Vec<usize> = (0..n).collect();
-    by_df.sort_by_key(|&i| scorers[i].cursor.doc_freq());
-    let budget = total / 16;
-    let mut sparse = Vec::new();
-    let mut used = 0u64;
-    for &i in &by_df[..n - 1] {
-        used += u64::from(scorers[i].cursor.doc_freq());
-        if used > budget {
-            break;
-        }
-        sparse.push(i);
-    }
-    if sparse.is_empty() {
-        return false;
-    }
-    let mut copies: Vec<TermScorer<'_>> = scorers.to_vec();
-    let is_sparse: Vec<bool> = (0..n).map(|i| sparse.contains(&i)).collect();
-    let mut ub = vec![0.0; n];
-    loop {
-        let doc = sparse
-            .iter()
-            .map(|&i| copies[i].doc())
-            .min()
-            .unwrap_or(TERMINATED);
-        if doc == TERMINATED {
-            break;
-        }
-        for (i, c) in copies.iter_mut().enumerate() {
-            ub[i] = if is_sparse[i] {
-                if c.doc() == doc {
-                    let v = c.score();
-                    c.cursor.advance();
-                    v
-                } else {
-                    0.0
-                }
-            } else if c.doc() > doc {
-                0.0
-            } else {
-                c.max_score
-            };
-        }
-        let mut entered = true;
-        for i in 0..n {
-            if is_sparse[i] || ub[i] == 0.0 {
-                continue;
-            }
-            if top.bar().excludes(ub.iter().sum(), doc) {
-                entered = false;
-                break;
-            }
-            let c = &mut copies[i];
-            ub[i] = if c.cursor.seek(doc) == doc {
-                c.score()
-            } else {
-                0.0
-            };
-        }
-        if entered {
-            top.push(doc, ub.iter().sum());
-        }
-    }
-    for (s, c) in scorers.iter_mut().zip(&copies) {
-        // Damage met by a copy is reported through the original.
-        s.bad_doc |= c.damaged();
-    }
-    true
-}
-
 /// Block-max MaxScore over a union of scorers.
 ///
 /// Scorers are sorted by upper bound; the longest prefix whose bounds sum
@@ -684,9 +587,8 @@ fn prime(scorers: &mut [TermScorer<'_>], top: &mut TopK) -> bool {
 ///
 /// Every bound is summed in scorer order, as scores are (see
 /// [`Bar::excludes`]), so pruning is exact even for documents that would
-/// tie the bar. With `primed`, the top k may already hold the documents
-/// met again here: they are not added twice.
-fn block_max_maxscore(scorers: &mut [TermScorer<'_>], top: &mut TopK, primed: bool) {
+/// tie the bar.
+fn block_max_maxscore(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
     let n = scorers.len();
     let max: Vec<f64> = scorers.iter().map(|s| s.max_score).collect();
     let mut order: Vec<usize> = (0..n).collect();
@@ -749,7 +651,6 @@ fn block_max_maxscore(scorers: &mut [TermScorer<'_>], top: &mut TopK, primed: bo
                     bound: &window_bound,
                     lo,
                     hi,
-                    primed,
                 },
                 &mut ub,
             );
@@ -793,8 +694,6 @@ struct Window<'w> {
     bound: &'w [f64],
     lo: DocId,
     hi: DocId,
-    /// The top k may already hold documents of the window.
-    primed: bool,
 }
 
 /// Scores the documents of the window that can enter the top k.
@@ -853,8 +752,7 @@ fn score_window(scorers: &mut [TermScorer<'_>], top: &mut TopK, w: &Window<'_>, 
         }
         if entered {
             let score: f64 = ub.iter().sum();
-            let seen = w.primed && top.contains(doc);
-            if !seen && !bar.excludes(score, doc) {
+            if !bar.excludes(score, doc) {
                 top.push(doc, score);
                 bar = top.bar();
             }
