@@ -1,10 +1,14 @@
 //! Criterion benchmarks on a generated corpus (Zipf-distributed words, so
-//! term frequencies look like natural text): postings decoding, single-term,
-//! OR and AND queries, and indexing throughput.
+//! term frequencies look like natural text): block unpacking and postings
+//! decoding (integers per second), single-term, OR, AND and phrase queries
+//! (pruned, and exhaustive for comparison), counting, and indexing
+//! throughput.
 //!
 //! `cargo bench -p quarry-tests --bench search`
 
+use bitpacking::{BitPacker, BitPacker4x};
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use quarry::format::BLOCK_LEN;
 use quarry::postings::TERMINATED;
 use quarry::{Field, Index, Operator, Query, SearchOptions};
 use quarry_index::IndexBuilder;
@@ -94,6 +98,32 @@ fn benches(c: &mut Criterion) {
         .unwrap()
         .doc_freq;
     let mut g = c.benchmark_group("postings");
+    // Raw bit-unpacking of delta-coded 128-integer blocks, as the cursor
+    // does it (8-bit deltas: a typical width for a common term).
+    let packer = BitPacker4x::new();
+    let deltas: Vec<u32> = (0..BLOCK_LEN as u32).map(|i| (i * 37) % 200).collect();
+    let mut sorted = Vec::with_capacity(BLOCK_LEN);
+    let mut acc = 0u32;
+    for d in &deltas {
+        acc += d + 1;
+        sorted.push(acc);
+    }
+    let bits = packer.num_bits_strictly_sorted(None, &sorted);
+    let mut packed = vec![0u8; 4 * BLOCK_LEN];
+    let len = packer.compress_strictly_sorted(None, &sorted, &mut packed, bits);
+    let blocks: Vec<Vec<u8>> = (0..1024).map(|_| packed[..len].to_vec()).collect();
+    g.throughput(Throughput::Elements((blocks.len() * BLOCK_LEN) as u64));
+    g.bench_function("unpack_blocks_8bit", |b| {
+        let mut out = [0u32; BLOCK_LEN];
+        b.iter(|| {
+            let mut sum = 0u64;
+            for block in &blocks {
+                packer.decompress_strictly_sorted(None, black_box(block), &mut out, bits);
+                sum += u64::from(out[BLOCK_LEN - 1]);
+            }
+            sum
+        })
+    });
     g.throughput(Throughput::Elements(u64::from(df)));
     g.bench_function("decode_common_term", |b| {
         b.iter(|| {
@@ -112,36 +142,56 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("query_top10");
+    let phrase = |a: &str, b: &str| Query::phrase([(a.to_string(), 0), (b.to_string(), 1)]);
     let cases = [
-        ("term_rare", vec![rare.clone()], Operator::Or),
-        ("term_common", vec![common.clone()], Operator::Or),
-        ("or_mid_rare", vec![mid.clone(), rare.clone()], Operator::Or),
+        ("term_rare", Query::from_terms([&rare], Operator::Or)),
+        ("term_common", Query::from_terms([&common], Operator::Or)),
+        (
+            "or_mid_rare",
+            Query::from_terms([&mid, &rare], Operator::Or),
+        ),
         (
             "or_common_mid",
-            vec![common.clone(), mid.clone()],
-            Operator::Or,
+            Query::from_terms([&common, &mid], Operator::Or),
+        ),
+        (
+            "or_four_terms",
+            Query::from_terms([&common, &word(10), &mid, &word(300)], Operator::Or),
         ),
         (
             "and_common_mid",
-            vec![common.clone(), mid.clone()],
-            Operator::And,
+            Query::from_terms([&common, &mid], Operator::And),
         ),
         (
             "and_mid_rare",
-            vec![mid.clone(), rare.clone()],
-            Operator::And,
+            Query::from_terms([&mid, &rare], Operator::And),
         ),
+        ("phrase_common_common", phrase(&word(0), &word(1))),
+        ("phrase_common_mid", phrase(&common, &mid)),
     ];
-    for (name, terms, op) in cases {
-        let q = Query::from_terms(terms, op);
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                index
-                    .top_doc_ids(black_box(&q), &SearchOptions::top(10))
-                    .unwrap()
-            })
-        });
+    for (name, q) in &cases {
+        for pruning in [true, false] {
+            let options = SearchOptions {
+                pruning,
+                ..SearchOptions::top(10)
+            };
+            let label = if pruning {
+                name.to_string()
+            } else {
+                format!("{name}_exhaustive")
+            };
+            if !pruning && name.starts_with("phrase") {
+                continue;
+            }
+            g.bench_function(label, |b| {
+                b.iter(|| index.top_doc_ids(black_box(q), &options).unwrap())
+            });
+        }
     }
+    g.bench_function("count_or_common_mid", |b| {
+        let q = Query::from_terms([&common, &mid], Operator::Or);
+        b.iter(|| index.count(black_box(&q)).unwrap())
+    });
     g.finish();
 
     let small: Vec<(String, String)> = docs[..5_000].to_vec();

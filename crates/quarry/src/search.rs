@@ -809,7 +809,7 @@ fn conjunction(
                     let (hi, bound) = match window {
                         Some((hi, bound)) if candidate <= hi => (hi, bound),
                         _ => {
-                            let w = conjunction_window(scorers, &clauses, candidate);
+                            let w = conjunction_window(scorers, &clauses[0], candidate);
                             window = Some(w);
                             w
                         }
@@ -845,16 +845,18 @@ fn conjunction(
     count
 }
 
-/// The window from `lo` to the nearest block end of any scorer, and an
-/// upper bound of any document's score in it: the sum over clauses of
-/// their scorers' block maxima.
-fn conjunction_window(
-    scorers: &mut [TermScorer<'_>],
-    clauses: &[Vec<usize>],
-    lo: DocId,
-) -> (DocId, f64) {
+/// The window from `lo` to the end of the lead clause's current block, and
+/// an upper bound of any document's score in it: every scorer's bound
+/// over the window (its block maximum when one block covers the window,
+/// its term maximum otherwise), summed in scorer order like scores.
+///
+/// Windows follow the lead (rarest) clause, as in Lucene's block-max
+/// conjunction: a rare lead makes few, wide windows, so checking them
+/// costs little; a common lead makes narrow ones with tight bounds.
+fn conjunction_window(scorers: &mut [TermScorer<'_>], lead: &[usize], lo: DocId) -> (DocId, f64) {
     let mut hi = TERMINATED - 1;
-    for s in scorers.iter_mut() {
+    for &i in lead {
+        let s = &mut scorers[i];
         let from = s.doc().max(lo);
         if from != TERMINATED {
             let last = s.cursor.shallow_seek(from);
@@ -867,7 +869,6 @@ fn conjunction_window(
     for s in scorers.iter_mut() {
         bound += s.window_bound(lo, hi);
     }
-    let _ = clauses;
     (hi, bound)
 }
 
