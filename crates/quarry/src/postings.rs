@@ -600,6 +600,13 @@ impl<'a> PostingsCursor<'a> {
         }
     }
 
+    /// The decoded block's index in the term, and the current document's
+    /// index in that block.
+    #[inline]
+    pub fn position(&self) -> (usize, usize) {
+        (self.block, self.at)
+    }
+
     /// True when the current document is the first of its block.
     pub fn is_block_start(&self) -> bool {
         self.at == 0

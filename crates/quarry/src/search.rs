@@ -20,6 +20,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use crate::format::BLOCK_LEN;
 use crate::postings::Frontier;
 
 use crate::bm25::{idf, Bm25, TermWeight};
@@ -232,6 +233,10 @@ struct TermScorer<'a> {
     max_score: f64,
     /// Last document of the shallow block whose bound is cached, and the bound.
     cached_block: Option<(u32, f64)>,
+    /// Scores of every document of one decoded block, computed together
+    /// (see [`TermScorer::score_in_block`]), and which block.
+    block_scores: Box<[f64; BLOCK_LEN]>,
+    scored_block: Option<usize>,
     bad_doc: bool,
 }
 
@@ -264,8 +269,35 @@ impl<'a> TermScorer<'a> {
             term,
             max_score,
             cached_block: None,
+            block_scores: Box::new([0.0; BLOCK_LEN]),
+            scored_block: None,
             bad_doc,
         }
+    }
+
+    /// The score of the current document, scoring its whole block at once
+    /// on first use: for scorers that produce candidates, which visit most
+    /// documents of a block, a tight loop without branches between
+    /// documents is several times faster than scoring them one by one.
+    #[inline]
+    fn score_in_block(&mut self) -> f64 {
+        let (block, at) = self.cursor.position();
+        if self.scored_block != Some(block) {
+            let weight = self.weight;
+            let lengths = self.lengths;
+            let (docs, freqs) = self.cursor.block_points();
+            let mut bad = false;
+            for ((out, &d), &tf) in self.block_scores.iter_mut().zip(docs).zip(freqs) {
+                let dl = lengths.get(d).unwrap_or_else(|| {
+                    bad = true;
+                    0
+                });
+                *out = weight.score(tf, dl);
+            }
+            self.bad_doc |= bad;
+            self.scored_block = Some(block);
+        }
+        self.block_scores[at.min(BLOCK_LEN - 1)]
     }
 
     #[inline]
@@ -720,7 +752,7 @@ fn score_window(scorers: &mut [TermScorer<'_>], top: &mut TopK, w: &Window<'_>, 
         for &i in w.essential {
             let s = &mut scorers[i];
             if s.doc() == doc {
-                ub[i] = s.score();
+                ub[i] = s.score_in_block();
                 s.cursor.advance();
             } else {
                 ub[i] = 0.0;
