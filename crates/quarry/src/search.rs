@@ -320,6 +320,8 @@ impl<'a> TermScorer<'a> {
 
     /// An upper bound of the score of any document in `lo..=hi` (the
     /// cursor never moves backwards: documents before it count as absent).
+    /// Every document before `lo` must have been dealt with: the cursor
+    /// may be moved to `lo`.
     fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
         let from = self.cursor.doc().max(lo);
         if from > hi {
@@ -331,6 +333,13 @@ impl<'a> TermScorer<'a> {
         }
         if last < hi {
             return self.max_score;
+        }
+        // One block covers the window. A cursor left behind (a scorer only
+        // looked up so far) is moved to the window: decoding that block
+        // serves every window it covers, and a sparse scorer often turns
+        // out to have nothing in this one.
+        if self.cursor.doc() < lo && self.cursor.seek(lo) > hi {
+            return 0.0;
         }
         if let Some((cached_last, bound)) = self.cached_block {
             if cached_last == last {
