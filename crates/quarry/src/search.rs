@@ -474,7 +474,7 @@ impl Index {
         }
         let mut scorers = self.term_scorers(query, options)?;
         match (query.operator(), options.pruning) {
-            (Operator::Or, true) => block_max_maxscore(&mut scorers, &mut top),
+            (Operator::Or, true) => disjunction(&mut scorers, &mut top),
             (Operator::Or, false) => exhaustive_union(&mut scorers, &mut top),
             (Operator::And, pruning) => {
                 conjunction(&mut scorers, query.terms().len(), Some(&mut top), pruning);
@@ -614,6 +614,103 @@ fn sort_by_bound(idx: &mut [usize], key: &[f64]) {
     }
 }
 
+/// A pruned disjunction.
+///
+/// In document order, the bar stays low until documents matching several
+/// scorers turn up, which may be late: most candidates of the long
+/// postings are scored for nothing. So the sparsest scorers (together at
+/// most 1/16 of the query's postings; in practice the title fields) go
+/// first: every document they hold is scored exactly, looking the others
+/// up, which usually finds the best documents at once. The rest then run
+/// block-max MaxScore without them, against that high bar; a document the
+/// sparse scorers hold is skipped there, as it is already accounted for.
+fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
+    let n = scorers.len();
+    let total: u64 = scorers.iter().map(|s| u64::from(s.cursor.doc_freq())).sum();
+    let mut by_df: Vec<usize> = (0..n).collect();
+    by_df.sort_by_key(|&i| scorers[i].cursor.doc_freq());
+    let mut sparse = vec![false; n];
+    let mut used = 0u64;
+    for &i in by_df.iter().take(n.saturating_sub(1)) {
+        used += u64::from(scorers[i].cursor.doc_freq());
+        if used > total / 16 {
+            break;
+        }
+        sparse[i] = true;
+    }
+    if !sparse.contains(&true) {
+        block_max_maxscore(scorers, top, &mut []);
+        return;
+    }
+    // The sparse scorers' documents, fully scored.
+    let mut copies: Vec<TermScorer<'_>> = scorers.to_vec();
+    let mut ub = vec![0.0; n];
+    loop {
+        let doc = (0..n)
+            .filter(|&i| sparse[i])
+            .map(|i| copies[i].doc())
+            .min()
+            .unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            break;
+        }
+        for (i, c) in copies.iter_mut().enumerate() {
+            ub[i] = if sparse[i] {
+                if c.doc() == doc {
+                    let v = c.score();
+                    c.cursor.advance();
+                    v
+                } else {
+                    0.0
+                }
+            } else if c.doc() > doc {
+                0.0
+            } else {
+                c.max_score
+            };
+        }
+        let mut entered = true;
+        for i in 0..n {
+            if sparse[i] || ub[i] == 0.0 {
+                continue;
+            }
+            if top.bar().excludes(ub.iter().sum(), doc) {
+                entered = false;
+                break;
+            }
+            let c = &mut copies[i];
+            ub[i] = if c.cursor.seek(doc) == doc {
+                c.score()
+            } else {
+                0.0
+            };
+        }
+        if entered {
+            let score: f64 = ub.iter().sum();
+            if !top.bar().excludes(score, doc) {
+                top.push(doc, score);
+            }
+        }
+    }
+    // The others, skipping what the sparse scorers hold. Scorer order is
+    // kept, so scores sum as before.
+    let mut held: Vec<PostingsCursor<'_>> = (0..n)
+        .filter(|&i| sparse[i])
+        .map(|i| scorers[i].cursor.clone())
+        .collect();
+    let mut rest: Vec<TermScorer<'_>> = (0..n)
+        .filter(|&i| !sparse[i])
+        .map(|i| scorers[i].clone())
+        .collect();
+    block_max_maxscore(&mut rest, top, &mut held);
+    let damaged = copies.iter().chain(&rest).any(TermScorer::damaged)
+        || held.iter().any(PostingsCursor::is_corrupt);
+    if damaged {
+        // Reported through the originals.
+        scorers[0].bad_doc = true;
+    }
+}
+
 /// Block-max MaxScore over a union of scorers.
 ///
 /// Scorers are sorted by upper bound; the longest prefix whose bounds sum
@@ -629,7 +726,14 @@ fn sort_by_bound(idx: &mut [usize], key: &[f64]) {
 /// Every bound is summed in scorer order, as scores are (see
 /// [`Bar::excludes`]), so pruning is exact even for documents that would
 /// tie the bar.
-fn block_max_maxscore(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
+///
+/// Documents that any of the `held` cursors holds were already scored and
+/// are not added again.
+fn block_max_maxscore(
+    scorers: &mut [TermScorer<'_>],
+    top: &mut TopK,
+    held: &mut [PostingsCursor<'_>],
+) {
     let n = scorers.len();
     let max: Vec<f64> = scorers.iter().map(|s| s.max_score).collect();
     let mut order: Vec<usize> = (0..n).collect();
@@ -686,6 +790,7 @@ fn block_max_maxscore(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
             score_window(
                 scorers,
                 top,
+                held,
                 &Window {
                     essential: &essential,
                     lookups: &lookups,
@@ -742,7 +847,13 @@ struct Window<'w> {
 /// Lookups are consulted only while the candidate can still enter: its
 /// bound is `ub` summed in scorer order, holding the score of each scorer
 /// already consulted (0 when absent) and the window bound of the others.
-fn score_window(scorers: &mut [TermScorer<'_>], top: &mut TopK, w: &Window<'_>, ub: &mut [f64]) {
+fn score_window(
+    scorers: &mut [TermScorer<'_>],
+    top: &mut TopK,
+    held: &mut [PostingsCursor<'_>],
+    w: &Window<'_>,
+    ub: &mut [f64],
+) {
     for &i in w.essential {
         scorers[i].cursor.seek(w.lo);
     }
@@ -793,7 +904,7 @@ fn score_window(scorers: &mut [TermScorer<'_>], top: &mut TopK, w: &Window<'_>, 
         }
         if entered {
             let score: f64 = ub.iter().sum();
-            if !bar.excludes(score, doc) {
+            if !bar.excludes(score, doc) && !held.iter_mut().any(|c| c.seek(doc) == doc) {
                 top.push(doc, score);
                 bar = top.bar();
             }
