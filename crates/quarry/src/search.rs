@@ -341,6 +341,12 @@ impl<'a> TermScorer<'a> {
         if self.cursor.doc() < lo && self.cursor.seek(lo) > hi {
             return 0.0;
         }
+        self.block_bound(last)
+    }
+
+    /// The bound of the block at the shallow position, whose last document
+    /// is `last` (cached per block).
+    fn block_bound(&mut self, last: DocId) -> f64 {
         if let Some((cached_last, bound)) = self.cached_block {
             if cached_last == last {
                 return bound;
@@ -352,6 +358,19 @@ impl<'a> TermScorer<'a> {
         };
         self.cached_block = Some((last, bound));
         bound
+    }
+
+    /// An upper bound of the score of `doc` from the skip data alone (no
+    /// block is decoded): the bound of the block that would hold it.
+    fn shallow_bound(&mut self, doc: DocId) -> f64 {
+        if self.cursor.doc() > doc {
+            return 0.0;
+        }
+        let last = self.cursor.shallow_seek(doc);
+        if last < doc {
+            return 0.0;
+        }
+        self.block_bound(last)
     }
 
     fn damaged(&self) -> bool {
@@ -663,10 +682,8 @@ fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
                 } else {
                     0.0
                 }
-            } else if c.doc() > doc {
-                0.0
             } else {
-                c.max_score
+                c.shallow_bound(doc)
             };
         }
         let mut entered = true;
