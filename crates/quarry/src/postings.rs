@@ -509,7 +509,16 @@ impl<'a> PostingsCursor<'a> {
                 return TERMINATED;
             }
         }
-        // The block's last document is >= target, so this stops in the block.
+        // The block's last document is >= target, so this stops in the
+        // block. Far targets are found by binary search, near ones by a
+        // short scan.
+        if self.at + 8 < self.len && self.docs[self.at + 8] < target {
+            self.at += 8 + self.docs[self.at + 8..self.len].partition_point(|&d| d < target);
+            if self.at >= self.len {
+                self.fail();
+                return TERMINATED;
+            }
+        }
         while self.docs[self.at] < target {
             self.at += 1;
             if self.at == self.len {
@@ -763,6 +772,20 @@ impl<'a> PostingsCursor<'a> {
 fn skip_vints(bytes: &[u8], at: usize, n: u64) -> Option<usize> {
     let mut left = n;
     let mut i = at;
+    // Eight bytes at a time while they end fewer integers than are left:
+    // a byte below 0x80 ends one.
+    while left >= 8 {
+        let Some(chunk) = bytes.get(i..i + 8) else {
+            break;
+        };
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let ends = u64::from((!word & 0x8080_8080_8080_8080).count_ones());
+        if ends > left {
+            break;
+        }
+        left -= ends;
+        i += 8;
+    }
     while left > 0 {
         let b = *bytes.get(i)?;
         i += 1;
@@ -1006,6 +1029,22 @@ mod tests {
         // Block 0 starts at doc 1 from "no previous" (delta - 1 = 1 too).
         assert_eq!(p.len() - skip, 2 * 16);
         assert_eq!(c.term_frontier().unwrap().collect::<Vec<_>>(), [(1, 7)]);
+    }
+
+    #[test]
+    fn skipping_integers_matches_reading_them() {
+        let mut bytes = Vec::new();
+        for v in 0..300u64 {
+            write_vint(&mut bytes, v * v * 37);
+        }
+        for n in 0..300u64 {
+            let mut at = 0;
+            for _ in 0..n {
+                read_vint_u32(&bytes, &mut at).unwrap();
+            }
+            assert_eq!(skip_vints(&bytes, 0, n), Some(at), "n = {n}");
+        }
+        assert_eq!(skip_vints(&bytes, 0, 301), None);
     }
 
     #[test]
