@@ -235,7 +235,7 @@ struct TermScorer<'a> {
     cached_block: Option<(u32, f64)>,
     /// Scores of every document of one decoded block, computed together
     /// (see [`TermScorer::score_in_block`]), and which block.
-    block_scores: Box<[f64; BLOCK_LEN]>,
+    block_scores: Option<Box<[f64; BLOCK_LEN]>>,
     scored_block: Option<usize>,
     bad_doc: bool,
 }
@@ -269,7 +269,7 @@ impl<'a> TermScorer<'a> {
             term,
             max_score,
             cached_block: None,
-            block_scores: Box::new([0.0; BLOCK_LEN]),
+            block_scores: None,
             scored_block: None,
             bad_doc,
         }
@@ -287,7 +287,10 @@ impl<'a> TermScorer<'a> {
             let lengths = self.lengths;
             let (docs, freqs) = self.cursor.block_points();
             let mut bad = false;
-            for ((out, &d), &tf) in self.block_scores.iter_mut().zip(docs).zip(freqs) {
+            let out = self
+                .block_scores
+                .get_or_insert_with(|| Box::new([0.0; BLOCK_LEN]));
+            for ((out, &d), &tf) in out.iter_mut().zip(docs).zip(freqs) {
                 let dl = lengths.get(d).unwrap_or_else(|| {
                     bad = true;
                     0
@@ -297,7 +300,9 @@ impl<'a> TermScorer<'a> {
             self.bad_doc |= bad;
             self.scored_block = Some(block);
         }
-        self.block_scores[at.min(BLOCK_LEN - 1)]
+        self.block_scores
+            .as_ref()
+            .map_or(0.0, |b| b[at.min(BLOCK_LEN - 1)])
     }
 
     #[inline]
@@ -668,19 +673,30 @@ fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
         block_max_maxscore(scorers, top, &mut []);
         return;
     }
+    // Fresh copies for the second pass (the first moves every cursor):
+    // the sparse scorers' cursors, to recognise their documents, and the
+    // other scorers, to run MaxScore on. Scorer order is kept, so scores
+    // sum as before.
+    let mut held: Vec<PostingsCursor<'_>> = (0..n)
+        .filter(|&i| sparse[i])
+        .map(|i| scorers[i].cursor.clone())
+        .collect();
+    let mut rest: Vec<TermScorer<'_>> = (0..n)
+        .filter(|&i| !sparse[i])
+        .map(|i| scorers[i].clone())
+        .collect();
     // The sparse scorers' documents, fully scored.
-    let mut copies: Vec<TermScorer<'_>> = scorers.to_vec();
     let mut ub = vec![0.0; n];
     loop {
         let doc = (0..n)
             .filter(|&i| sparse[i])
-            .map(|i| copies[i].doc())
+            .map(|i| scorers[i].doc())
             .min()
             .unwrap_or(TERMINATED);
         if doc == TERMINATED {
             break;
         }
-        for (i, c) in copies.iter_mut().enumerate() {
+        for (i, c) in scorers.iter_mut().enumerate() {
             ub[i] = if sparse[i] {
                 if c.doc() == doc {
                     let v = c.score();
@@ -702,7 +718,7 @@ fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
                 entered = false;
                 break;
             }
-            let c = &mut copies[i];
+            let c = &mut scorers[i];
             ub[i] = if c.cursor.seek(doc) == doc {
                 c.score()
             } else {
@@ -716,19 +732,10 @@ fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
             }
         }
     }
-    // The others, skipping what the sparse scorers hold. Scorer order is
-    // kept, so scores sum as before.
-    let mut held: Vec<PostingsCursor<'_>> = (0..n)
-        .filter(|&i| sparse[i])
-        .map(|i| scorers[i].cursor.clone())
-        .collect();
-    let mut rest: Vec<TermScorer<'_>> = (0..n)
-        .filter(|&i| !sparse[i])
-        .map(|i| scorers[i].clone())
-        .collect();
+    // The others, skipping what the sparse scorers hold.
     block_max_maxscore(&mut rest, top, &mut held);
-    let damaged = copies.iter().chain(&rest).any(TermScorer::damaged)
-        || held.iter().any(PostingsCursor::is_corrupt);
+    let damaged =
+        rest.iter().any(TermScorer::damaged) || held.iter().any(PostingsCursor::is_corrupt);
     if damaged {
         // Reported through the originals.
         scorers[0].bad_doc = true;
