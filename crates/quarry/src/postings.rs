@@ -175,8 +175,18 @@ pub fn write_term(
         write_vint(postings_out, (head.len() + skips.len()) as u64);
         postings_out.extend_from_slice(&head);
         postings_out.extend_from_slice(&skips);
+    } else if docs.len() >= 2 {
+        // A small term keeps its frontier too, so its maximum score needs
+        // no field length lookups.
+        write_frontier(postings_out, &frontier((0..docs.len()).map(point), avg_len));
     }
     postings_out.extend_from_slice(&blocks);
+}
+
+/// True when a term of `doc_freq` documents without skip data starts with
+/// its frontier.
+fn has_small_frontier(doc_freq: u32) -> bool {
+    !has_skip_data(doc_freq) && doc_freq >= 2
 }
 
 /// The points of a score frontier, decoded from skip data. Stops early
@@ -448,6 +458,13 @@ impl<'a> PostingsCursor<'a> {
                     return c;
                 }
             }
+        } else if has_small_frontier(doc_freq) {
+            let mut at = 0;
+            if Frontier::read(bytes, &mut at).is_none() {
+                c.fail();
+                return c;
+            }
+            c.blocks = &bytes[at..];
         }
         c.load_next_block(0);
         c
@@ -557,10 +574,16 @@ impl<'a> PostingsCursor<'a> {
         (skip.block != usize::MAX).then(|| skip.frontier(skip.entry.frontier_at))
     }
 
-    /// The score frontier of the whole term; `None` for a term without
-    /// skip data (fewer than [`BLOCK_LEN`] documents).
+    /// The score frontier of the whole term; `None` for a term of one
+    /// document.
     pub fn term_frontier(&self) -> Option<Frontier<'a>> {
-        self.skip.as_ref().map(|s| s.frontier(s.term_frontier_at))
+        match &self.skip {
+            Some(s) => Some(s.frontier(s.term_frontier_at)),
+            None if has_small_frontier(self.doc_freq) && !self.corrupt => {
+                Some(Frontier::lazy(self.bytes, 0))
+            }
+            None => None,
+        }
     }
 
     /// Documents and frequencies of the decoded block (for terms without
@@ -940,7 +963,7 @@ mod tests {
                     prop_assert!(dominated(term.clone(), f, lengths[d as usize]));
                 }
             } else {
-                prop_assert!(docs.len() < BLOCK_LEN);
+                prop_assert_eq!(docs.len(), 1);
             }
             let mut targets = targets;
             targets.sort_unstable();
@@ -1012,11 +1035,14 @@ mod tests {
     #[test]
     fn small_terms_have_no_skip_data() {
         let (p, _) = encode(&[3, 9], &[1, 2], &[0, 1, 5], &[0; 10]);
-        // deltas 3, 6; freqs 1, 2
-        assert_eq!(p, vec![3, 6, 1, 2]);
+        // frontier: 1 point (tf 2, length 0); deltas 3, 6; freqs 1, 2
+        assert_eq!(p, vec![1, 2, 0, 3, 6, 1, 2]);
         let c = PostingsCursor::new(&p, 2);
-        assert!(c.term_frontier().is_none());
-        assert_eq!(c.skip_data_len(), 0);
+        assert_eq!(c.term_frontier().unwrap().collect::<Vec<_>>(), [(2, 0)]);
+        assert_eq!(c.skip_data_len(), 3);
+        let (p, _) = encode(&[7], &[3], &[0, 1, 5], &[0; 10]);
+        assert_eq!(p, vec![7, 3], "one document: no frontier");
+        assert!(PostingsCursor::new(&p, 1).term_frontier().is_none());
     }
 
     #[test]

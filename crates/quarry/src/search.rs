@@ -251,6 +251,7 @@ impl<'a> TermScorer<'a> {
         let max_score = match cursor.term_frontier() {
             Some(f) => frontier_bound(&weight, f),
             None => {
+                // One document (or damage): score it.
                 let (docs, freqs) = cursor.block_points();
                 let mut best = 0.0f64;
                 for (&d, &tf) in docs.iter().zip(freqs) {

@@ -66,7 +66,7 @@ impl Index {
             let mut c = PostingsCursor::new(bytes, info.doc_freq);
             let lengths = norms.field(field.expect("checked above"));
             let term_frontier: Option<Vec<(u32, u32)>> = c.term_frontier().map(Iterator::collect);
-            let mut block_frontier: Vec<(u32, u32)> = Vec::new();
+            let mut block_frontier: Option<Vec<(u32, u32)>> = None;
             let mut count = 0u32;
             let mut prev_doc: Option<u32> = None;
             // Positions are read in one pass; each block must start where its
@@ -82,10 +82,7 @@ impl Index {
                     return Err(malformed());
                 };
                 if c.is_block_start() {
-                    block_frontier.clear();
-                    if let Some(f) = c.shallow_frontier() {
-                        block_frontier.extend(f);
-                    }
+                    block_frontier = c.shallow_frontier().map(Iterator::collect);
                 }
                 let under =
                     |points: &[(u32, u32)]| points.iter().any(|&(t, l)| t >= freq && l <= len);
@@ -94,7 +91,7 @@ impl Index {
                     || (c.is_block_start() && c.block_positions_start() != at)
                     || !read_doc_positions(pos, &mut at, freq, &mut pos_buf)
                     || term_frontier.as_ref().is_some_and(|t| !under(t))
-                    || (term_frontier.is_some() && !under(&block_frontier))
+                    || block_frontier.as_ref().is_some_and(|b| !under(b))
                 {
                     return Err(malformed());
                 }
