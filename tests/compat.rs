@@ -19,7 +19,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use quarry::{Error, Index, SearchOptions};
+use quarry::{Error, Index, Operator, Query, SearchOptions};
 use quarry_index::IndexBuilder;
 
 /// The corpus: (external id, title, body). Fixed forever: `v1.qidx` and
@@ -190,21 +190,60 @@ fn build_today() -> Vec<u8> {
 /// rewritten from today's build (once per run, before any test reads it).
 fn golden() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
-    BYTES.get_or_init(|| {
-        let path = golden_path();
-        if blessing() {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, build_today())
-                .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-            eprintln!("QUARRY_BLESS=1: rewrote {}", path.display());
+    BYTES.get_or_init(|| read_golden(golden_path(), build_today))
+}
+
+/// A second golden file with long postings: bit-packed blocks, skip data
+/// and frontiers, which the small corpus above never reaches.
+const GOLDEN_BLOCKS: &str = "tests/golden/v2-blocks.qidx";
+
+/// 600 generated documents: `alpha` in every one (4 full blocks and a
+/// tail), `bravo` in every other (2 full blocks and a tail), `charlie` in
+/// every 7th (a small term with a frontier), `delta` in one; frequencies
+/// and lengths vary, so frontiers have several points.
+fn build_blocks() -> Vec<u8> {
+    let mut b = IndexBuilder::default();
+    for d in 0..600u32 {
+        let mut words = vec!["alpha"; 1 + (d % 5) as usize];
+        if d % 2 == 0 {
+            words.extend(std::iter::repeat_n("bravo", 1 + (d % 3) as usize));
         }
-        std::fs::read(&path).unwrap_or_else(|e| {
-            panic!(
-                "cannot read {}: {e}; generate it with \
-                 `QUARRY_BLESS=1 cargo test -p quarry-tests --test compat`",
-                path.display()
-            )
-        })
+        if d % 7 == 0 {
+            words.push("charlie");
+        }
+        if d == 333 {
+            words.push("delta");
+        }
+        words.extend(std::iter::repeat_n("filler", (d % 11) as usize));
+        let title = if d % 4 == 0 { "alpha bravo" } else { "" };
+        b.add(&format!("g{d}"), title, &words.join(" ")).unwrap();
+    }
+    b.to_bytes()
+}
+
+fn golden_blocks() -> &'static [u8] {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(|| {
+        read_golden(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(GOLDEN_BLOCKS),
+            build_blocks,
+        )
+    })
+}
+
+fn read_golden(path: PathBuf, build: fn() -> Vec<u8>) -> Vec<u8> {
+    if blessing() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, build())
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        eprintln!("QUARRY_BLESS=1: rewrote {}", path.display());
+    }
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e}; generate it with \
+             `QUARRY_BLESS=1 cargo test -p quarry-tests --test compat`",
+            path.display()
+        )
     })
 }
 
@@ -341,5 +380,46 @@ fn version_1_files_are_refused_with_advice_to_rebuild() {
         }
         Err(e) => panic!("v1 file: wrong error: {e}"),
         Ok(_) => panic!("a version 1 file opened under version 2"),
+    }
+}
+
+#[test]
+fn long_postings_golden_file_is_rebuilt_identically_and_answers() {
+    let golden = golden_blocks();
+    assert!(
+        build_blocks() == golden,
+        "{GOLDEN_BLOCKS}: today's build differs (see the byte-identity test above \
+         for what to do when the format changes on purpose)"
+    );
+    let index = Index::from_bytes(golden.to_vec()).expect("opens");
+    index.verify().expect("verifies");
+    let count = |text: &str, op: Operator| {
+        let q = Query::parse(text, index.analyzer(), op).unwrap();
+        index.count(&q).unwrap()
+    };
+    assert_eq!(count("alpha", Operator::Or), 600);
+    assert_eq!(count("bravo", Operator::Or), 300);
+    assert_eq!(count("charlie", Operator::Or), 86);
+    assert_eq!(count("delta", Operator::Or), 1);
+    assert_eq!(count("bravo charlie", Operator::And), 43);
+    assert_eq!(count("charlie delta", Operator::Or), 87);
+    // "alpha bravo" is every 4th title (150) and, in bodies, every even
+    // document (alpha is followed by bravo there): 300 in all.
+    assert_eq!(count("\"alpha bravo\"", Operator::Or), 300);
+    for (text, op) in [
+        ("alpha", Operator::Or),
+        ("bravo charlie", Operator::Or),
+        ("alpha delta", Operator::Or),
+        ("alpha bravo", Operator::And),
+    ] {
+        let q = Query::parse(text, index.analyzer(), op).unwrap();
+        let mk = |pruning| SearchOptions {
+            pruning,
+            ..SearchOptions::top(10)
+        };
+        let pruned = index.top_doc_ids(&q, &mk(true)).unwrap();
+        let exhaustive = index.top_doc_ids(&q, &mk(false)).unwrap();
+        assert_eq!(pruned, exhaustive, "{text}");
+        assert_eq!(pruned.len(), 10);
     }
 }
