@@ -644,10 +644,6 @@ fn sort_by_bound(idx: &mut [usize], key: &[f64]) {
 /// the bar it raises saves (measured: 1/16 of the query's postings alone
 /// let one query with a 113k-document term score 5000 documents there).
 const SPARSE_PASS_MAX: u64 = 512;
-/// Measurement switches (see ARCHITECTURE.md, "Why MaxScore"): block-max
-/// WAND instead of MaxScore, and the sparse pass on or off.
-const USE_WAND: bool = false;
-const SPARSE_PASS: bool = true;
 
 /// A pruned disjunction.
 ///
@@ -674,12 +670,8 @@ fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
         }
         sparse[i] = true;
     }
-    if !sparse.contains(&true) || !SPARSE_PASS {
-        if USE_WAND {
-            block_max_wand(scorers, top, &mut []);
-        } else {
-            block_max_maxscore(scorers, top, &mut []);
-        }
+    if !sparse.contains(&true) {
+        block_max_maxscore(scorers, top, &mut []);
         return;
     }
     // Fresh copies for the second pass (the first moves every cursor):
@@ -742,11 +734,7 @@ fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
         }
     }
     // The others, skipping what the sparse scorers hold.
-    if USE_WAND {
-        block_max_wand(&mut rest, top, &mut held);
-    } else {
-        block_max_maxscore(&mut rest, top, &mut held);
-    }
+    block_max_maxscore(&mut rest, top, &mut held);
     let damaged =
         rest.iter().any(TermScorer::damaged) || held.iter().any(PostingsCursor::is_corrupt);
     if damaged {
@@ -849,107 +837,6 @@ fn block_max_maxscore(
             return;
         }
         from = hi + 1;
-    }
-}
-
-/// Block-max WAND over a union of scorers (Ding and Suel, 2011), for
-/// comparison with [`block_max_maxscore`]: scorers are kept sorted by
-/// current document; the *pivot* is the first document at which the
-/// maximum scores of the scorers up to it could beat the bar; if their
-/// block maxima there cannot, every cursor before the pivot skips past the
-/// nearest of their block ends; otherwise the pivot is scored once all
-/// cursors before it reach it. Bounds are summed in scorer order, as in
-/// MaxScore, so the result is exact.
-fn block_max_wand(scorers: &mut [TermScorer<'_>], top: &mut TopK, held: &mut [PostingsCursor<'_>]) {
-    let n = scorers.len();
-    let max: Vec<f64> = scorers.iter().map(|s| s.max_score).collect();
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut ub = vec![0.0; n];
-    loop {
-        // By current document (insertion sort: nearly sorted already).
-        for i in 1..n {
-            let mut j = i;
-            while j > 0 && scorers[order[j - 1]].doc() > scorers[order[j]].doc() {
-                order.swap(j - 1, j);
-                j -= 1;
-            }
-        }
-        let bar = top.bar();
-        // The pivot: the first prefix whose maxima could beat the bar.
-        let mut pivot = None;
-        for j in 0..n {
-            let d = scorers[order[j]].doc();
-            if d == TERMINATED {
-                break;
-            }
-            ub[order[j]] = max[order[j]];
-            if !bar.excludes(ub.iter().sum(), d) {
-                pivot = Some(j);
-                break;
-            }
-        }
-        ub.iter_mut().for_each(|x| *x = 0.0);
-        let Some(mut p) = pivot else {
-            return;
-        };
-        let pivot_doc = scorers[order[p]].doc();
-        // Scorers on the pivot document after the pivot count too.
-        while p + 1 < n && scorers[order[p + 1]].doc() == pivot_doc {
-            p += 1;
-        }
-        // Block maxima of the scorers up to the pivot, at the pivot.
-        let mut next_end = TERMINATED;
-        for &i in &order[..=p] {
-            let s = &mut scorers[i];
-            let last = s.cursor.shallow_seek(pivot_doc);
-            ub[i] = if last < pivot_doc {
-                0.0
-            } else {
-                s.block_bound(last)
-            };
-            if last >= pivot_doc {
-                next_end = next_end.min(last.saturating_add(1));
-            }
-        }
-        let block_sum: f64 = ub.iter().sum();
-        ub.iter_mut().for_each(|x| *x = 0.0);
-        if bar.excludes(block_sum, pivot_doc) {
-            // Nothing up to the nearest block end can enter, unless a later
-            // scorer joins in first.
-            let mut target = next_end;
-            if p + 1 < n {
-                target = target.min(scorers[order[p + 1]].doc());
-            }
-            let target = target.max(pivot_doc + 1);
-            for &i in &order[..=p] {
-                if scorers[i].doc() < target {
-                    scorers[i].cursor.seek(target);
-                }
-            }
-            continue;
-        }
-        if scorers[order[0]].doc() == pivot_doc {
-            // Every scorer up to the pivot is on it: score it.
-            for (i, s) in scorers.iter_mut().enumerate() {
-                if s.doc() == pivot_doc {
-                    ub[i] = s.score();
-                    s.cursor.advance();
-                }
-            }
-            let score: f64 = ub.iter().sum();
-            ub.iter_mut().for_each(|x| *x = 0.0);
-            if !bar.excludes(score, pivot_doc)
-                && !held.iter_mut().any(|c| c.seek(pivot_doc) == pivot_doc)
-            {
-                top.push(pivot_doc, score);
-            }
-        } else {
-            for &i in &order[..p] {
-                if scorers[i].doc() < pivot_doc {
-                    scorers[i].cursor.seek(pivot_doc);
-                }
-            }
-        }
     }
 }
 
