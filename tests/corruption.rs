@@ -215,3 +215,35 @@ fn an_index_of_another_version_names_both_versions() {
         "{msg}"
     );
 }
+
+/// A position damaged to near 2^32 (checksum aside: opening does not read
+/// positions) must not overflow phrase matching, in debug builds too.
+#[test]
+fn a_position_near_the_top_of_u32_does_not_overflow_phrases() {
+    let mut b = IndexBuilder::default();
+    b.add("a", "", "alpha bravo").unwrap();
+    b.add("b", "", "alpha alpha alpha alpha alpha").unwrap();
+    b.add("c", "", "bravo").unwrap();
+    let mut bytes = b.to_bytes();
+    let index = Index::from_bytes(bytes.clone()).unwrap();
+    let info = index
+        .term_info(quarry::Field::Body, "alpha")
+        .unwrap()
+        .unwrap();
+    let section = index
+        .sections()
+        .iter()
+        .find(|e| e.kind == quarry::format::SectionKind::Positions)
+        .unwrap()
+        .offset as usize;
+    let at = section + info.positions.0 as usize;
+    // The first position of "alpha" becomes 2^32 - 1.
+    bytes[at..at + 5].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF, 0x0F]);
+    let index = Index::from_bytes(bytes).unwrap();
+    let q = Query::parse("\"alpha bravo\"", index.analyzer(), Operator::Or).unwrap();
+    // An error or no match; never a panic.
+    if let Ok(hits) = index.top_doc_ids(&q, &SearchOptions::top(10)) {
+        assert!(hits.iter().all(|h| h.0 != 0), "{hits:?}");
+    }
+    let _ = index.count(&q);
+}

@@ -383,8 +383,9 @@ impl<'a> SkipReader<'a> {
 /// Besides the current document, the cursor keeps a *shallow* position:
 /// the skip entry of the block [`PostingsCursor::shallow_seek`] last moved
 /// to, whose last document and score frontier bound what lies ahead
-/// without decoding the block. After a shallow seek to `t`, only seeks to
-/// `t` or beyond are cheap; [`PostingsCursor::advance`] still works.
+/// without decoding the block. After a shallow seek to `t`, seeks to `t` or
+/// beyond are cheap; an earlier target, or [`PostingsCursor::advance`]
+/// into a skipped block, re-reads the skip data (correct, but slow).
 ///
 /// Malformed bytes never panic: the cursor stops (reports [`TERMINATED`])
 /// and [`PostingsCursor::is_corrupt`] turns true, which the caller turns
@@ -517,6 +518,14 @@ impl<'a> PostingsCursor<'a> {
             return self.doc;
         }
         if self.docs[self.len - 1] < target {
+            let behind = self.skip.as_ref().is_some_and(|s| {
+                s.block != usize::MAX
+                    && s.block > self.block
+                    && s.entry.prev_last.is_some_and(|p| target <= p)
+            });
+            if behind && !self.rewind_skip() {
+                return TERMINATED;
+            }
             if self.shallow_seek(target) < target {
                 self.exhaust();
                 return TERMINATED;
@@ -677,9 +686,31 @@ impl<'a> PostingsCursor<'a> {
         // Lengths were checked when the block was loaded.
         self.packer
             .decompress(&self.blocks[start..], &mut self.freqs, bits);
+        let mut wrapped = false;
         for f in &mut self.freqs {
             *f = f.wrapping_add(1);
+            wrapped |= *f == 0;
         }
+        // A stored 2^32 - 1 would be a frequency of 0.
+        self.corrupt |= wrapped;
+    }
+
+    /// Moves the shallow position back to the decoded block (a shallow seek
+    /// went further than a later seek's target) by reading the skip data
+    /// again. `false`, the cursor failed, on malformed bytes.
+    fn rewind_skip(&mut self) -> bool {
+        let Some((mut fresh, _)) = SkipReader::new(self.bytes, self.doc_freq) else {
+            self.fail();
+            return false;
+        };
+        while fresh.block.wrapping_add(1) <= self.block {
+            if fresh.next().is_none() {
+                self.fail();
+                return false;
+            }
+        }
+        self.skip = Some(fresh);
+        true
     }
 
     /// Decodes block `b` (the block after the decoded one, or the block at
@@ -751,7 +782,11 @@ impl<'a> PostingsCursor<'a> {
         // The last block must end the term's bytes; earlier ones may be
         // empty (0-bit widths) and end there too.
         let ends = entry.offset + docs_len + tfs_len == self.blocks.len();
+        // Deltas add with wrap-around: damaged bytes could make ids go
+        // backwards, which the cursor's contract rules out.
+        let increasing = self.docs.windows(2).fold(true, |ok, w| ok & (w[0] < w[1]));
         (ends || self.block_count != b + 1)
+            && increasing
             && self.docs[BLOCK_LEN - 1] == entry.last_doc
             && prev_last.is_none_or(|p| self.docs[0] > p)
     }
@@ -1055,6 +1090,62 @@ mod tests {
         // Block 0 starts at doc 1 from "no previous" (delta - 1 = 1 too).
         assert_eq!(p.len() - skip, 2 * 16);
         assert_eq!(c.term_frontier().unwrap().collect::<Vec<_>>(), [(1, 7)]);
+    }
+
+    #[test]
+    fn seeking_behind_a_shallow_seek_finds_the_skipped_blocks() {
+        let docs: Vec<u32> = (0..512).collect();
+        let (p, _) = encode(&docs, &[1; 512], &[0; 512], &[5; 512]);
+        let mut c = PostingsCursor::new(&p, 512);
+        assert_eq!(c.shallow_seek(400), 511);
+        assert_eq!(c.seek(200), 200);
+        assert_eq!(c.advance(), 201);
+        assert_eq!(c.seek(300), 300);
+        assert!(!c.is_corrupt());
+    }
+
+    /// Damaged bytes whose deltas wrap around 2^32, or a stored frequency
+    /// that wraps to 0, are reported, not turned into decreasing ids.
+    #[test]
+    fn wrapping_packed_values_are_corrupt() {
+        let packer = BitPacker4x::new();
+        let mut deltas = [0u32; BLOCK_LEN];
+        deltas[0] = 10; // doc 10
+        deltas[1] = 0xFFFF_FFFA; // doc 10 + 0xFFFFFFFA + 1 = 5 (wrapped)
+        let mut packed = [0u8; 4 * BLOCK_LEN];
+        let n = packer.compress(&deltas, &mut packed, 32);
+        let last = 5 + 126u32;
+        let frontier = [1u8, 1, 0];
+        let mut skip = frontier.to_vec();
+        write_vint(&mut skip, u64::from(last));
+        skip.extend_from_slice(&[32, 0, 0, frontier.len() as u8]);
+        skip.extend_from_slice(&frontier);
+        let mut p = Vec::new();
+        write_vint(&mut p, skip.len() as u64);
+        p.extend_from_slice(&skip);
+        p.extend_from_slice(&packed[..n]);
+        let c = PostingsCursor::new(&p, 128);
+        assert!(c.is_corrupt());
+        assert_eq!(c.doc(), TERMINATED);
+
+        // Frequencies stored as 2^32 - 1 (32-bit width).
+        let docs: Vec<u32> = (0..128).collect();
+        let (mut p, _) = encode(&docs, &[1; 128], &[0; 128], &[5; 128]);
+        let mut c = PostingsCursor::new(&p, 128);
+        let skip = c.skip_data_len();
+        c.freq();
+        assert!(!c.is_corrupt());
+        // Skip data: length (1 byte), term frontier (count 1, tf 1, length
+        // 5), then the entry: last doc delta 127, doc bits, tf bits, ...
+        assert_eq!(&p[..7], &[p[0], 1, 1, 5, 127, 0, 0]);
+        // Rewrite the block as doc bits 0, tf bits 32, all ones.
+        p[6] = 32;
+        p.truncate(skip);
+        p.extend(std::iter::repeat_n(0xFF, 16 * 32));
+        let mut c = PostingsCursor::new(&p, 128);
+        assert_eq!(c.doc(), 0);
+        c.freq();
+        assert!(c.is_corrupt());
     }
 
     #[test]

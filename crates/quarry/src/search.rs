@@ -1164,7 +1164,10 @@ impl<'a> PhraseField<'a> {
                 let mut j = 0;
                 let scratch = &self.scratch;
                 self.starts.retain(|&s| {
-                    let want = s + offset;
+                    // Damaged positions may come close to 2^32.
+                    let Some(want) = s.checked_add(offset) else {
+                        return false;
+                    };
                     while j < scratch.len() && scratch[j] < want {
                         j += 1;
                     }
