@@ -710,27 +710,9 @@ fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
                 c.shallow_bound(doc)
             };
         }
-        let mut entered = true;
-        for i in 0..n {
-            if sparse[i] || ub[i] == 0.0 {
-                continue;
-            }
-            if top.bar().excludes(ub.iter().sum(), doc) {
-                entered = false;
-                break;
-            }
-            let c = &mut scorers[i];
-            ub[i] = if c.cursor.seek(doc) == doc {
-                c.score()
-            } else {
-                0.0
-            };
-        }
-        if entered {
-            let score: f64 = ub.iter().sum();
-            if !top.bar().excludes(score, doc) {
-                top.push(doc, score);
-            }
+        let others = (0..n).filter(|&i| !sparse[i]);
+        if let Some(score) = look_up(scorers, others, &mut ub, top.bar(), doc) {
+            top.push(doc, score);
         }
     }
     // The others, skipping what the sparse scorers hold.
@@ -918,30 +900,42 @@ fn score_window(
                 w.bound[i]
             };
         }
-        let mut entered = true;
-        for &i in w.lookups {
-            if ub[i] == 0.0 {
-                continue;
-            }
-            if bar.excludes(ub.iter().sum(), doc) {
-                entered = false;
-                break;
-            }
-            let s = &mut scorers[i];
-            ub[i] = if s.cursor.seek(doc) == doc {
-                s.score()
-            } else {
-                0.0
-            };
-        }
-        if entered {
-            let score: f64 = ub.iter().sum();
-            if !bar.excludes(score, doc) && !held.iter_mut().any(|c| c.seek(doc) == doc) {
+        if let Some(score) = look_up(scorers, w.lookups.iter().copied(), ub, bar, doc) {
+            if !held.iter_mut().any(|c| c.seek(doc) == doc) {
                 top.push(doc, score);
                 bar = top.bar();
             }
         }
     }
+}
+
+/// Consults the `lookups` scorers for `doc`, in order, while it can still
+/// enter: `ub` holds, per scorer, the score of those already known (0 when
+/// absent) and a bound for the others; a lookup replaces its bound by its
+/// score. Returns the document's score when it beats `bar`.
+fn look_up(
+    scorers: &mut [TermScorer<'_>],
+    lookups: impl IntoIterator<Item = usize>,
+    ub: &mut [f64],
+    bar: Bar,
+    doc: DocId,
+) -> Option<f64> {
+    for i in lookups {
+        if ub[i] == 0.0 {
+            continue;
+        }
+        if bar.excludes(ub.iter().sum(), doc) {
+            return None;
+        }
+        let s = &mut scorers[i];
+        ub[i] = if s.cursor.seek(doc) == doc {
+            s.score()
+        } else {
+            0.0
+        };
+    }
+    let score: f64 = ub.iter().sum();
+    (!bar.excludes(score, doc)).then_some(score)
 }
 
 /// Documents holding every term; with `top`, scores them into it (and,
