@@ -43,13 +43,8 @@ enum Command {
         /// The index file (default: the built-in seed articles).
         #[arg(short, long, value_name = "INDEX")]
         index: Option<PathBuf>,
-        /// Number of results.
-        #[arg(short = 'k', long = "limit", default_value_t = 10, value_name = "N",
-              value_parser = clap::value_parser!(u32).range(1..))]
-        limit: u32,
-        /// Require every word (default: any word).
-        #[arg(long)]
-        and: bool,
+        #[command(flatten)]
+        top: TopArgs,
         /// One JSON object per hit per line.
         #[arg(long)]
         json: bool,
@@ -89,13 +84,8 @@ enum Command {
         /// The query file.
         #[arg(long, value_name = "FILE")]
         queries: PathBuf,
-        /// Number of results per query.
-        #[arg(short = 'k', long = "limit", default_value_t = 10, value_name = "N",
-              value_parser = clap::value_parser!(u32).range(1..))]
-        limit: u32,
-        /// Require every word.
-        #[arg(long)]
-        and: bool,
+        #[command(flatten)]
+        top: TopArgs,
         /// Count matches instead of ranking (prints `query-index<TAB>count<TAB>N`).
         #[arg(long)]
         count: bool,
@@ -115,6 +105,33 @@ enum Command {
         #[arg(short, long, value_name = "INDEX")]
         index: Option<PathBuf>,
     },
+}
+
+/// How many hits, and how words combine: shared by `search` and `bench`.
+#[derive(clap::Args)]
+struct TopArgs {
+    /// Number of results (for `bench`: per query).
+    #[arg(short = 'k', long = "limit", default_value_t = 10, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    limit: u32,
+    /// Require every word (default: any word).
+    #[arg(long)]
+    and: bool,
+}
+
+impl TopArgs {
+    /// Default options with this limit and operator.
+    fn options(&self) -> SearchOptions {
+        SearchOptions {
+            limit: self.limit as usize,
+            operator: if self.and {
+                Operator::And
+            } else {
+                Operator::Or
+            },
+            ..SearchOptions::default()
+        }
+    }
 }
 
 /// How a command ended, short of an error.
@@ -195,8 +212,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
         } => index(&inputs, &output, quiet),
         Command::Search {
             index,
-            limit,
-            and,
+            top,
             json,
             k1,
             b,
@@ -207,12 +223,10 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             query,
         } => {
             let options = SearchOptions {
-                limit: limit as usize,
-                operator: if and { Operator::And } else { Operator::Or },
                 bm25: Bm25 { k1, b },
                 title_boost,
                 body_boost,
-                pruning: true,
+                ..top.options()
             };
             let output = if count {
                 Output::Count
@@ -226,16 +240,13 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Bench {
             index,
             queries,
-            limit,
-            and,
+            top,
             count,
             exhaustive,
         } => {
             let options = SearchOptions {
-                limit: limit as usize,
-                operator: if and { Operator::And } else { Operator::Or },
                 pruning: !exhaustive,
-                ..SearchOptions::default()
+                ..top.options()
             };
             bench::run(&open(index)?, &queries, &options, count)?;
             Ok(Outcome::Matched)
