@@ -779,17 +779,7 @@ fn block_max_maxscore(
         if lo == TERMINATED {
             return;
         }
-        let mut hi = TERMINATED - 1;
-        for &i in &order[first_essential..] {
-            let s = &mut scorers[i];
-            let at = s.doc().max(lo);
-            if at != TERMINATED {
-                let last = s.cursor.shallow_seek(at);
-                if last >= at {
-                    hi = hi.min(last);
-                }
-            }
-        }
+        let hi = nearest_block_end(scorers, &order[first_essential..], lo);
         for (i, s) in scorers.iter_mut().enumerate() {
             window_bound[i] = s.window_bound(lo, hi);
         }
@@ -820,6 +810,24 @@ fn block_max_maxscore(
         }
         from = hi + 1;
     }
+}
+
+/// The last document of the nearest block, from `lo` on, among the
+/// `which` scorers (a shallow seek: nothing is decoded); `TERMINATED - 1`
+/// when none has a document left.
+fn nearest_block_end(scorers: &mut [TermScorer<'_>], which: &[usize], lo: DocId) -> DocId {
+    let mut hi = TERMINATED - 1;
+    for &i in which {
+        let s = &mut scorers[i];
+        let from = s.doc().max(lo);
+        if from != TERMINATED {
+            let last = s.cursor.shallow_seek(from);
+            if last >= from {
+                hi = hi.min(last);
+            }
+        }
+    }
+    hi
 }
 
 /// The length of the longest prefix of `order` (scorers by increasing
@@ -1032,17 +1040,7 @@ fn conjunction(
 /// conjunction: a rare lead makes few, wide windows, so checking them
 /// costs little; a common lead makes narrow ones with tight bounds.
 fn conjunction_window(scorers: &mut [TermScorer<'_>], lead: &[usize], lo: DocId) -> (DocId, f64) {
-    let mut hi = TERMINATED - 1;
-    for &i in lead {
-        let s = &mut scorers[i];
-        let from = s.doc().max(lo);
-        if from != TERMINATED {
-            let last = s.cursor.shallow_seek(from);
-            if last >= from {
-                hi = hi.min(last);
-            }
-        }
-    }
+    let hi = nearest_block_end(scorers, lead, lo);
     let mut bound = 0.0;
     for s in scorers.iter_mut() {
         bound += s.window_bound(lo, hi);
