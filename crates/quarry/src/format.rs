@@ -265,17 +265,38 @@ pub fn read_vint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     }
 }
 
-/// Reads a LEB128 integer that must fit in 32 bits.
-#[inline]
+/// Reads a LEB128 integer that must fit in 32 bits (at most five bytes).
+#[inline(always)]
 pub fn read_vint_u32(bytes: &[u8], at: &mut usize) -> Option<u32> {
-    // Most integers are one byte.
-    if let Some(&b) = bytes.get(*at) {
-        if b < 0x80 {
-            *at += 1;
-            return Some(u32::from(b));
-        }
-    }
-    read_vint(bytes, at).and_then(|v| u32::try_from(v).ok())
+    let rest = bytes.get(*at..)?;
+    let (v, n) = match *rest {
+        // Most integers are one byte, most others two.
+        [b0, ..] if b0 < 0x80 => (u32::from(b0), 1),
+        [b0, b1, ..] if b1 < 0x80 => (u32::from(b0 & 0x7f) | u32::from(b1) << 7, 2),
+        [b0, b1, b2, ..] if b2 < 0x80 => (
+            u32::from(b0 & 0x7f) | u32::from(b1 & 0x7f) << 7 | u32::from(b2) << 14,
+            3,
+        ),
+        [b0, b1, b2, b3, ..] if b3 < 0x80 => (
+            u32::from(b0 & 0x7f)
+                | u32::from(b1 & 0x7f) << 7
+                | u32::from(b2 & 0x7f) << 14
+                | u32::from(b3) << 21,
+            4,
+        ),
+        // The fifth byte holds bits 28 to 31 only.
+        [b0, b1, b2, b3, b4, ..] if b4 <= 0x0f => (
+            u32::from(b0 & 0x7f)
+                | u32::from(b1 & 0x7f) << 7
+                | u32::from(b2 & 0x7f) << 14
+                | u32::from(b3 & 0x7f) << 21
+                | u32::from(b4) << 28,
+            5,
+        ),
+        _ => return None,
+    };
+    *at += n;
+    Some(v)
 }
 
 #[cfg(test)]
@@ -291,6 +312,28 @@ mod tests {
             let mut at = 0;
             for &v in &values { prop_assert_eq!(read_vint(&buf, &mut at), Some(v)); }
             prop_assert_eq!(at, buf.len());
+        }
+
+        #[test]
+        fn vint_u32_reads_what_was_written(values in proptest::collection::vec(any::<u32>(), 0..64)) {
+            let mut buf = Vec::new();
+            for &v in &values { write_vint(&mut buf, u64::from(v)); }
+            let mut at = 0;
+            for &v in &values { prop_assert_eq!(read_vint_u32(&buf, &mut at), Some(v)); }
+            prop_assert_eq!(at, buf.len());
+        }
+
+        #[test]
+        fn vint_u32_agrees_with_vint_or_refuses(bytes in proptest::collection::vec(any::<u8>(), 0..12)) {
+            let (mut a, mut b) = (0, 0);
+            match read_vint_u32(&bytes, &mut a) {
+                // Whatever it accepts, the general reader reads the same.
+                Some(v) => {
+                    prop_assert_eq!(read_vint(&bytes, &mut b), Some(u64::from(v)));
+                    prop_assert_eq!(a, b);
+                }
+                None => prop_assert_eq!(a, 0),
+            }
         }
 
         #[test]
