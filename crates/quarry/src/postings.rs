@@ -575,6 +575,52 @@ impl<'a> PostingsCursor<'a> {
         skip.entry.last_doc
     }
 
+    /// The smallest document the block at the shallow position can hold
+    /// (one past the previous block's last document; 0 for the first block
+    /// or without skip data).
+    pub fn shallow_block_start(&self) -> u32 {
+        self.skip
+            .as_ref()
+            .and_then(|s| s.entry.prev_last)
+            .map_or(0, |p| p + 1)
+    }
+
+    /// The last document of the decoded block.
+    #[inline]
+    pub fn block_last(&self) -> u32 {
+        self.docs[self.len - 1]
+    }
+
+    /// Calls `visit` with the score frontier of every block from the
+    /// shallow position up to the one holding `hi` (or the last), without
+    /// moving the shallow position. `false` when that would take more than
+    /// `limit` blocks, or there is no skip data: the visits made, if any,
+    /// then cover only part of the range.
+    pub fn frontiers_until(
+        &self,
+        hi: u32,
+        limit: usize,
+        mut visit: impl FnMut(Frontier<'a>),
+    ) -> bool {
+        let Some(skip) = self.skip.as_ref() else {
+            return false;
+        };
+        if skip.block == usize::MAX {
+            return false;
+        }
+        let mut walk = skip.clone();
+        visit(walk.frontier(walk.entry.frontier_at));
+        let mut blocks = 1;
+        while walk.entry.last_doc < hi && walk.block + 1 < self.block_count {
+            if blocks == limit || walk.next().is_none() {
+                return false;
+            }
+            blocks += 1;
+            visit(walk.frontier(walk.entry.frontier_at));
+        }
+        true
+    }
+
     /// The score frontier of the block at the shallow position, or of the
     /// whole term when it has a single block and no skip data (`None`:
     /// use [`PostingsCursor::block_points`]).
@@ -953,6 +999,42 @@ mod tests {
             prop_assert_eq!(got_docs, docs);
             prop_assert_eq!(got_freqs, freqs);
             prop_assert_eq!(got_positions, positions);
+        }
+
+        #[test]
+        fn frontiers_until_bound_every_posting_of_the_range(
+            (docs, freqs, positions, lengths) in postings(),
+            pick in any::<proptest::sample::Index>(),
+            span in 0u32..5_000,
+            limit in 1usize..6,
+        ) {
+            prop_assume!(has_skip_data(docs.len() as u32));
+            let (p, _) = encode(&docs, &freqs, &positions, &lengths);
+            let mut c = PostingsCursor::new(&p, docs.len() as u32);
+            let from = docs[pick.index(docs.len())];
+            let last = c.shallow_seek(from);
+            let hi = from.saturating_add(span);
+            let mut points = Vec::new();
+            let read = c.frontiers_until(hi, limit, |f| points.extend(f));
+            // The shallow position stays where it was.
+            prop_assert_eq!(c.shallow_seek(from), last);
+            let blocks: std::collections::BTreeSet<usize> = docs
+                .iter()
+                .enumerate()
+                .filter(|&(_, &d)| d >= from && d <= hi)
+                .map(|(i, _)| i / BLOCK_LEN)
+                .collect();
+            if read {
+                for (i, &d) in docs.iter().enumerate() {
+                    if d >= from && d <= hi {
+                        let len = lengths[d as usize];
+                        prop_assert!(dominated(points.iter().copied(), freqs[i], len));
+                    }
+                }
+            } else {
+                // The walk may end on the block after the range.
+                prop_assert!(blocks.len() + 1 > limit);
+            }
         }
 
         #[test]

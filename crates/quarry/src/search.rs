@@ -338,14 +338,26 @@ impl<'a> TermScorer<'a> {
             return 0.0;
         }
         if last < hi {
-            return self.max_score;
+            // Several blocks: the best of their maxima, read from the skip
+            // data ahead, unless there are many.
+            let weight = self.weight;
+            let mut best = 0.0f64;
+            let read = self.cursor.frontiers_until(hi, WINDOW_BLOCKS_MAX, |f| {
+                best = best.max(frontier_bound(&weight, f));
+            });
+            return if read { best } else { self.max_score };
         }
         // One block covers the window. A cursor left behind (a scorer only
-        // looked up so far) is moved to the window: decoding that block
-        // serves every window it covers, and a sparse scorer often turns
-        // out to have nothing in this one.
-        if self.cursor.doc() < lo && self.cursor.seek(lo) > hi {
-            return 0.0;
+        // looked up so far) is moved to the window when that is cheap: the
+        // block is decoded already, or spans several windows, so decoding
+        // it serves them all (a sparse scorer often turns out to have
+        // nothing in this one). Otherwise the block's maximum does.
+        if self.cursor.doc() < lo {
+            let span = u64::from(last.saturating_sub(self.cursor.shallow_block_start()));
+            let cheap = self.cursor.block_last() >= lo || span >= 4 * u64::from(hi - lo + 1);
+            if cheap && self.cursor.seek(lo) > hi {
+                return 0.0;
+            }
         }
         self.block_bound(last)
     }
@@ -366,23 +378,14 @@ impl<'a> TermScorer<'a> {
         bound
     }
 
-    /// An upper bound of the score of `doc` from the skip data alone (no
-    /// block is decoded): the bound of the block that would hold it.
-    fn shallow_bound(&mut self, doc: DocId) -> f64 {
-        if self.cursor.doc() > doc {
-            return 0.0;
-        }
-        let last = self.cursor.shallow_seek(doc);
-        if last < doc {
-            return 0.0;
-        }
-        self.block_bound(last)
-    }
-
     fn damaged(&self) -> bool {
         self.bad_doc || self.cursor.is_corrupt()
     }
 }
+
+/// Most blocks of one scorer whose maxima bound a window (see
+/// [`TermScorer::window_bound`]); beyond, its term maximum does.
+const WINDOW_BLOCKS_MAX: usize = 8;
 
 /// The best score any frontier point can reach: the block's (or term's)
 /// exact maximum. A malformed frontier bounds nothing.
@@ -697,6 +700,7 @@ fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
         if doc == TERMINATED {
             break;
         }
+        let mut sum = 0.0;
         for (i, c) in scorers.iter_mut().enumerate() {
             ub[i] = if sparse[i] {
                 if c.doc() == doc {
@@ -706,12 +710,19 @@ fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
                 } else {
                     0.0
                 }
+            } else if c.doc() > doc {
+                // Already past it: absent.
+                0.0
             } else {
-                c.shallow_bound(doc)
+                // Tighter block bounds would have to be read from the skip
+                // data for every candidate; the lookups they would save
+                // cost less (measured).
+                c.max_score
             };
+            sum += ub[i];
         }
         let others = (0..n).filter(|&i| !sparse[i]);
-        if let Some(score) = look_up(scorers, others, &mut ub, top.bar(), doc) {
+        if let Some(score) = look_up(scorers, others, &mut ub, top.bar(), doc, sum) {
             top.push(doc, score);
         }
     }
@@ -891,10 +902,12 @@ fn score_window(
             ub.iter_mut().for_each(|x| *x = 0.0);
             return;
         }
+        let mut sum = 0.0;
         for &i in w.essential {
             let s = &mut scorers[i];
             if s.doc() == doc {
                 ub[i] = s.score_in_block();
+                sum += ub[i];
                 s.cursor.advance();
             } else {
                 ub[i] = 0.0;
@@ -907,8 +920,9 @@ fn score_window(
             } else {
                 w.bound[i]
             };
+            sum += ub[i];
         }
-        if let Some(score) = look_up(scorers, w.lookups.iter().copied(), ub, bar, doc) {
+        if let Some(score) = look_up(scorers, w.lookups.iter().copied(), ub, bar, doc, sum) {
             if !held.iter_mut().any(|c| c.seek(doc) == doc) {
                 top.push(doc, score);
                 bar = top.bar();
@@ -920,27 +934,45 @@ fn score_window(
 /// Consults the `lookups` scorers for `doc`, in order, while it can still
 /// enter: `ub` holds, per scorer, the score of those already known (0 when
 /// absent) and a bound for the others; a lookup replaces its bound by its
-/// score. Returns the document's score when it beats `bar`.
+/// score. `sum` is the sum of `ub`, added in any order. Returns the
+/// document's score when it beats `bar`.
+///
+/// Whether the candidate can still enter is decided on a running sum,
+/// updated per lookup, which differs from `ub` summed in scorer order by
+/// rounding only: a few units in the last place of `sum` per addition.
+/// Only when the two sums could fall on different sides of the bar is `ub`
+/// summed in scorer order, which decides exactly.
 fn look_up(
     scorers: &mut [TermScorer<'_>],
     lookups: impl IntoIterator<Item = usize>,
     ub: &mut [f64],
     bar: Bar,
     doc: DocId,
+    sum: f64,
 ) -> Option<f64> {
+    let mut running = sum;
+    // Covers the first sum's n additions, the canonical sum's n and two
+    // per lookup, at most n lookups, each erring by at most an ulp of
+    // `sum`; doubled for good measure.
+    let margin = (8.0 * ub.len() as f64 + 16.0) * f64::EPSILON * sum;
     for i in lookups {
         if ub[i] == 0.0 {
             continue;
         }
-        if bar.excludes(ub.iter().sum(), doc) {
+        if running + margin < bar.score {
+            return None;
+        }
+        if running - margin <= bar.score && bar.excludes(ub.iter().sum(), doc) {
             return None;
         }
         let s = &mut scorers[i];
-        ub[i] = if s.cursor.seek(doc) == doc {
+        let score = if s.cursor.seek(doc) == doc {
             s.score()
         } else {
             0.0
         };
+        running += score - ub[i];
+        ub[i] = score;
     }
     let score: f64 = ub.iter().sum();
     (!bar.excludes(score, doc)).then_some(score)
