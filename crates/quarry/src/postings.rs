@@ -585,6 +585,31 @@ impl<'a> PostingsCursor<'a> {
             .map_or(0, |p| p + 1)
     }
 
+    /// The documents of the decoded block (the current one at index
+    /// [`PostingsCursor::position`]`.1`).
+    #[inline]
+    pub fn block_docs(&self) -> &[u32] {
+        &self.docs[..self.len]
+    }
+
+    /// Moves to the document at index `i` of the decoded block (not
+    /// before the current one), or, for `i` past the block, to the first
+    /// document of the next block; returns the new document.
+    #[inline]
+    pub fn advance_to_index(&mut self, i: usize) -> u32 {
+        if self.doc == TERMINATED || i <= self.at {
+            return self.doc;
+        }
+        if i < self.len {
+            self.at = i;
+            self.doc = self.docs[i];
+        } else {
+            self.at = self.len - 1;
+            self.advance();
+        }
+        self.doc
+    }
+
     /// The last document of the decoded block.
     #[inline]
     pub fn block_last(&self) -> u32 {
@@ -830,7 +855,13 @@ impl<'a> PostingsCursor<'a> {
         let ends = entry.offset + docs_len + tfs_len == self.blocks.len();
         // Deltas add with wrap-around: damaged bytes could make ids go
         // backwards, which the cursor's contract rules out.
-        let increasing = self.docs.windows(2).fold(true, |ok, w| ok & (w[0] < w[1]));
+        // (Written over two shifted slices, not `windows`, so that it
+        // compiles to vector compares.)
+        let not_increasing = self.docs[1..]
+            .iter()
+            .zip(&self.docs[..BLOCK_LEN - 1])
+            .fold(0u32, |bad, (&next, &prev)| bad | u32::from(next <= prev));
+        let increasing = not_increasing == 0;
         (ends || self.block_count != b + 1)
             && increasing
             && self.docs[BLOCK_LEN - 1] == entry.last_doc

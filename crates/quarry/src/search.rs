@@ -282,7 +282,15 @@ impl<'a> TermScorer<'a> {
     /// documents is several times faster than scoring them one by one.
     #[inline]
     fn score_in_block(&mut self) -> f64 {
-        let (block, at) = self.cursor.position();
+        let at = self.cursor.position().1;
+        self.block_scores()[at.min(BLOCK_LEN - 1)]
+    }
+
+    /// The scores of every document of the decoded block, computed on
+    /// first use (see [`TermScorer::score_in_block`]).
+    #[inline]
+    fn block_scores(&mut self) -> &[f64; BLOCK_LEN] {
+        let block = self.cursor.position().0;
         if self.scored_block != Some(block) {
             let weight = self.weight;
             let lengths = self.lengths;
@@ -302,8 +310,38 @@ impl<'a> TermScorer<'a> {
             self.scored_block = Some(block);
         }
         self.block_scores
-            .as_ref()
-            .map_or(0.0, |b| b[at.min(BLOCK_LEN - 1)])
+            .get_or_insert_with(|| Box::new([0.0; BLOCK_LEN]))
+    }
+
+    /// Moves to this scorer's next document up to `hi` whose score passes
+    /// `keep`, and returns it with its score, the cursor then just past
+    /// it; `None` when there is none, the cursor then past `hi`.
+    ///
+    /// The inner loop of a window with one essential scorer: it scans the
+    /// decoded blocks' documents and scores as slices.
+    #[inline]
+    fn next_kept(&mut self, hi: DocId, keep: impl Fn(f64) -> bool) -> Option<(DocId, f64)> {
+        while self.cursor.doc() <= hi {
+            self.block_scores();
+            let at = self.cursor.position().1;
+            let scores = self.block_scores.as_deref()?;
+            let docs = self.cursor.block_docs();
+            let mut i = at;
+            let mut found = None;
+            while i < docs.len() && docs[i] <= hi {
+                if keep(scores[i]) {
+                    found = Some((docs[i], scores[i]));
+                    break;
+                }
+                i += 1;
+            }
+            if found.is_some() {
+                self.cursor.advance_to_index(i + 1);
+                return found;
+            }
+            self.cursor.advance_to_index(i);
+        }
+        None
     }
 
     #[inline]
@@ -890,7 +928,41 @@ fn score_window(
     for &i in w.essential {
         scorers[i].cursor.seek(w.lo);
     }
+    // The lookups' bounds together, and how far a sum of bounds added in
+    // another order than the scorers' may fall below it (see `look_up`).
+    let lookups_bound: f64 = w.lookups.iter().map(|&i| w.bound[i]).sum();
+    let rounding = (8.0 * ub.len() as f64 + 16.0) * f64::EPSILON;
     let mut bar = top.bar();
+    if let [e] = *w.essential {
+        // One essential scorer: scan its blocks for candidates that pass
+        // with every lookup present, then evaluate those.
+        loop {
+            let keep = |score: f64| {
+                let at_most = score + lookups_bound;
+                at_most + rounding * at_most >= bar.score
+            };
+            let Some((doc, score)) = scorers[e].next_kept(w.hi, keep) else {
+                ub.iter_mut().for_each(|x| *x = 0.0);
+                return;
+            };
+            ub[e] = score;
+            let mut sum = score;
+            for &i in w.lookups {
+                ub[i] = if scorers[i].doc() > doc {
+                    0.0
+                } else {
+                    w.bound[i]
+                };
+                sum += ub[i];
+            }
+            if let Some(score) = look_up(scorers, w.lookups.iter().copied(), ub, bar, doc, sum) {
+                if !held.iter_mut().any(|c| c.seek(doc) == doc) {
+                    top.push(doc, score);
+                    bar = top.bar();
+                }
+            }
+        }
+    }
     loop {
         let doc = w
             .essential
@@ -912,6 +984,11 @@ fn score_window(
             } else {
                 ub[i] = 0.0;
             }
+        }
+        // Most candidates fail even with every lookup present.
+        let at_most = sum + lookups_bound;
+        if at_most + rounding * at_most < bar.score {
+            continue;
         }
         for &i in w.lookups {
             // A scorer already past the candidate is known to be absent.
