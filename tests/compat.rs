@@ -1,6 +1,6 @@
 //! On-disk format compatibility, after tantivy's `compat_tests`: a small
 //! fixed corpus is indexed once and its bytes are kept in
-//! `tests/golden/v2.qidx` (format version 2). Every build must
+//! `tests/golden/v3.qidx` (format version 3). Every build must
 //!
 //! - read that file and answer queries with the recorded ids and scores, and
 //! - write exactly the same bytes for the same corpus today.
@@ -22,8 +22,8 @@ use std::sync::OnceLock;
 use quarry::{Error, Index, Operator, Query, SearchOptions};
 use quarry_index::IndexBuilder;
 
-/// The corpus: (external id, title, body). Fixed forever: `v1.qidx` and
-/// `v2.qidx` both index it.
+/// The corpus: (external id, title, body). Fixed forever: `v1.qidx`,
+/// `v2.qidx` and `v3.qidx` all index it.
 const CORPUS: &[(&str, &str, &str)] = &[
     (
         "rust-lang",
@@ -163,11 +163,16 @@ const EXPECTED: &[Case] = &[
     ("nothing matches zebra", false, &[]),
 ];
 
-const GOLDEN: &str = "tests/golden/v2.qidx";
+const GOLDEN: &str = "tests/golden/v3.qidx";
 
-/// The same corpus written by format version 1 (quarry 0.1, issue 2),
-/// kept to prove old files are refused with advice, never misread.
-const GOLDEN_V1: &str = "tests/golden/v1.qidx";
+/// The same corpus written by earlier format versions: 1 (quarry 0.1,
+/// issue 2) and 2 (variable-length skip entries), kept to prove old files
+/// are refused with advice, never misread.
+const GOLDEN_OLD: [(u32, &str); 3] = [
+    (1, "tests/golden/v1.qidx"),
+    (2, "tests/golden/v2.qidx"),
+    (2, "tests/golden/v2-blocks.qidx"),
+];
 
 fn golden_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(GOLDEN)
@@ -195,7 +200,7 @@ fn golden() -> &'static [u8] {
 
 /// A second golden file with long postings: bit-packed blocks, skip data
 /// and frontiers, which the small corpus above never reaches.
-const GOLDEN_BLOCKS: &str = "tests/golden/v2-blocks.qidx";
+const GOLDEN_BLOCKS: &str = "tests/golden/v3-blocks.qidx";
 
 /// 600 generated documents: `alpha` in every one (4 full blocks and a
 /// tail), `bravo` in every other (2 full blocks and a tail), `charlie` in
@@ -357,29 +362,34 @@ fn golden_file_is_the_current_format_version() {
     assert_eq!(&golden[..8], b"QRYINDEX");
     assert_eq!(
         u32::from_le_bytes(golden[8..12].try_into().unwrap()),
-        2,
-        "{GOLDEN} must stay a version 2 file"
+        3,
+        "{GOLDEN} must stay a version 3 file"
     );
     // When quarry::format::VERSION is bumped again, keep this file, bless a
-    // new v3.qidx, and move this file into the refusal test below.
-    assert_eq!(quarry::format::VERSION, 2);
+    // new v4.qidx, and move this file into the refusal test below.
+    assert_eq!(quarry::format::VERSION, 3);
     if let Err(e) = Index::from_bytes(golden.to_vec()) {
         panic!("{GOLDEN}: {e}");
     }
 }
 
 #[test]
-fn version_1_files_are_refused_with_advice_to_rebuild() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(GOLDEN_V1);
-    let v1 = std::fs::read(&path).expect("tests/golden/v1.qidx is kept");
-    assert_eq!(u32::from_le_bytes(v1[8..12].try_into().unwrap()), 1);
-    match Index::open(&path) {
-        Err(e @ Error::Version { found: 1, .. }) => {
-            let msg = e.to_string();
-            assert!(msg.contains("rebuild the index"), "{msg}");
+fn older_versions_are_refused_with_advice_to_rebuild() {
+    for (version, file) in GOLDEN_OLD {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(file);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{file} is kept: {e}"));
+        assert_eq!(
+            u32::from_le_bytes(bytes[8..12].try_into().unwrap()),
+            version
+        );
+        match Index::open(&path) {
+            Err(e @ Error::Version { found, .. }) if found == version => {
+                let msg = e.to_string();
+                assert!(msg.contains("rebuild the index"), "{msg}");
+            }
+            Err(e) => panic!("{file}: wrong error: {e}"),
+            Ok(_) => panic!("{file}, a version {version} file, opened"),
         }
-        Err(e) => panic!("v1 file: wrong error: {e}"),
-        Ok(_) => panic!("a version 1 file opened under version 2"),
     }
 }
 

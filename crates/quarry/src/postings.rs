@@ -7,8 +7,11 @@
 //! partial block is LEB128-coded: deltas, then frequencies.
 //!
 //! A term with at least one full block starts with skip data: the term's
-//! score frontier, then one variable-length entry per block (last document
-//! id, bit widths, positions length, the block's score frontier). A *score
+//! score frontier, then fixed-width arrays with one entry per block (last
+//! document id, where the block's postings, positions and frontier end, bit
+//! widths), so that the block holding a document is found by a search and
+//! any block's entry is read in constant time, then the blocks' score
+//! frontiers. A *score
 //! frontier* is the set of `(term frequency, field length)` pairs of the
 //! block that no other pair beats on both counts. BM25 grows with the
 //! frequency and shrinks with the length for every `k1 >= 0` and
@@ -116,7 +119,10 @@ pub fn write_term(
     );
     let packer = BitPacker4x::new();
     let mut blocks = Vec::new();
-    let mut skips = Vec::new();
+    // The skip arrays (see FORMAT.md), filled per block, and the frontiers.
+    let mut skip = SkipColumns::default();
+    let mut frontiers = Vec::new();
+    let positions_start = positions_out.len();
     let mut prev_last: Option<u32> = None;
     let mut pos_at = 0usize;
     let point = |i: usize| (freqs[i], lengths[docs[i] as usize]);
@@ -146,7 +152,6 @@ pub fn write_term(
                 write_vint(&mut blocks, u64::from(freq));
             }
         }
-        let positions_before = positions_out.len();
         for &freq in chunk_freqs {
             let mut prev = 0u32;
             for &p in &positions[pos_at..pos_at + freq as usize] {
@@ -155,32 +160,58 @@ pub fn write_term(
             }
             pos_at += freq as usize;
         }
-        write_vint(&mut skips, u64::from(last - prev_last.unwrap_or(0)));
-        skips.push(doc_bits);
-        skips.push(tf_bits);
-        write_vint(&mut skips, (positions_out.len() - positions_before) as u64);
         let start = b * BLOCK_LEN;
-        let mut front = Vec::new();
         write_frontier(
-            &mut front,
+            &mut frontiers,
             &frontier((start..start + chunk_docs.len()).map(point), avg_len),
         );
-        write_vint(&mut skips, front.len() as u64);
-        skips.extend_from_slice(&front);
+        // Offsets are u32 (a term's postings and positions stay under
+        // 4 GiB; FORMAT.md).
+        let u32_of = |n: usize| u32::try_from(n).expect("a term's data fits in 4 GiB");
+        skip.last_doc.extend_from_slice(&last.to_le_bytes());
+        skip.blocks_end
+            .extend_from_slice(&u32_of(blocks.len()).to_le_bytes());
+        skip.positions_end
+            .extend_from_slice(&u32_of(positions_out.len() - positions_start).to_le_bytes());
+        skip.frontier_end
+            .extend_from_slice(&u32_of(frontiers.len()).to_le_bytes());
+        skip.doc_bits.push(doc_bits);
+        skip.tf_bits.push(tf_bits);
         prev_last = Some(last);
     }
     if has_skip_data(docs.len() as u32) {
         let mut head = Vec::new();
         write_frontier(&mut head, &frontier((0..docs.len()).map(point), avg_len));
-        write_vint(postings_out, (head.len() + skips.len()) as u64);
+        for column in [
+            &skip.last_doc,
+            &skip.blocks_end,
+            &skip.positions_end,
+            &skip.frontier_end,
+            &skip.doc_bits,
+            &skip.tf_bits,
+            &frontiers,
+        ] {
+            head.extend_from_slice(column);
+        }
+        write_vint(postings_out, head.len() as u64);
         postings_out.extend_from_slice(&head);
-        postings_out.extend_from_slice(&skips);
     } else if docs.len() >= 2 {
         // A small term keeps its frontier too, so its maximum score needs
         // no field length lookups.
         write_frontier(postings_out, &frontier((0..docs.len()).map(point), avg_len));
     }
     postings_out.extend_from_slice(&blocks);
+}
+
+/// The fixed-width arrays of a term's skip data, as written.
+#[derive(Default)]
+struct SkipColumns {
+    last_doc: Vec<u8>,
+    blocks_end: Vec<u8>,
+    positions_end: Vec<u8>,
+    frontier_end: Vec<u8>,
+    doc_bits: Vec<u8>,
+    tf_bits: Vec<u8>,
 }
 
 /// True when a term of `doc_freq` documents without skip data starts with
@@ -267,7 +298,7 @@ impl Iterator for Frontier<'_> {
     }
 }
 
-/// One decoded skip entry.
+/// One block's skip entry.
 #[derive(Clone, Copy, Debug, Default)]
 struct SkipEntry {
     /// The previous block's last document (`None` for the first block).
@@ -275,117 +306,165 @@ struct SkipEntry {
     last_doc: u32,
     doc_bits: u8,
     tf_bits: u8,
-    /// Start of the block in the blocks region.
+    /// Start and end of the block in the blocks region.
     offset: usize,
+    end: usize,
     /// Start of the block's positions in the term's positions.
     positions: usize,
-    /// Where the block's frontier starts in the skip bytes.
-    frontier_at: usize,
 }
 
-/// Reads skip entries one after the other.
-#[derive(Clone)]
-struct SkipReader<'a> {
+/// Bytes per block of the fixed-width skip arrays: last document, blocks
+/// end, positions end, frontier end (u32 each), doc bits, tf bits (u8).
+const SKIP_ENTRY_LEN: usize = 18;
+
+/// A term's skip data: fixed-width arrays indexed by block, so that any
+/// block's entry is read in constant time and the block holding a
+/// document is found by a search (see FORMAT.md).
+#[derive(Clone, Copy)]
+struct SkipData<'a> {
+    /// The skip data (after its length), starting with the term frontier.
     bytes: &'a [u8],
+    block_count: usize,
     doc_freq: u32,
-    /// Where the entry after `entry` starts.
-    next_at: usize,
-    /// Index of `entry`; `usize::MAX` before the first.
-    block: usize,
-    entry: SkipEntry,
-    /// Where the block after `entry` starts, in blocks and positions.
-    next_offset: usize,
-    next_positions: usize,
-    term_frontier_at: usize,
+    last_doc: &'a [u8],
+    blocks_end: &'a [u8],
+    positions_end: &'a [u8],
+    frontier_end: &'a [u8],
+    doc_bits: &'a [u8],
+    tf_bits: &'a [u8],
+    frontiers: &'a [u8],
 }
 
-impl<'a> SkipReader<'a> {
-    /// Reads the skip data at the start of `bytes`; returns the reader and
-    /// the length of the skip data, or `None` when malformed.
-    fn new(bytes: &'a [u8], doc_freq: u32) -> Option<(SkipReader<'a>, usize)> {
+/// The `i`-th little-endian u32 of `column` (0 when out of range, which
+/// the callers' bounds rule out).
+#[inline]
+fn u32_at(column: &[u8], i: usize) -> u32 {
+    column
+        .get(4 * i..4 * i + 4)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+impl<'a> SkipData<'a> {
+    /// Reads the skip data at the start of `bytes`; returns it and the
+    /// length of the skip data, or `None` when malformed.
+    fn new(bytes: &'a [u8], doc_freq: u32) -> Option<(SkipData<'a>, usize)> {
         let mut at = 0;
         let len = read_vint_u32(bytes, &mut at)? as usize;
         let end = at.checked_add(len)?;
         let skip = bytes.get(at..end)?;
         let mut first = 0;
         Frontier::read(skip, &mut first)?;
-        Some((
-            SkipReader {
-                bytes: skip,
-                doc_freq,
-                next_at: first,
-                block: usize::MAX,
-                entry: SkipEntry::default(),
-                next_offset: 0,
-                next_positions: 0,
-                term_frontier_at: 0,
-            },
-            end,
-        ))
-    }
-
-    /// Moves to the next entry; `None` when malformed or past the end.
-    fn next(&mut self) -> Option<()> {
-        let next_block = self.block.wrapping_add(1);
-        if next_block >= block_count(self.doc_freq) {
-            return None;
-        }
-        let full = is_full(self.doc_freq, next_block);
-        let b = &self.bytes;
-        let mut at = self.next_at;
-        let delta = read_vint_u32(b, &mut at)?;
-        let last_doc = if self.block == usize::MAX {
-            delta
-        } else {
-            if delta == 0 {
-                return None;
-            }
-            self.entry.last_doc.checked_add(delta)?
-        };
-        let doc_bits = *b.get(at)?;
-        let tf_bits = *b.get(at + 1)?;
-        at += 2;
-        let positions_len = read_vint_u32(b, &mut at)? as usize;
-        let frontier_len = read_vint_u32(b, &mut at)? as usize;
-        let frontier_at = at;
-        at = at.checked_add(frontier_len).filter(|&end| end <= b.len())?;
-        if next_block + 1 == block_count(self.doc_freq) && at != b.len() {
-            return None;
-        }
-        if last_doc == TERMINATED || (full && (doc_bits > 32 || tf_bits > 32)) {
-            return None;
-        }
-        self.entry = SkipEntry {
-            prev_last: (self.block != usize::MAX).then_some(self.entry.last_doc),
+        let block_count = block_count(doc_freq);
+        let columns = skip.get(first..first.checked_add(SKIP_ENTRY_LEN * block_count)?)?;
+        let (last_doc, rest) = columns.split_at(4 * block_count);
+        let (blocks_end, rest) = rest.split_at(4 * block_count);
+        let (positions_end, rest) = rest.split_at(4 * block_count);
+        let (frontier_end, rest) = rest.split_at(4 * block_count);
+        let (doc_bits, tf_bits) = rest.split_at(block_count);
+        let frontiers = &skip[first + columns.len()..];
+        let data = SkipData {
+            bytes: skip,
+            block_count,
+            doc_freq,
             last_doc,
+            blocks_end,
+            positions_end,
+            frontier_end,
             doc_bits,
             tf_bits,
-            offset: self.next_offset,
-            positions: self.next_positions,
-            frontier_at,
+            frontiers,
         };
-        if full {
-            self.next_offset += packed_len(doc_bits) + packed_len(tf_bits);
-        }
-        self.next_positions += positions_len;
-        self.block = next_block;
-        self.next_at = at;
-        Some(())
+        // The frontiers end the skip data.
+        (u32_at(frontier_end, block_count - 1) as usize == frontiers.len()).then_some((data, end))
     }
 
-    fn frontier(&self, at: usize) -> Frontier<'a> {
-        Frontier::lazy(self.bytes, at)
+    /// The last document of block `b`.
+    #[inline]
+    fn last_doc(&self, b: usize) -> u32 {
+        u32_at(self.last_doc, b)
+    }
+
+    /// The entry of block `b`; `None` when malformed (or no such block).
+    fn entry(&self, b: usize) -> Option<SkipEntry> {
+        if b >= self.block_count {
+            return None;
+        }
+        let last_doc = self.last_doc(b);
+        let prev = |column: &[u8]| {
+            if b == 0 {
+                0
+            } else {
+                u32_at(column, b - 1) as usize
+            }
+        };
+        let entry = SkipEntry {
+            prev_last: (b > 0).then(|| self.last_doc(b - 1)),
+            last_doc,
+            doc_bits: self.doc_bits[b],
+            tf_bits: self.tf_bits[b],
+            offset: prev(self.blocks_end),
+            end: u32_at(self.blocks_end, b) as usize,
+            positions: prev(self.positions_end),
+        };
+        let full = is_full(self.doc_freq, b);
+        let ordered = entry.prev_last.is_none_or(|p| p < last_doc)
+            && last_doc != TERMINATED
+            && entry.offset <= entry.end
+            && entry.positions <= u32_at(self.positions_end, b) as usize
+            && prev(self.frontier_end) <= u32_at(self.frontier_end, b) as usize;
+        let widths = !full || (entry.doc_bits <= 32 && entry.tf_bits <= 32);
+        (ordered && widths).then_some(entry)
+    }
+
+    /// The first block from `from` on whose last document is `>= target`
+    /// (`block_count` when none): galloping, then binary search.
+    #[inline]
+    fn find(&self, from: usize, target: u32) -> usize {
+        let mut lo = from;
+        let mut step = 1;
+        let mut hi = from;
+        while hi < self.block_count && self.last_doc(hi) < target {
+            lo = hi + 1;
+            hi += step;
+            step *= 2;
+        }
+        let mut hi = hi.min(self.block_count);
+        // Now every block before `lo` ends before `target`, and `hi` is
+        // the block count or ends at or after it.
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.last_doc(mid) < target {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// The score frontier of block `b`.
+    fn frontier(&self, b: usize) -> Frontier<'a> {
+        let start = if b == 0 {
+            0
+        } else {
+            u32_at(self.frontier_end, b - 1) as usize
+        };
+        Frontier::lazy(self.frontiers, start)
+    }
+
+    /// The score frontier of the whole term.
+    fn term_frontier(&self) -> Frontier<'a> {
+        Frontier::lazy(self.bytes, 0)
     }
 }
 
 /// Iterates one term's postings in document order, with skipping.
 ///
 /// Besides the current document, the cursor keeps a *shallow* position:
-/// the skip entry of the block [`PostingsCursor::shallow_seek`] last moved
-/// to, whose last document and score frontier bound what lies ahead
-/// without decoding the block. After a shallow seek to `t`, seeks to `t` or
-/// beyond are cheap; an earlier target, or [`PostingsCursor::advance`]
-/// into a skipped block, re-reads the skip data (correct, but slow).
+/// the block [`PostingsCursor::shallow_seek`] last moved to, whose last
+/// document and score frontier bound what lies ahead without decoding the
+/// block. Both searches gallop over the skip data's array of last
+/// documents, so a far target costs a few reads, not one per block.
 ///
 /// Malformed bytes never panic: the cursor stops (reports [`TERMINATED`])
 /// and [`PostingsCursor::is_corrupt`] turns true, which the caller turns
@@ -396,7 +475,9 @@ pub struct PostingsCursor<'a> {
     bytes: &'a [u8],
     /// The blocks region (after the skip data).
     blocks: &'a [u8],
-    skip: Option<SkipReader<'a>>,
+    skip: Option<SkipData<'a>>,
+    /// The block at the shallow position.
+    shallow: usize,
     doc_freq: u32,
     block_count: usize,
     /// Index of the decoded block.
@@ -429,6 +510,7 @@ impl<'a> PostingsCursor<'a> {
             bytes,
             blocks: bytes,
             skip: None,
+            shallow: 0,
             doc_freq,
             block_count: block_count(doc_freq),
             block: 0,
@@ -449,12 +531,16 @@ impl<'a> PostingsCursor<'a> {
             return c;
         }
         if has_skip_data(doc_freq) {
-            match SkipReader::new(bytes, doc_freq) {
-                Some((skip, end)) => {
+            match SkipData::new(bytes, doc_freq) {
+                // The last block ends the term's bytes.
+                Some((skip, end))
+                    if u32_at(skip.blocks_end, skip.block_count - 1) as usize
+                        == bytes.len() - end =>
+                {
                     c.blocks = &bytes[end..];
                     c.skip = Some(skip);
                 }
-                None => {
+                _ => {
                     c.fail();
                     return c;
                 }
@@ -518,19 +604,14 @@ impl<'a> PostingsCursor<'a> {
             return self.doc;
         }
         if self.docs[self.len - 1] < target {
-            let behind = self.skip.as_ref().is_some_and(|s| {
-                s.block != usize::MAX
-                    && s.block > self.block
-                    && s.entry.prev_last.is_some_and(|p| target <= p)
-            });
-            if behind && !self.rewind_skip() {
-                return TERMINATED;
-            }
-            if self.shallow_seek(target) < target {
+            let b = self
+                .skip
+                .as_ref()
+                .map_or(self.block_count, |s| s.find(self.block + 1, target));
+            if b >= self.block_count {
                 self.exhaust();
                 return TERMINATED;
             }
-            let b = self.skip.as_ref().map_or(self.block + 1, |s| s.block);
             if !self.load_next_block(b) {
                 return TERMINATED;
             }
@@ -560,29 +641,26 @@ impl<'a> PostingsCursor<'a> {
     /// document `>= target`, without decoding it, and returns that block's
     /// last document. A result `< target` means no document is left.
     pub fn shallow_seek(&mut self, target: u32) -> u32 {
-        let Some(skip) = self.skip.as_mut() else {
+        let Some(skip) = self.skip.as_ref() else {
             return self.tail_last;
         };
-        while skip.entry.last_doc < target || skip.block == usize::MAX {
-            if skip.block.wrapping_add(1) >= self.block_count {
-                return skip.entry.last_doc;
-            }
-            if skip.next().is_none() {
-                self.fail();
-                return 0;
-            }
+        let last = skip.last_doc(self.shallow);
+        if last >= target {
+            return last;
         }
-        skip.entry.last_doc
+        let b = skip.find(self.shallow + 1, target);
+        self.shallow = b.min(self.block_count - 1);
+        skip.last_doc(self.shallow)
     }
 
     /// The smallest document the block at the shallow position can hold
     /// (one past the previous block's last document; 0 for the first block
     /// or without skip data).
     pub fn shallow_block_start(&self) -> u32 {
-        self.skip
-            .as_ref()
-            .and_then(|s| s.entry.prev_last)
-            .map_or(0, |p| p + 1)
+        match &self.skip {
+            Some(s) if self.shallow > 0 => s.last_doc(self.shallow - 1).saturating_add(1),
+            _ => 0,
+        }
     }
 
     /// The documents of the decoded block (the current one at index
@@ -630,18 +708,14 @@ impl<'a> PostingsCursor<'a> {
         let Some(skip) = self.skip.as_ref() else {
             return false;
         };
-        if skip.block == usize::MAX {
-            return false;
-        }
-        let mut walk = skip.clone();
-        visit(walk.frontier(walk.entry.frontier_at));
-        let mut blocks = 1;
-        while walk.entry.last_doc < hi && walk.block + 1 < self.block_count {
-            if blocks == limit || walk.next().is_none() {
+        let mut b = self.shallow;
+        visit(skip.frontier(b));
+        while skip.last_doc(b) < hi && b + 1 < self.block_count {
+            if b + 1 - self.shallow == limit {
                 return false;
             }
-            blocks += 1;
-            visit(walk.frontier(walk.entry.frontier_at));
+            b += 1;
+            visit(skip.frontier(b));
         }
         true
     }
@@ -651,14 +725,14 @@ impl<'a> PostingsCursor<'a> {
     /// use [`PostingsCursor::block_points`]).
     pub fn shallow_frontier(&self) -> Option<Frontier<'a>> {
         let skip = self.skip.as_ref()?;
-        (skip.block != usize::MAX).then(|| skip.frontier(skip.entry.frontier_at))
+        Some(skip.frontier(self.shallow))
     }
 
     /// The score frontier of the whole term; `None` for a term of one
     /// document.
     pub fn term_frontier(&self) -> Option<Frontier<'a>> {
         match &self.skip {
-            Some(s) => Some(s.frontier(s.term_frontier_at)),
+            Some(s) => Some(s.term_frontier()),
             None if has_small_frontier(self.doc_freq) && !self.corrupt => {
                 Some(Frontier::lazy(self.bytes, 0))
             }
@@ -766,62 +840,34 @@ impl<'a> PostingsCursor<'a> {
         self.corrupt |= wrapped;
     }
 
-    /// Moves the shallow position back to the decoded block (a shallow seek
-    /// went further than a later seek's target) by reading the skip data
-    /// again. `false`, the cursor failed, on malformed bytes.
-    fn rewind_skip(&mut self) -> bool {
-        let Some((mut fresh, _)) = SkipReader::new(self.bytes, self.doc_freq) else {
-            self.fail();
-            return false;
-        };
-        while fresh.block.wrapping_add(1) <= self.block {
-            if fresh.next().is_none() {
-                self.fail();
-                return false;
-            }
-        }
-        self.skip = Some(fresh);
-        true
-    }
-
-    /// Decodes block `b` (the block after the decoded one, or the block at
-    /// the shallow position) and moves to its first document. `false` when
-    /// there is no such block (the cursor is then exhausted) or it is
-    /// malformed.
+    /// Decodes block `b` and moves to its first document; the shallow
+    /// position moves there too. `false` when there is no such block (the
+    /// cursor is then exhausted) or it is malformed.
     fn load_next_block(&mut self, b: usize) -> bool {
         if b >= self.block_count {
             self.exhaust();
             return false;
         }
-        let entry = match self.skip.as_mut() {
-            None => SkipEntry::default(),
-            Some(skip) => {
-                if skip.block != b && skip.block.wrapping_add(1) != b {
-                    // The shallow position went past the next block: read
-                    // the skip data again from the start.
-                    match SkipReader::new(self.bytes, self.doc_freq) {
-                        Some((fresh, _)) => *skip = fresh,
-                        None => {
-                            self.fail();
-                            return false;
-                        }
-                    }
+        let entry = match &self.skip {
+            None => SkipEntry {
+                end: self.blocks.len(),
+                ..SkipEntry::default()
+            },
+            Some(skip) => match skip.entry(b) {
+                Some(entry) => entry,
+                None => {
+                    self.fail();
+                    return false;
                 }
-                while skip.block != b {
-                    if skip.next().is_none() {
-                        self.fail();
-                        return false;
-                    }
-                }
-                skip.entry
-            }
+            },
         };
+        self.shallow = b;
         self.decode_block(b, entry)
     }
 
     fn decode_block(&mut self, b: usize, entry: SkipEntry) -> bool {
         let ok = if is_full(self.doc_freq, b) {
-            self.decode_packed(b, entry)
+            self.decode_packed(entry)
         } else {
             self.decode_tail(b, entry)
         };
@@ -836,23 +882,21 @@ impl<'a> PostingsCursor<'a> {
         true
     }
 
-    fn decode_packed(&mut self, b: usize, entry: SkipEntry) -> bool {
+    fn decode_packed(&mut self, entry: SkipEntry) -> bool {
         let prev_last = entry.prev_last;
         let docs_len = packed_len(entry.doc_bits);
         let tfs_len = packed_len(entry.tf_bits);
-        let Some(bytes) = self
-            .blocks
-            .get(entry.offset..entry.offset + docs_len + tfs_len)
-        else {
+        // The block spans exactly what its skip entry says.
+        if entry.offset + docs_len + tfs_len != entry.end {
+            return false;
+        }
+        let Some(bytes) = self.blocks.get(entry.offset..entry.end) else {
             return false;
         };
         self.packer
             .decompress_strictly_sorted(prev_last, bytes, &mut self.docs, entry.doc_bits);
         self.pending_freqs = Some((entry.offset + docs_len, entry.tf_bits));
         self.len = BLOCK_LEN;
-        // The last block must end the term's bytes; earlier ones may be
-        // empty (0-bit widths) and end there too.
-        let ends = entry.offset + docs_len + tfs_len == self.blocks.len();
         // Deltas add with wrap-around: damaged bytes could make ids go
         // backwards, which the cursor's contract rules out.
         // (Written over two shifted slices, not `windows`, so that it
@@ -862,8 +906,7 @@ impl<'a> PostingsCursor<'a> {
             .zip(&self.docs[..BLOCK_LEN - 1])
             .fold(0u32, |bad, (&next, &prev)| bad | u32::from(next <= prev));
         let increasing = not_increasing == 0;
-        (ends || self.block_count != b + 1)
-            && increasing
+        increasing
             && self.docs[BLOCK_LEN - 1] == entry.last_doc
             && prev_last.is_none_or(|p| self.docs[0] > p)
     }
@@ -871,7 +914,7 @@ impl<'a> PostingsCursor<'a> {
     fn decode_tail(&mut self, b: usize, entry: SkipEntry) -> bool {
         let prev_last = entry.prev_last;
         let n = self.doc_freq as usize - b * BLOCK_LEN;
-        let Some(bytes) = self.blocks.get(entry.offset..) else {
+        let Some(bytes) = self.blocks.get(entry.offset..entry.end) else {
             return false;
         };
         let mut at = 0;
@@ -1219,6 +1262,45 @@ mod tests {
 
     /// Damaged bytes whose deltas wrap around 2^32, or a stored frequency
     /// that wraps to 0, are reported, not turned into decreasing ids.
+    /// A term's postings bytes with skip data for one full block, laid
+    /// out by hand: the term and block frontier `(tf 1, length 0)`, the
+    /// given last document, positions length and widths, and `block` as
+    /// the block.
+    fn one_block_term(
+        last_doc: u32,
+        positions_len: u32,
+        (doc_bits, tf_bits): (u8, u8),
+        block: &[u8],
+    ) -> Vec<u8> {
+        let frontier = [1u8, 1, 0];
+        let mut skip = frontier.to_vec();
+        skip.extend_from_slice(&last_doc.to_le_bytes());
+        skip.extend_from_slice(&(block.len() as u32).to_le_bytes()); // blocks end
+        skip.extend_from_slice(&positions_len.to_le_bytes()); // positions end
+        skip.extend_from_slice(&(frontier.len() as u32).to_le_bytes()); // frontier end
+        skip.extend_from_slice(&[doc_bits, tf_bits]);
+        skip.extend_from_slice(&frontier);
+        let mut p = Vec::new();
+        write_vint(&mut p, skip.len() as u64);
+        p.extend_from_slice(&skip);
+        p.extend_from_slice(block);
+        p
+    }
+
+    #[test]
+    fn hand_built_skip_data_reads_as_written() {
+        let docs: Vec<u32> = (0..128).map(|d| 3 * d).collect();
+        let (p, _) = encode(&docs, &[1; 128], &[0; 128], &[0; 384]);
+        let packer = BitPacker4x::new();
+        let mut packed = [0u8; 4 * BLOCK_LEN];
+        let bits = packer.num_bits_strictly_sorted(None, &docs);
+        let n = packer.compress_strictly_sorted(None, &docs, &mut packed, bits);
+        // Frequencies 1 are stored as 0 at width 0: no bytes.
+        assert_eq!(p, one_block_term(381, 128, (bits, 0), &packed[..n]));
+    }
+
+    /// Damaged bytes whose deltas wrap around 2^32, or a stored frequency
+    /// that wraps to 0, are reported, not turned into decreasing ids.
     #[test]
     fn wrapping_packed_values_are_corrupt() {
         let packer = BitPacker4x::new();
@@ -1227,36 +1309,23 @@ mod tests {
         deltas[1] = 0xFFFF_FFFA; // doc 10 + 0xFFFFFFFA + 1 = 5 (wrapped)
         let mut packed = [0u8; 4 * BLOCK_LEN];
         let n = packer.compress(&deltas, &mut packed, 32);
-        let last = 5 + 126u32;
-        let frontier = [1u8, 1, 0];
-        let mut skip = frontier.to_vec();
-        write_vint(&mut skip, u64::from(last));
-        skip.extend_from_slice(&[32, 0, 0, frontier.len() as u8]);
-        skip.extend_from_slice(&frontier);
-        let mut p = Vec::new();
-        write_vint(&mut p, skip.len() as u64);
-        p.extend_from_slice(&skip);
-        p.extend_from_slice(&packed[..n]);
+        let p = one_block_term(5 + 126, 0, (32, 0), &packed[..n]);
         let c = PostingsCursor::new(&p, 128);
         assert!(c.is_corrupt());
         assert_eq!(c.doc(), TERMINATED);
+        // The same bytes without the wrap decode.
+        deltas[1] = 0;
+        packer.compress(&deltas, &mut packed, 32);
+        let p = one_block_term(10 + 127, 0, (32, 0), &packed[..n]);
+        let c = PostingsCursor::new(&p, 128);
+        assert!(!c.is_corrupt());
+        assert_eq!(c.doc(), 10);
 
         // Frequencies stored as 2^32 - 1 (32-bit width).
-        let docs: Vec<u32> = (0..128).collect();
-        let (mut p, _) = encode(&docs, &[1; 128], &[0; 128], &[5; 128]);
-        let mut c = PostingsCursor::new(&p, 128);
-        let skip = c.skip_data_len();
-        c.freq();
-        assert!(!c.is_corrupt());
-        // Skip data: length (1 byte), term frontier (count 1, tf 1, length
-        // 5), then the entry: last doc delta 127, doc bits, tf bits, ...
-        assert_eq!(&p[..7], &[p[0], 1, 1, 5, 127, 0, 0]);
-        // Rewrite the block as doc bits 0, tf bits 32, all ones.
-        p[6] = 32;
-        p.truncate(skip);
-        p.extend(std::iter::repeat_n(0xFF, 16 * 32));
+        let p = one_block_term(127, 0, (0, 32), &[0xFF; 16 * 32]);
         let mut c = PostingsCursor::new(&p, 128);
         assert_eq!(c.doc(), 0);
+        assert!(!c.is_corrupt());
         c.freq();
         assert!(c.is_corrupt());
     }
