@@ -937,35 +937,23 @@ fn score_window(
     // another order than the scorers' may fall below it (see `look_up`).
     let lookups_bound: f64 = w.lookups.iter().map(|&i| w.bound[i]).sum();
     let rounding = (8.0 * ub.len() as f64 + 16.0) * f64::EPSILON;
+    // Most candidates fail even with every lookup present.
+    let may_enter = |essential: f64, bar: Bar| {
+        let at_most = essential + lookups_bound;
+        at_most + rounding * at_most >= bar.score
+    };
     let mut bar = top.bar();
     if let [e] = *w.essential {
-        // One essential scorer: scan its blocks for candidates that pass
-        // with every lookup present, then evaluate those.
+        // One essential scorer: scan its blocks for candidates that pass,
+        // then evaluate those.
         loop {
-            let keep = |score: f64| {
-                let at_most = score + lookups_bound;
-                at_most + rounding * at_most >= bar.score
-            };
-            let Some((doc, score)) = scorers[e].next_kept(w.hi, keep) else {
+            let Some((doc, score)) = scorers[e].next_kept(w.hi, |s| may_enter(s, bar)) else {
                 ub.iter_mut().for_each(|x| *x = 0.0);
                 return;
             };
             ub[e] = score;
-            let mut sum = score;
-            for &i in w.lookups {
-                ub[i] = if scorers[i].doc() > doc {
-                    0.0
-                } else {
-                    w.bound[i]
-                };
-                sum += ub[i];
-            }
-            if let Some(score) = look_up(scorers, w.lookups.iter().copied(), ub, bar, doc, sum) {
-                if !held.iter_mut().any(|c| c.seek(doc) == doc) {
-                    top.push(doc, score);
-                    bar = top.bar();
-                }
-            }
+            evaluate_candidate(scorers, top, held, w, ub, (doc, score), bar);
+            bar = top.bar();
         }
     }
     loop {
@@ -990,25 +978,40 @@ fn score_window(
                 ub[i] = 0.0;
             }
         }
-        // Most candidates fail even with every lookup present.
-        let at_most = sum + lookups_bound;
-        if at_most + rounding * at_most < bar.score {
-            continue;
+        if may_enter(sum, bar) {
+            evaluate_candidate(scorers, top, held, w, ub, (doc, sum), bar);
+            bar = top.bar();
         }
-        for &i in w.lookups {
-            // A scorer already past the candidate is known to be absent.
-            ub[i] = if scorers[i].doc() > doc {
-                0.0
-            } else {
-                w.bound[i]
-            };
-            sum += ub[i];
-        }
-        if let Some(score) = look_up(scorers, w.lookups.iter().copied(), ub, bar, doc, sum) {
-            if !held.iter_mut().any(|c| c.seek(doc) == doc) {
-                top.push(doc, score);
-                bar = top.bar();
-            }
+    }
+}
+
+/// Evaluates candidate `doc` of window `w`, whose essential scores are in
+/// `ub` (0 where absent), adding up to `sum`: bounds the lookups, looks
+/// them up while it can still beat `bar` (the top k's), and keeps it
+/// unless a `held` cursor holds it (the sparse pass scored it).
+#[inline]
+fn evaluate_candidate(
+    scorers: &mut [TermScorer<'_>],
+    top: &mut TopK,
+    held: &mut [PostingsCursor<'_>],
+    w: &Window<'_>,
+    ub: &mut [f64],
+    (doc, mut sum): (DocId, f64),
+    bar: Bar,
+) {
+    for &i in w.lookups {
+        // A scorer already past the candidate is known to be absent.
+        ub[i] = if scorers[i].doc() > doc {
+            0.0
+        } else {
+            w.bound[i]
+        };
+        sum += ub[i];
+    }
+    let found = look_up(scorers, w.lookups.iter().copied(), ub, bar, doc, sum);
+    if let Some(score) = found {
+        if !held.iter_mut().any(|c| c.seek(doc) == doc) {
+            top.push(doc, score);
         }
     }
 }
