@@ -933,10 +933,9 @@ fn score_window(
     for &i in w.essential {
         scorers[i].cursor.seek(w.lo);
     }
-    // The lookups' bounds together, and how far a sum of bounds added in
-    // another order than the scorers' may fall below it (see `look_up`).
+    // The lookups' bounds together.
     let lookups_bound: f64 = w.lookups.iter().map(|&i| w.bound[i]).sum();
-    let rounding = (8.0 * ub.len() as f64 + 16.0) * f64::EPSILON;
+    let rounding = rounding_margin(ub.len());
     // Most candidates fail even with every lookup present.
     let may_enter = |essential: f64, bar: Bar| {
         let at_most = essential + lookups_bound;
@@ -1016,6 +1015,16 @@ fn evaluate_candidate(
     }
 }
 
+/// How far, relative to their value, sums of `n` non-negative bounds added
+/// in different orders, or kept up to date by up to `n` replacements of a
+/// term by a smaller one, may differ: each addition errs by at most an ulp
+/// of the total, and there are at most 4n of them; doubled for good
+/// measure. A candidate whose bound clears the bar by more than this is
+/// decided without summing in scorer order.
+fn rounding_margin(n: usize) -> f64 {
+    (8.0 * n as f64 + 16.0) * f64::EPSILON
+}
+
 /// Consults the `lookups` scorers for `doc`, in order, while it can still
 /// enter: `ub` holds, per scorer, the score of those already known (0 when
 /// absent) and a bound for the others; a lookup replaces its bound by its
@@ -1036,10 +1045,7 @@ fn look_up(
     sum: f64,
 ) -> Option<f64> {
     let mut running = sum;
-    // Covers the first sum's n additions, the canonical sum's n and two
-    // per lookup, at most n lookups, each erring by at most an ulp of
-    // `sum`; doubled for good measure.
-    let margin = (8.0 * ub.len() as f64 + 16.0) * f64::EPSILON * sum;
+    let margin = rounding_margin(ub.len()) * sum;
     for i in lookups {
         if ub[i] == 0.0 {
             continue;
