@@ -1352,6 +1352,42 @@ fn phrase_union(fields: &mut [PhraseField<'_>], mut top: Option<&mut TopK>) -> u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// What `look_up` and the window pre-check rely on: a sum of
+        /// bounds kept up to date by replacing terms with smaller ones, in
+        /// any order, stays within `rounding_margin` of the scorer-order
+        /// sum of the final terms.
+        #[test]
+        fn running_sums_stay_within_the_rounding_margin(
+            terms in proptest::collection::vec((0.0f64..1e6, 0.0f64..=1.0), 1..40),
+            order_seed in any::<u64>(),
+        ) {
+            let n = terms.len();
+            let mut ub: Vec<f64> = terms.iter().map(|t| t.0).collect();
+            // Added in another order than the scorers'.
+            let mut order: Vec<usize> = (0..n).collect();
+            let mut x = order_seed | 1;
+            for i in (1..n).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                order.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let sum = order.iter().fold(0.0, |s, &i| s + ub[i]);
+            let margin = rounding_margin(n) * sum;
+            let mut running = sum;
+            for &i in &order {
+                let smaller = ub[i] * terms[i].1;
+                running += smaller - ub[i];
+                ub[i] = smaller;
+            }
+            let canonical: f64 = ub.iter().sum();
+            prop_assert!((running - canonical).abs() <= margin);
+            prop_assert!((sum - terms.iter().map(|t| t.0).sum::<f64>()).abs() <= margin);
+        }
+    }
 
     #[test]
     fn top_k_keeps_best_and_breaks_ties_by_doc() {
