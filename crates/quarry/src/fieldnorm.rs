@@ -94,6 +94,36 @@ impl FieldLengths<'_> {
         })
     }
 
+    /// The lengths of `docs` into `out` (same length), as [`FieldLengths::get`]
+    /// would give them, in one loop per width; `false` (and 0 for them)
+    /// when some `doc` is out of range.
+    pub fn get_many(&self, docs: &[u32], out: &mut [u32]) -> bool {
+        fn each<const W: usize>(bytes: &[u8], docs: &[u32], out: &mut [u32]) -> bool {
+            let mut ok = true;
+            for (o, &d) in out.iter_mut().zip(docs) {
+                let at = d as usize * W;
+                *o = match bytes.get(at..at + W) {
+                    Some(b) => {
+                        let mut le = [0u8; 4];
+                        le[..W].copy_from_slice(b);
+                        u32::from_le_bytes(le)
+                    }
+                    None => {
+                        ok = false;
+                        0
+                    }
+                };
+            }
+            ok
+        }
+        match self.width {
+            1 => each::<1>(self.bytes, docs, out),
+            2 => each::<2>(self.bytes, docs, out),
+            3 => each::<3>(self.bytes, docs, out),
+            _ => each::<4>(self.bytes, docs, out),
+        }
+    }
+
     /// Sum of all lengths (must equal the field's token total).
     pub fn sum(&self) -> u64 {
         let n = (self.bytes.len() / self.width as usize) as u32;
@@ -121,5 +151,19 @@ mod tests {
         assert_eq!(n.field(Field::Title).get(1), Some(70_000));
         assert_eq!(n.field(Field::Body).get(0), Some(300));
         assert!(FieldNorms::new(&[0, 1], 0).is_none(), "width 0 is invalid");
+        for (bytes, docs) in [(&bytes, 3u32), (&wide, 2)] {
+            let n = FieldNorms::new(bytes, docs).unwrap();
+            let docs = docs as usize;
+            for field in Field::ALL {
+                let lengths = n.field(field);
+                let ids: Vec<u32> = (0..=docs as u32).collect();
+                let mut got = vec![9; ids.len()];
+                // The last id is out of range.
+                assert!(!lengths.get_many(&ids, &mut got));
+                let want: Vec<u32> = ids.iter().map(|&d| lengths.get(d).unwrap_or(0)).collect();
+                assert_eq!(got, want);
+                assert!(lengths.get_many(&ids[..docs], &mut got[..docs]));
+            }
+        }
     }
 }

@@ -295,18 +295,15 @@ impl<'a> TermScorer<'a> {
             let weight = self.weight;
             let lengths = self.lengths;
             let (docs, freqs) = self.cursor.block_points();
-            let mut bad = false;
+            let mut lens = [0u32; BLOCK_LEN];
+            let lens = &mut lens[..docs.len()];
+            self.bad_doc |= !lengths.get_many(docs, lens);
             let out = self
                 .block_scores
                 .get_or_insert_with(|| Box::new([0.0; BLOCK_LEN]));
-            for ((out, &d), &tf) in out.iter_mut().zip(docs).zip(freqs) {
-                let dl = lengths.get(d).unwrap_or_else(|| {
-                    bad = true;
-                    0
-                });
+            for ((out, &dl), &tf) in out.iter_mut().zip(lens.iter()).zip(freqs) {
                 *out = weight.score(tf, dl);
             }
-            self.bad_doc |= bad;
             self.scored_block = Some(block);
         }
         self.block_scores
