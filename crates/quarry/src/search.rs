@@ -730,27 +730,32 @@ fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
         .map(|i| scorers[i].clone())
         .collect();
     // The sparse scorers' documents, fully scored.
+    let (sparse_idx, others): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| sparse[i]);
     let mut ub = vec![0.0; n];
     loop {
-        let doc = (0..n)
-            .filter(|&i| sparse[i])
-            .map(|i| scorers[i].doc())
+        let doc = sparse_idx
+            .iter()
+            .map(|&i| scorers[i].doc())
             .min()
             .unwrap_or(TERMINATED);
         if doc == TERMINATED {
             break;
         }
         let mut sum = 0.0;
-        for (i, c) in scorers.iter_mut().enumerate() {
-            ub[i] = if sparse[i] {
-                if c.doc() == doc {
-                    let v = c.score();
-                    c.cursor.advance();
-                    v
-                } else {
-                    0.0
-                }
-            } else if c.doc() > doc {
+        for &i in &sparse_idx {
+            let c = &mut scorers[i];
+            ub[i] = if c.doc() == doc {
+                let v = c.score();
+                c.cursor.advance();
+                v
+            } else {
+                0.0
+            };
+            sum += ub[i];
+        }
+        for &i in &others {
+            let c = &scorers[i];
+            ub[i] = if c.doc() > doc {
                 // Already past it: absent.
                 0.0
             } else {
@@ -761,8 +766,14 @@ fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
             };
             sum += ub[i];
         }
-        let others = (0..n).filter(|&i| !sparse[i]);
-        if let Some(score) = look_up(scorers, others, &mut ub, top.bar(), doc, sum) {
+        if let Some(score) = look_up(
+            scorers,
+            others.iter().copied(),
+            &mut ub,
+            top.bar(),
+            doc,
+            sum,
+        ) {
             top.push(doc, score);
         }
     }
