@@ -898,14 +898,21 @@ impl<'a> PostingsCursor<'a> {
         self.pending_freqs = Some((entry.offset + docs_len, entry.tf_bits));
         self.len = BLOCK_LEN;
         // Deltas add with wrap-around: damaged bytes could make ids go
-        // backwards, which the cursor's contract rules out.
-        // (Written over two shifted slices, not `windows`, so that it
-        // compiles to vector compares.)
-        let not_increasing = self.docs[1..]
-            .iter()
-            .zip(&self.docs[..BLOCK_LEN - 1])
-            .fold(0u32, |bad, (&next, &prev)| bad | u32::from(next <= prev));
-        let increasing = not_increasing == 0;
+        // backwards, which the cursor's contract rules out. Each of the
+        // 128 steps adds at most 2^doc_bits, so unless that could pass
+        // 2^32 from the previous block's last document, nothing wrapped
+        // and the ids increase; otherwise they are compared (over two
+        // shifted slices, not `windows`, so that it compiles to vector
+        // compares).
+        // (The first block starts from 2^32 - 1 by design: its first
+        // document is its first delta, below 2^doc_bits.)
+        let reach = u64::from(prev_last.unwrap_or(0)) + ((BLOCK_LEN as u64) << entry.doc_bits);
+        let increasing = reach <= u64::from(u32::MAX)
+            || self.docs[1..]
+                .iter()
+                .zip(&self.docs[..BLOCK_LEN - 1])
+                .fold(0u32, |bad, (&next, &prev)| bad | u32::from(next <= prev))
+                == 0;
         increasing
             && self.docs[BLOCK_LEN - 1] == entry.last_doc
             && prev_last.is_none_or(|p| self.docs[0] > p)
