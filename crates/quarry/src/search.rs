@@ -928,9 +928,13 @@ struct Window<'w> {
 
 /// Scores the documents of the window that can enter the top k.
 ///
-/// Lookups are consulted only while the candidate can still enter: its
-/// bound is `ub` summed in scorer order, holding the score of each scorer
-/// already consulted (0 when absent) and the window bound of the others.
+/// A candidate's essential scores plus every lookup's window bound must
+/// reach the bar (allowing for rounding: [`rounding_margin`]), which most
+/// fail; with one essential scorer that test runs over its decoded blocks
+/// as slices. Lookups are then consulted only while the candidate can
+/// still enter: its bound is `ub`, holding the score of each scorer already
+/// consulted (0 when absent) and the window bound of the others, summed
+/// in scorer order where it matters (see [`look_up`]).
 fn score_window(
     scorers: &mut [TermScorer<'_>],
     top: &mut TopK,
