@@ -186,6 +186,18 @@ fn ties_at_the_threshold_keep_the_lowest_document() {
         b.add(&format!("d{i}"), "", body).unwrap();
     }
     let index = Index::from_bytes(b.to_bytes()).unwrap();
+    for pruned in pruned_equals_exhaustive(&index, &[1, 3, 10, 129]) {
+        assert!(pruned
+            .windows(2)
+            .all(|w| w[0].1 > w[1].1 || w[0].0 < w[1].0));
+    }
+}
+
+/// Runs the queries "cat", "cat dog", "dog cat" (all words) and "fish
+/// cat" with each `k`, asserts that pruned evaluation returns exactly what
+/// exhaustive evaluation does, and returns the pruned results.
+fn pruned_equals_exhaustive(index: &Index, ks: &[usize]) -> Vec<Vec<(u32, f64)>> {
+    let mut results = Vec::new();
     for (text, and) in [
         ("cat", false),
         ("cat dog", false),
@@ -194,7 +206,7 @@ fn ties_at_the_threshold_keep_the_lowest_document() {
     ] {
         let op = if and { Operator::And } else { Operator::Or };
         let q = Query::parse(text, index.analyzer(), op).unwrap();
-        for k in [1, 3, 10, 129] {
+        for &k in ks {
             let mk = |pruning| SearchOptions {
                 pruning,
                 limit: k,
@@ -204,11 +216,10 @@ fn ties_at_the_threshold_keep_the_lowest_document() {
             let pruned = index.top_doc_ids(&q, &mk(true)).unwrap();
             let exhaustive = index.top_doc_ids(&q, &mk(false)).unwrap();
             assert_eq!(pruned, exhaustive, "{text} k={k}");
-            assert!(pruned
-                .windows(2)
-                .all(|w| w[0].1 > w[1].1 || w[0].0 < w[1].0));
+            results.push(pruned);
         }
     }
+    results
 }
 
 /// Near ties: documents whose scores differ by a few hundredths of a
@@ -231,24 +242,5 @@ fn near_ties_are_decided_exactly() {
         b.add(&format!("d{i}"), title, &body.join(" ")).unwrap();
     }
     let index = Index::from_bytes(b.to_bytes()).unwrap();
-    for (text, and) in [
-        ("cat", false),
-        ("cat dog", false),
-        ("dog cat", true),
-        ("fish cat", false),
-    ] {
-        let op = if and { Operator::And } else { Operator::Or };
-        let q = Query::parse(text, index.analyzer(), op).unwrap();
-        for k in [1, 7, 30, 200] {
-            let mk = |pruning| SearchOptions {
-                pruning,
-                limit: k,
-                operator: op,
-                ..SearchOptions::default()
-            };
-            let pruned = index.top_doc_ids(&q, &mk(true)).unwrap();
-            let exhaustive = index.top_doc_ids(&q, &mk(false)).unwrap();
-            assert_eq!(pruned, exhaustive, "{text} k={k}");
-        }
-    }
+    pruned_equals_exhaustive(&index, &[1, 7, 30, 200]);
 }
