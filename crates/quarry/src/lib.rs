@@ -27,6 +27,7 @@
 pub mod analysis;
 pub mod bm25;
 mod error;
+pub(crate) mod eval;
 pub mod fieldnorm;
 pub mod format;
 mod index;

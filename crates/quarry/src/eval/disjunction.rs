@@ -1,0 +1,503 @@
+//! Flat disjunctions of term scorers: exhaustive, the sparse pass, and
+//! block-max MaxScore (see ARCHITECTURE.md, "Query evaluation").
+
+use crate::index::DocId;
+use crate::postings::{PostingsCursor, TERMINATED};
+
+use super::collect::{Bar, TopK};
+use super::term::TermScorer;
+
+/// Scores every document of the union (the reference for pruning).
+pub(crate) fn exhaustive_union(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
+    loop {
+        let doc = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            return;
+        }
+        let mut score = 0.0;
+        for s in scorers.iter_mut() {
+            if s.doc() == doc {
+                score += s.score();
+                s.cursor.advance();
+            }
+        }
+        top.push(doc, score);
+    }
+}
+
+/// Counts the documents of the union, without decoding frequencies.
+pub(crate) fn count_union(scorers: &mut [TermScorer<'_>]) -> u64 {
+    let mut n = 0;
+    loop {
+        let doc = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            return n;
+        }
+        n += 1;
+        for s in scorers.iter_mut() {
+            if s.doc() == doc {
+                s.cursor.advance();
+            }
+        }
+    }
+}
+
+/// Sorts `idx` by `key` ascending (a handful of scorers: insertion sort).
+pub(crate) fn sort_by_bound(idx: &mut [usize], key: &[f64]) {
+    for i in 1..idx.len() {
+        let mut j = i;
+        while j > 0 && key[idx[j - 1]] > key[idx[j]] {
+            idx.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// Most postings the sparse pass of a disjunction scores (see
+/// [`disjunction`]): beyond this, scoring them exhaustively costs more than
+/// the bar it raises saves (measured: a share of the query's postings alone
+/// let one query with a 113k-document term score 5000 documents there).
+pub(crate) const SPARSE_PASS_MAX: u64 = 512;
+
+/// The sparse pass scores at most 1/`SPARSE_PASS_SHARE` of a query's
+/// postings (measured in instructions per query on three query sets: 1/8
+/// is 2% better than 1/16 or 1/4 on each).
+pub(crate) const SPARSE_PASS_SHARE: u64 = 8;
+
+/// A pruned disjunction.
+///
+/// In document order, the bar stays low until documents matching several
+/// scorers turn up, which may be late: most candidates of the long
+/// postings are scored for nothing. So the sparsest scorers (together at
+/// most 1/[`SPARSE_PASS_SHARE`] of the query's postings, and
+/// [`SPARSE_PASS_MAX`]; in practice the title fields) go
+/// first: every document they hold is scored exactly, looking the others
+/// up, which usually finds the best documents at once. The rest then run
+/// block-max MaxScore without them, against that high bar; a document the
+/// sparse scorers hold is skipped there, as it is already accounted for.
+pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
+    let n = scorers.len();
+    let total: u64 = scorers.iter().map(|s| u64::from(s.cursor.doc_freq())).sum();
+    let mut by_df: Vec<usize> = (0..n).collect();
+    by_df.sort_by_key(|&i| scorers[i].cursor.doc_freq());
+    let mut sparse = vec![false; n];
+    let mut used = 0u64;
+    for &i in by_df.iter().take(n.saturating_sub(1)) {
+        used += u64::from(scorers[i].cursor.doc_freq());
+        if used > (total / SPARSE_PASS_SHARE).min(SPARSE_PASS_MAX) {
+            break;
+        }
+        sparse[i] = true;
+    }
+    if !sparse.contains(&true) {
+        block_max_maxscore(scorers, top, &mut []);
+        return;
+    }
+    // Fresh copies for the second pass (the first moves every cursor):
+    // the sparse scorers' cursors, to recognise their documents, and the
+    // other scorers, to run MaxScore on. Scorer order is kept, so scores
+    // sum as before.
+    let mut held: Vec<PostingsCursor<'_>> = (0..n)
+        .filter(|&i| sparse[i])
+        .map(|i| scorers[i].cursor.clone())
+        .collect();
+    let mut rest: Vec<TermScorer<'_>> = (0..n)
+        .filter(|&i| !sparse[i])
+        .map(|i| scorers[i].clone())
+        .collect();
+    // The sparse scorers' documents, fully scored.
+    let (sparse_idx, others): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| sparse[i]);
+    let mut ub = vec![0.0; n];
+    loop {
+        let doc = sparse_idx
+            .iter()
+            .map(|&i| scorers[i].doc())
+            .min()
+            .unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            break;
+        }
+        let mut sum = 0.0;
+        for &i in &sparse_idx {
+            let c = &mut scorers[i];
+            ub[i] = if c.doc() == doc {
+                let v = c.score();
+                c.cursor.advance();
+                v
+            } else {
+                0.0
+            };
+            sum += ub[i];
+        }
+        for &i in &others {
+            let c = &scorers[i];
+            ub[i] = if c.doc() > doc {
+                // Already past it: absent.
+                0.0
+            } else {
+                // Tighter block bounds would have to be read from the skip
+                // data for every candidate; the lookups they would save
+                // cost less (measured).
+                c.max_score
+            };
+            sum += ub[i];
+        }
+        if let Some(score) = look_up(
+            scorers,
+            others.iter().copied(),
+            &mut ub,
+            top.bar(),
+            doc,
+            sum,
+        ) {
+            top.push(doc, score);
+        }
+    }
+    // The others, skipping what the sparse scorers hold.
+    block_max_maxscore(&mut rest, top, &mut held);
+    let damaged =
+        rest.iter().any(TermScorer::damaged) || held.iter().any(PostingsCursor::is_corrupt);
+    if damaged {
+        // Reported through the originals.
+        scorers[0].bad_doc = true;
+    }
+}
+
+/// Block-max MaxScore over a union of scorers.
+///
+/// Scorers are sorted by upper bound; the longest prefix whose bounds sum
+/// to at most the bar is non-essential: a document found only there
+/// cannot enter the top k. The essential scorers define a window, from the
+/// next candidate to the end of the nearest essential block; within it
+/// every scorer is bounded by its block maximum, the partition is redone
+/// with those tighter bounds, and the window is skipped outright when they
+/// cannot beat the bar. Candidates come from the window's essential
+/// scorers; non-essential ones are looked up best-first, only while the
+/// score so far plus their remaining bounds can still beat the bar.
+///
+/// Every bound is summed in scorer order, as scores are (see
+/// [`Bar::excludes`]), so pruning is exact even for documents that would
+/// tie the bar.
+///
+/// Documents that any of the `held` cursors holds were already scored and
+/// are not added again.
+pub(crate) fn block_max_maxscore(
+    scorers: &mut [TermScorer<'_>],
+    top: &mut TopK,
+    held: &mut [PostingsCursor<'_>],
+) {
+    let n = scorers.len();
+    let max: Vec<f64> = scorers.iter().map(|s| s.max_score).collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    sort_by_bound(&mut order, &max);
+    let mut window_bound = vec![0.0; n];
+    let mut window_order: Vec<usize> = (0..n).collect();
+    let mut ub = vec![0.0; n];
+    let mut lookups: Vec<usize> = Vec::with_capacity(n);
+    let mut essential: Vec<usize> = Vec::with_capacity(n);
+    // Every document before `from` has been scored or ruled out.
+    let mut from: DocId = 0;
+    loop {
+        let bar = top.bar();
+        let first_essential = non_essential_prefix(&order, &max, &mut ub, bar, from);
+        if first_essential == n {
+            return;
+        }
+        // The window starts at the first document an essential scorer may
+        // hold from `from` on; cursors left behind by skipped windows are
+        // only moved shallowly (their blocks are not decoded).
+        let mut lo = TERMINATED;
+        for &i in &order[first_essential..] {
+            let s = &mut scorers[i];
+            let at = s.doc().max(from);
+            if at != TERMINATED && s.cursor.shallow_seek(at) >= at {
+                lo = lo.min(at);
+            }
+        }
+        if lo == TERMINATED {
+            return;
+        }
+        let hi = nearest_block_end(scorers, &order[first_essential..], lo);
+        for (i, s) in scorers.iter_mut().enumerate() {
+            window_bound[i] = s.window_bound(lo, hi);
+        }
+        let total: f64 = window_bound.iter().sum();
+        if !bar.excludes(total, lo) {
+            sort_by_bound(&mut window_order, &window_bound);
+            let split = non_essential_prefix(&window_order, &window_bound, &mut ub, bar, lo);
+            lookups.clear();
+            lookups.extend(window_order[..split].iter().rev());
+            essential.clear();
+            essential.extend(&window_order[split..]);
+            score_window(
+                scorers,
+                top,
+                held,
+                &Window {
+                    essential: &essential,
+                    lookups: &lookups,
+                    bound: &window_bound,
+                    lo,
+                    hi,
+                },
+                &mut ub,
+            );
+        }
+        if hi == TERMINATED - 1 {
+            return;
+        }
+        from = hi + 1;
+    }
+}
+
+/// The last document of the nearest block, from `lo` on, among the
+/// `which` scorers (a shallow seek: nothing is decoded); `TERMINATED - 1`
+/// when none has a document left.
+pub(crate) fn nearest_block_end(
+    scorers: &mut [TermScorer<'_>],
+    which: &[usize],
+    lo: DocId,
+) -> DocId {
+    let mut hi = TERMINATED - 1;
+    for &i in which {
+        let s = &mut scorers[i];
+        let from = s.doc().max(lo);
+        if from != TERMINATED {
+            let last = s.cursor.shallow_seek(from);
+            if last >= from {
+                hi = hi.min(last);
+            }
+        }
+    }
+    hi
+}
+
+/// The length of the longest prefix of `order` (scorers by increasing
+/// bound) whose bounds, summed in scorer order, cannot beat `bar` for
+/// documents from `from` on. `scratch` must hold zeros and is left so.
+pub(crate) fn non_essential_prefix(
+    order: &[usize],
+    bound: &[f64],
+    scratch: &mut [f64],
+    bar: Bar,
+    from: DocId,
+) -> usize {
+    let mut j = 0;
+    while j < order.len() {
+        scratch[order[j]] = bound[order[j]];
+        if !bar.excludes(scratch.iter().sum(), from) {
+            break;
+        }
+        j += 1;
+    }
+    scratch.iter_mut().for_each(|x| *x = 0.0);
+    j
+}
+
+/// A window of documents and how to evaluate it.
+pub(crate) struct Window<'w> {
+    /// Scorers whose documents are candidates.
+    essential: &'w [usize],
+    /// Scorers looked up for candidates, best bound first.
+    lookups: &'w [usize],
+    /// Every scorer's bound within the window.
+    bound: &'w [f64],
+    lo: DocId,
+    hi: DocId,
+}
+
+/// Scores the documents of the window that can enter the top k.
+///
+/// A candidate's essential scores plus every lookup's window bound must
+/// reach the bar (allowing for rounding: [`rounding_margin`]), which most
+/// fail; with one essential scorer that test runs over its decoded blocks
+/// as slices. Lookups are then consulted only while the candidate can
+/// still enter: its bound is `ub`, holding the score of each scorer already
+/// consulted (0 when absent) and the window bound of the others, summed
+/// in scorer order where it matters (see [`look_up`]).
+pub(crate) fn score_window(
+    scorers: &mut [TermScorer<'_>],
+    top: &mut TopK,
+    held: &mut [PostingsCursor<'_>],
+    w: &Window<'_>,
+    ub: &mut [f64],
+) {
+    for &i in w.essential {
+        scorers[i].cursor.seek(w.lo);
+    }
+    // The lookups' bounds together.
+    let lookups_bound: f64 = w.lookups.iter().map(|&i| w.bound[i]).sum();
+    let rounding = rounding_margin(ub.len());
+    // Most candidates fail even with every lookup present.
+    let may_enter = |essential: f64, bar: Bar| {
+        let at_most = essential + lookups_bound;
+        at_most + rounding * at_most >= bar.score
+    };
+    let mut bar = top.bar();
+    if let [e] = *w.essential {
+        // One essential scorer: scan its blocks for candidates that pass,
+        // then evaluate those.
+        loop {
+            let Some((doc, score)) = scorers[e].next_kept(w.hi, |s| may_enter(s, bar)) else {
+                ub.iter_mut().for_each(|x| *x = 0.0);
+                return;
+            };
+            ub[e] = score;
+            evaluate_candidate(scorers, top, held, w, ub, (doc, score), bar);
+            bar = top.bar();
+        }
+    }
+    loop {
+        let doc = w
+            .essential
+            .iter()
+            .map(|&i| scorers[i].doc())
+            .min()
+            .unwrap_or(TERMINATED);
+        if doc > w.hi {
+            ub.iter_mut().for_each(|x| *x = 0.0);
+            return;
+        }
+        let mut sum = 0.0;
+        for &i in w.essential {
+            let s = &mut scorers[i];
+            if s.doc() == doc {
+                ub[i] = s.score_in_block();
+                sum += ub[i];
+                s.cursor.advance();
+            } else {
+                ub[i] = 0.0;
+            }
+        }
+        if may_enter(sum, bar) {
+            evaluate_candidate(scorers, top, held, w, ub, (doc, sum), bar);
+            bar = top.bar();
+        }
+    }
+}
+
+/// Evaluates candidate `doc` of window `w`, whose essential scores are in
+/// `ub` (0 where absent), adding up to `sum`: bounds the lookups, looks
+/// them up while it can still beat `bar` (the top k's), and keeps it
+/// unless a `held` cursor holds it (the sparse pass scored it).
+#[inline]
+pub(crate) fn evaluate_candidate(
+    scorers: &mut [TermScorer<'_>],
+    top: &mut TopK,
+    held: &mut [PostingsCursor<'_>],
+    w: &Window<'_>,
+    ub: &mut [f64],
+    (doc, mut sum): (DocId, f64),
+    bar: Bar,
+) {
+    for &i in w.lookups {
+        // A scorer already past the candidate is known to be absent.
+        ub[i] = if scorers[i].doc() > doc {
+            0.0
+        } else {
+            w.bound[i]
+        };
+        sum += ub[i];
+    }
+    let found = look_up(scorers, w.lookups.iter().copied(), ub, bar, doc, sum);
+    if let Some(score) = found {
+        if !held.iter_mut().any(|c| c.seek(doc) == doc) {
+            top.push(doc, score);
+        }
+    }
+}
+
+/// How far, relative to their value, sums of `n` non-negative bounds added
+/// in different orders, or kept up to date by up to `n` replacements of a
+/// term by a smaller one, may differ: each addition errs by at most an ulp
+/// of the total, and there are at most 4n of them; doubled for good
+/// measure. A candidate whose bound clears the bar by more than this is
+/// decided without summing in scorer order.
+pub(crate) fn rounding_margin(n: usize) -> f64 {
+    (8.0 * n as f64 + 16.0) * f64::EPSILON
+}
+
+/// Consults the `lookups` scorers for `doc`, in order, while it can still
+/// enter: `ub` holds, per scorer, the score of those already known (0 when
+/// absent) and a bound for the others; a lookup replaces its bound by its
+/// score. `sum` is the sum of `ub`, added in any order. Returns the
+/// document's score when it beats `bar`.
+///
+/// Whether the candidate can still enter is decided on a running sum,
+/// updated per lookup, which differs from `ub` summed in scorer order by
+/// rounding only: a few units in the last place of `sum` per addition.
+/// Only when the two sums could fall on different sides of the bar is `ub`
+/// summed in scorer order, which decides exactly.
+pub(crate) fn look_up(
+    scorers: &mut [TermScorer<'_>],
+    lookups: impl IntoIterator<Item = usize>,
+    ub: &mut [f64],
+    bar: Bar,
+    doc: DocId,
+    sum: f64,
+) -> Option<f64> {
+    let mut running = sum;
+    let margin = rounding_margin(ub.len()) * sum;
+    for i in lookups {
+        if ub[i] == 0.0 {
+            continue;
+        }
+        if running + margin < bar.score {
+            return None;
+        }
+        if running - margin <= bar.score && bar.excludes(ub.iter().sum(), doc) {
+            return None;
+        }
+        let s = &mut scorers[i];
+        let score = if s.cursor.seek(doc) == doc {
+            s.score()
+        } else {
+            0.0
+        };
+        running += score - ub[i];
+        ub[i] = score;
+    }
+    let score: f64 = ub.iter().sum();
+    (!bar.excludes(score, doc)).then_some(score)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// What `look_up` and the window pre-check rely on: a sum of
+        /// bounds kept up to date by replacing terms with smaller ones, in
+        /// any order, stays within `rounding_margin` of the scorer-order
+        /// sum of the final terms.
+        #[test]
+        fn running_sums_stay_within_the_rounding_margin(
+            terms in proptest::collection::vec((0.0f64..1e6, 0.0f64..=1.0), 1..40),
+            order_seed in any::<u64>(),
+        ) {
+            let n = terms.len();
+            let mut ub: Vec<f64> = terms.iter().map(|t| t.0).collect();
+            // Added in another order than the scorers'.
+            let mut order: Vec<usize> = (0..n).collect();
+            let mut x = order_seed | 1;
+            for i in (1..n).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                order.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let sum = order.iter().fold(0.0, |s, &i| s + ub[i]);
+            let margin = rounding_margin(n) * sum;
+            let mut running = sum;
+            for &i in &order {
+                let smaller = ub[i] * terms[i].1;
+                running += smaller - ub[i];
+                ub[i] = smaller;
+            }
+            let canonical: f64 = ub.iter().sum();
+            prop_assert!((running - canonical).abs() <= margin);
+            prop_assert!((sum - terms.iter().map(|t| t.0).sum::<f64>()).abs() <= margin);
+        }
+    }
+}

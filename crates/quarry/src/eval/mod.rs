@@ -1,0 +1,19 @@
+//! Query evaluation: document-at-a-time over postings cursors, collecting
+//! the top k by BM25 score (ties: lower document id first).
+//!
+//! - [`term`]: one (term, field) scorer with its upper bounds.
+//! - [`disjunction`], [`conjunction`]: the tuned paths for flat OR and AND
+//!   of terms (block-max MaxScore, block-max conjunction windows).
+//! - [`phrase`]: phrases, exact and sloppy.
+//! - [`collect`]: the top-k collector and its bar.
+//!
+//! Pruning is exact: every document it skips provably scores at most the
+//! current k-th score, and the scores of the documents it keeps are summed
+//! in the same order as exhaustive evaluation does, so the top k (ids,
+//! scores and tie order) equal exhaustive evaluation's.
+
+pub(crate) mod collect;
+pub(crate) mod conjunction;
+pub(crate) mod disjunction;
+pub(crate) mod phrase;
+pub(crate) mod term;

@@ -1,0 +1,190 @@
+//! Phrases: documents where terms occur at given relative positions.
+
+use crate::bm25::TermWeight;
+use crate::fieldnorm::FieldLengths;
+use crate::index::DocId;
+use crate::postings::{PostingsCursor, TERMINATED};
+
+use super::collect::TopK;
+
+/// One term of a phrase, in one field.
+pub(crate) struct PhraseTerm<'a> {
+    pub(crate) cursor: PostingsCursor<'a>,
+    /// Position relative to the phrase's first term.
+    pub(crate) offset: u32,
+    /// The term's positions bytes.
+    pub(crate) positions: &'a [u8],
+}
+
+/// Finds the documents where a phrase occurs in one field, scored by BM25
+/// with the phrase as one term (frequency: occurrences; idf: the sum of
+/// its terms').
+///
+/// The field moves from *candidate* to candidate (documents holding every
+/// term, found by intersecting postings, rarest first); positions are read
+/// only when a candidate is checked. A phrase occurs at most as often as
+/// its rarest term in the document, which bounds its score before any
+/// position is read.
+pub(crate) struct PhraseField<'a> {
+    /// Rarest first.
+    pub(crate) terms: Vec<PhraseTerm<'a>>,
+    pub(crate) lengths: FieldLengths<'a>,
+    pub(crate) weight: TermWeight,
+    /// Candidate start positions, and scratch space for one term's.
+    pub(crate) starts: Vec<u32>,
+    pub(crate) scratch: Vec<u32>,
+    /// The current candidate (`TERMINATED` when done).
+    pub(crate) doc: DocId,
+    pub(crate) bad: bool,
+}
+
+impl<'a> PhraseField<'a> {
+    pub(crate) fn new(
+        terms: Vec<PhraseTerm<'a>>,
+        lengths: FieldLengths<'a>,
+        weight: TermWeight,
+    ) -> Self {
+        let mut p = PhraseField {
+            terms,
+            lengths,
+            weight,
+            starts: Vec::new(),
+            scratch: Vec::new(),
+            doc: 0,
+            bad: false,
+        };
+        p.next_candidate(0);
+        p
+    }
+
+    pub(crate) fn damaged(&self) -> bool {
+        self.bad || self.terms.iter().any(|t| t.cursor.is_corrupt())
+    }
+
+    /// Moves to the first document `>= from` that holds every term.
+    pub(crate) fn next_candidate(&mut self, from: DocId) {
+        let mut candidate = self.terms[0].cursor.seek(from);
+        'candidates: while candidate != TERMINATED {
+            for t in &mut self.terms[1..] {
+                let d = t.cursor.seek(candidate);
+                if d > candidate {
+                    candidate = self.terms[0].cursor.seek(d);
+                    continue 'candidates;
+                }
+            }
+            break;
+        }
+        self.doc = candidate;
+    }
+
+    /// The field length of the candidate.
+    pub(crate) fn length(&mut self) -> u32 {
+        self.lengths.get(self.doc).unwrap_or_else(|| {
+            self.bad = true;
+            0
+        })
+    }
+
+    /// An upper bound of the candidate's score, from term frequencies only.
+    pub(crate) fn bound(&mut self) -> f64 {
+        let min_tf = self
+            .terms
+            .iter_mut()
+            .map(|t| t.cursor.freq())
+            .min()
+            .unwrap_or(0);
+        let dl = self.length();
+        self.weight.score(min_tf, dl)
+    }
+
+    /// Occurrences of the phrase in the candidate (reads positions).
+    pub(crate) fn occurrences(&mut self) -> u32 {
+        self.starts.clear();
+        for (k, t) in self.terms.iter_mut().enumerate() {
+            self.scratch.clear();
+            if !t.cursor.read_positions(t.positions, &mut self.scratch) {
+                self.bad = true;
+                return 0;
+            }
+            let offset = t.offset;
+            if k == 0 {
+                self.starts.extend(
+                    self.scratch
+                        .iter()
+                        .filter(|&&p| p >= offset)
+                        .map(|&p| p - offset),
+                );
+            } else {
+                // Keep the starts at which this term sits at its offset.
+                let mut j = 0;
+                let scratch = &self.scratch;
+                self.starts.retain(|&s| {
+                    // Damaged positions may come close to 2^32.
+                    let Some(want) = s.checked_add(offset) else {
+                        return false;
+                    };
+                    while j < scratch.len() && scratch[j] < want {
+                        j += 1;
+                    }
+                    j < scratch.len() && scratch[j] == want
+                });
+            }
+            if self.starts.is_empty() {
+                return 0;
+            }
+        }
+        self.starts.len() as u32
+    }
+}
+
+/// Documents where the phrase occurs in any field: scored into `top`
+/// (fields summed in [`Field::ALL`] order) or, without it, counted.
+///
+/// With `top`, a candidate whose bound (from term frequencies, summed in
+/// field order like scores) cannot beat the threshold is passed over
+/// without reading positions.
+pub(crate) fn phrase_union(fields: &mut [PhraseField<'_>], mut top: Option<&mut TopK>) -> u64 {
+    let mut count = 0;
+    let mut ub = vec![0.0; fields.len()];
+    loop {
+        let doc = fields.iter().map(|f| f.doc).min().unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            return count;
+        }
+        let bar = top.as_deref().map(TopK::bar);
+        let mut skip = false;
+        if let Some(bar) = bar.filter(|b| !b.is_open()) {
+            for (f, u) in fields.iter_mut().zip(ub.iter_mut()) {
+                *u = if f.doc == doc { f.bound() } else { 0.0 };
+            }
+            skip = bar.excludes(ub.iter().sum(), doc);
+        }
+        if !skip {
+            let mut score = 0.0;
+            let mut matched = false;
+            for f in fields.iter_mut() {
+                if f.doc == doc {
+                    let freq = f.occurrences();
+                    if freq > 0 {
+                        matched = true;
+                        if top.is_some() {
+                            let dl = f.length();
+                            score += f.weight.score(freq, dl);
+                        }
+                    }
+                }
+            }
+            if matched {
+                count += 1;
+                if let Some(top) = top.as_deref_mut() {
+                    top.push(doc, score);
+                }
+            }
+        }
+        for f in fields.iter_mut() {
+            if f.doc == doc {
+                f.next_candidate(doc + 1);
+            }
+        }
+    }
+}
