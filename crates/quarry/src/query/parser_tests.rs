@@ -357,11 +357,14 @@ fn table_round_trips() {
 }
 
 fn query_text() -> impl Strategy<Value = String> {
-    let pieces = [
-        "\"", "(", ")", "+", "-", ":", "^", "~", "*", "\\", " ", " ", "AND", "OR", "NOT", "title",
-        "body", "é", "\u{201C}", "\u{201D}", "a", "b", "x", "2", "0.5", ".", "1", "\t",
+    // Single special characters, and whole pieces that more often make
+    // valid queries, so both errors and successes are explored.
+    let pieces = vec![
+        "\"", "(", ")", "+", "-", ":", "^", "~", "*", "\\", " ", " ", " ", "\t", "AND", "OR",
+        "NOT", " AND ", " OR ", " NOT ", "title", "body", "title:", "body:", "é", "\u{201C}",
+        "\u{201D}", "a", "b", "x", "é", "ü", "2", "0.5", ".", "1", "^2", "~1", "?", "!",
     ];
-    prop::collection::vec(prop::sample::select(pieces.to_vec()), 0..16).prop_map(|v| v.concat())
+    prop::collection::vec(prop::sample::select(pieces), 0..16).prop_map(|v| v.concat())
 }
 
 proptest! {
