@@ -42,6 +42,7 @@ pub fn parse(text: &str, options: &ParseOptions) -> Result<Expr, SyntaxError> {
         tokens: tokenize(text)?,
         pos: 0,
         default_operator: options.default_operator,
+        depth: 0,
     };
     let items = parser.seq(None, None)?;
     let span = match (items.first(), items.last()) {
@@ -114,7 +115,12 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
     default_operator: DefaultOperator,
+    /// How many groups enclose the current token.
+    depth: usize,
 }
+
+/// The deepest nesting of parentheses accepted, which bounds recursion.
+pub(crate) const MAX_DEPTH: usize = 64;
 
 fn err<T>(message: impl Into<String>, span: Span) -> Result<T, SyntaxError> {
     Err(SyntaxError::new(message, span))
@@ -363,7 +369,15 @@ impl<'a> Parser<'a> {
                 span: tok.span,
             })),
             TokKind::LParen => {
+                if self.depth == MAX_DEPTH {
+                    return err(
+                        format!("parentheses nested more than {MAX_DEPTH} deep are not supported"),
+                        tok.span,
+                    );
+                }
+                self.depth += 1;
                 let items = self.seq(Some(tok.span), field)?;
+                self.depth -= 1;
                 let Some(Token {
                     kind: TokKind::RParen { boost },
                     span: close,

@@ -339,6 +339,24 @@ fn trees_and_spans() {
     );
 }
 
+#[test]
+fn nesting_is_bounded() {
+    let nested = |n: usize| format!("{}a b{}", "(".repeat(n), ")".repeat(n));
+    let expr = parse(&nested(MAX_DEPTH), &OR).unwrap();
+    assert_eq!(expr.to_string(), "a b");
+    let e = parse(&nested(MAX_DEPTH + 1), &OR).unwrap_err();
+    assert!(e.message.contains("nested more than"), "{e}");
+    assert_eq!(e.span.start, MAX_DEPTH);
+    // Far too deep for the stack, were it not bounded.
+    assert!(parse(&nested(100_000), &OR).is_err());
+    let deep = format!("{}a -b{}", "x (".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+    let expr = parse(&deep, &OR).unwrap();
+    assert_eq!(
+        unspanned(&parse(&expr.to_string(), &OR).unwrap()),
+        unspanned(&expr)
+    );
+}
+
 /// Every canonical form in the table re-parses to the same tree.
 #[test]
 fn table_round_trips() {
