@@ -30,6 +30,16 @@ pub struct ParseOptions {
 ///
 /// Only whitespace parses to an [`Expr::Bool`] with no clauses.
 ///
+/// ```
+/// use quarry::query::{parse, ParseOptions};
+///
+/// let expr = parse("climate -policy title:(paris OR kyoto)^2", &ParseOptions::default())?;
+/// assert_eq!(expr.to_string(), "climate -policy (title:paris title:kyoto)^2");
+/// let err = parse("climate AND", &ParseOptions::default()).unwrap_err();
+/// assert_eq!(err.span.start, 8);
+/// # Ok::<(), quarry::query::SyntaxError>(())
+/// ```
+///
 /// # Errors
 /// A [`SyntaxError`] saying what is wrong and where, for any text that
 /// does not follow the language (never in literal mode).
@@ -378,12 +388,13 @@ impl<'a> Parser<'a> {
                 self.depth += 1;
                 let items = self.seq(Some(tok.span), field)?;
                 self.depth -= 1;
-                let Some(Token {
-                    kind: TokKind::RParen { boost },
-                    span: close,
-                }) = self.next()
-                else {
-                    unreachable!("seq stops only at `)` inside a group")
+                let (boost, close) = match self.next() {
+                    Some(Token {
+                        kind: TokKind::RParen { boost },
+                        span,
+                    }) => (boost, span),
+                    // `seq` returns inside a group only at its `)`.
+                    _ => return err("this `(` is never closed", tok.span),
                 };
                 let span = tok.span.to(close);
                 if items.is_empty() {
@@ -406,8 +417,8 @@ impl<'a> Parser<'a> {
     }
 
     /// Juxtaposed operands as one expression: each is a clause per its
-    /// prefix and the default operator. One clause with no boost is the
-    /// clause itself.
+    /// prefix and the default operator. One clause (not an exclusion) is
+    /// the clause itself, taking the group's `boost` if it has none.
     fn lower(
         &self,
         items: Vec<Item>,
@@ -431,8 +442,33 @@ impl<'a> Parser<'a> {
             let what = if top { "a query of" } else { "a group of" };
             return err(format!("{what} {ONLY_EXCLUSIONS}"), span);
         }
-        if boost.is_none() && clauses.len() == 1 && clauses[0].0 != Occur::MustNot {
-            return Ok(clauses.pop().expect("one clause").1);
+        if clauses.len() == 1 && clauses[0].0 != Occur::MustNot {
+            let (occur, expr) = clauses.pop().expect("one clause");
+            // The group is its one clause; its boost moves onto the clause
+            // unless that already has one: `(a)^2` is `a^2`.
+            match (expr, boost) {
+                (expr, None) => return Ok(expr),
+                (Expr::Leaf(mut leaf), Some(b)) if leaf.boost.is_none() => {
+                    leaf.boost = Some(b);
+                    leaf.span = span;
+                    return Ok(Expr::Leaf(leaf));
+                }
+                (
+                    Expr::Bool {
+                        clauses,
+                        boost: None,
+                        ..
+                    },
+                    Some(b),
+                ) => {
+                    return Ok(Expr::Bool {
+                        clauses,
+                        boost: Some(b),
+                        span,
+                    })
+                }
+                (expr, _) => clauses.push((occur, expr)),
+            }
         }
         Ok(Expr::Bool {
             clauses,
