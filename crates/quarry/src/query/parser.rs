@@ -323,10 +323,10 @@ impl<'a> Parser<'a> {
         };
         let op = self.next().expect("peeked");
         let sym = prefix.symbol();
-        let what = if prefix == Prefix::Plus {
-            "what to require, as in `+climate`"
-        } else {
-            "what to exclude, as in `climate -policy`"
+        let what = match prefix {
+            Prefix::Plus => "what to require, as in `+climate`",
+            Prefix::Minus => "what to exclude, as in `climate -policy`",
+            Prefix::Not => "what to exclude, as in `climate NOT policy`",
         };
         match self.peek().map(|t| (&t.kind, t.span)) {
             Some((TokKind::Plus | TokKind::Minus | TokKind::Not, span)) => {
