@@ -4,6 +4,13 @@
 
 use std::fmt;
 
+mod lexer;
+mod parser;
+pub mod syntax;
+
+pub use parser::{parse, DefaultOperator, ParseOptions};
+pub use syntax::*;
+
 use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 
