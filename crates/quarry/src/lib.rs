@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod automaton;
 pub mod bm25;
 mod error;
 pub mod fieldnorm;
