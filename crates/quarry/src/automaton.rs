@@ -58,7 +58,8 @@ impl DamerauLevenshtein {
     /// characters.
     pub fn new(word: &str, k: u8) -> Option<DamerauLevenshtein> {
         let word: Vec<u32> = word.chars().map(u32::from).collect();
-        (k <= MAX_DISTANCE && word.len() <= MAX_WORD_CHARS).then_some(DamerauLevenshtein { word, k })
+        (k <= MAX_DISTANCE && word.len() <= MAX_WORD_CHARS)
+            .then_some(DamerauLevenshtein { word, k })
     }
 
     /// The distance of the key that led to `state`, if the key matches.
@@ -232,7 +233,11 @@ mod tests {
     #[test]
     fn malformed_utf8_never_panics() {
         let aut = DamerauLevenshtein::new("ab", 2).unwrap();
-        for bytes in [&[0xFFu8, 0x80, b'a'][..], &[0xE2, b'a', b'b'], &[0xF0, 0x9F]] {
+        for bytes in [
+            &[0xFFu8, 0x80, b'a'][..],
+            &[0xE2, b'a', b'b'],
+            &[0xF0, 0x9F],
+        ] {
             let mut s = aut.start();
             for &b in bytes {
                 s = aut.accept(&s, b);
