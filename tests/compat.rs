@@ -1,6 +1,6 @@
 //! On-disk format compatibility, after tantivy's `compat_tests`: a small
 //! fixed corpus is indexed once and its bytes are kept in
-//! `tests/golden/v3.qidx` (format version 3). Every build must
+//! `tests/golden/v4.qidx` (format version 4). Every build must
 //!
 //! - read that file and answer queries with the recorded ids and scores, and
 //! - write exactly the same bytes for the same corpus today.
@@ -23,7 +23,7 @@ use quarry::{Error, Index, Operator, Query, SearchOptions};
 use quarry_index::IndexBuilder;
 
 /// The corpus: (external id, title, body). Fixed forever: `v1.qidx`,
-/// `v2.qidx` and `v3.qidx` all index it.
+/// `v2.qidx`, `v3.qidx` and `v4.qidx` all index it.
 const CORPUS: &[(&str, &str, &str)] = &[
     (
         "rust-lang",
@@ -163,15 +163,17 @@ const EXPECTED: &[Case] = &[
     ("nothing matches zebra", false, &[]),
 ];
 
-const GOLDEN: &str = "tests/golden/v3.qidx";
+const GOLDEN: &str = "tests/golden/v4.qidx";
 
-/// The same corpus written by earlier format versions: 1 (quarry 0.1,
-/// issue 2) and 2 (variable-length skip entries), kept to prove old files
-/// are refused with advice, never misread.
-const GOLDEN_OLD: [(u32, &str); 3] = [
+/// The same corpora written by earlier format versions: 1 (quarry 0.1,
+/// issue 2), 2 (variable-length skip entries) and 3 (no SURFACE section),
+/// kept to prove old files are refused with advice, never misread.
+const GOLDEN_OLD: [(u32, &str); 5] = [
     (1, "tests/golden/v1.qidx"),
     (2, "tests/golden/v2.qidx"),
     (2, "tests/golden/v2-blocks.qidx"),
+    (3, "tests/golden/v3.qidx"),
+    (3, "tests/golden/v3-blocks.qidx"),
 ];
 
 fn golden_path() -> PathBuf {
@@ -200,7 +202,7 @@ fn golden() -> &'static [u8] {
 
 /// A second golden file with long postings: bit-packed blocks, skip data
 /// and frontiers, which the small corpus above never reaches.
-const GOLDEN_BLOCKS: &str = "tests/golden/v3-blocks.qidx";
+const GOLDEN_BLOCKS: &str = "tests/golden/v4-blocks.qidx";
 
 /// 600 generated documents: `alpha` in every one (4 full blocks and a
 /// tail), `bravo` in every other (2 full blocks and a tail), `charlie` in
@@ -362,12 +364,12 @@ fn golden_file_is_the_current_format_version() {
     assert_eq!(&golden[..8], b"QRYINDEX");
     assert_eq!(
         u32::from_le_bytes(golden[8..12].try_into().unwrap()),
-        3,
-        "{GOLDEN} must stay a version 3 file"
+        4,
+        "{GOLDEN} must stay a version 4 file"
     );
     // When quarry::format::VERSION is bumped again, keep this file, bless a
-    // new v4.qidx, and move this file into the refusal test below.
-    assert_eq!(quarry::format::VERSION, 3);
+    // new v5.qidx, and move this file into the refusal test below.
+    assert_eq!(quarry::format::VERSION, 4);
     if let Err(e) = Index::from_bytes(golden.to_vec()) {
         panic!("{GOLDEN}: {e}");
     }
@@ -432,4 +434,39 @@ fn long_postings_golden_file_is_rebuilt_identically_and_answers() {
         assert_eq!(pruned, exhaustive, "{text}");
         assert_eq!(pruned.len(), 10);
     }
+}
+
+#[test]
+fn golden_file_surface_forms_answer_as_recorded() {
+    let index = golden_index();
+    let words = |m: quarry::SurfaceMatches| -> Vec<(String, u64, u8)> {
+        m.words
+            .into_iter()
+            .map(|w| (w.word, w.doc_freq, w.distance))
+            .collect()
+    };
+    // "street" is in the bodies of greek-road and german-street, and in
+    // both fields of street-food: three documents.
+    assert_eq!(
+        words(index.surface_prefix("STRE", 10).unwrap()),
+        [("street".to_string(), 3, 0)]
+    );
+    // Unstemmed: "programs" and "programming" are separate forms.
+    assert_eq!(
+        words(index.surface_prefix("program", 10).unwrap()),
+        [
+            ("programming".to_string(), 2, 0),
+            ("programs".to_string(), 1, 0)
+        ]
+    );
+    assert_eq!(
+        words(index.surface_fuzzy("strasse", 2, 10).unwrap()),
+        [("straße".to_string(), 1, 2)]
+    );
+    // Counted outside Quarry (distinct lowercased alphanumeric runs of the
+    // corpus, and the sum of their per-document counts).
+    let all = index.surface_prefix("", usize::MAX).unwrap();
+    assert_eq!(all.total, 97);
+    assert_eq!(all.words.iter().map(|w| w.doc_freq).sum::<u64>(), 122);
+    assert_eq!(index.verify().unwrap().surface_forms, 97);
 }

@@ -80,6 +80,10 @@ fn exercise(bytes: Vec<u8>, what: &str) -> Outcome {
         }
         errors += usize::from(index.term_counts().is_err());
         errors += usize::from(index.search("alpha", &SearchOptions::top(2)).is_err());
+        // The SURFACE section: prefix, fuzzy and did-you-mean.
+        errors += usize::from(index.surface_prefix("al", 3).is_err());
+        errors += usize::from(index.surface_fuzzy("alhpa", 2, 3).is_err());
+        errors += usize::from(index.suggest("brvo", 3).is_err());
         errors
     }));
     let search_errors = searches.unwrap_or_else(|_| panic!("{what}: a search path panicked"));
@@ -157,9 +161,9 @@ fn every_flipped_byte_fails_verify_and_never_panics() {
 fn forged_sections_with_valid_checksums_never_panic() {
     // Writes noise into sections and recomputes the checksums, as a hostile
     // writer could: what our own decoders read must still fail cleanly. The
-    // term dictionary is left out: its bytes are trusted to the `fst` crate
-    // once their checksum holds, and `fst` may panic on forged input (see
-    // ARCHITECTURE.md, "Invariants").
+    // term dictionary and SURFACE are left out: their bytes are trusted to the
+    // `fst` crate once their checksum holds, and `fst` may panic on forged
+    // input (see ARCHITECTURE.md, "Invariants").
     let good = sample_index();
     let index = Index::from_bytes(good.clone()).unwrap();
     let sections: Vec<_> = index.sections().to_vec();
@@ -168,7 +172,10 @@ fn forged_sections_with_valid_checksums_never_panic() {
     for round in 0..200 {
         let mut bad = good.clone();
         let s = &sections[round % sections.len()];
-        if s.kind == quarry::format::SectionKind::TermDict {
+        if matches!(
+            s.kind,
+            quarry::format::SectionKind::TermDict | quarry::format::SectionKind::Surface
+        ) {
             continue;
         }
         let (start, end) = (s.offset as usize, (s.offset + s.len) as usize);
@@ -246,4 +253,42 @@ fn a_position_near_the_top_of_u32_does_not_overflow_phrases() {
         assert!(hits.iter().all(|h| h.0 != 0), "{hits:?}");
     }
     let _ = index.count(&q);
+}
+
+/// A flipped byte in SURFACE: opening still works (the section is checked
+/// lazily), every surface call is an error naming the section, the rest of
+/// the index still answers, and `verify` fails.
+#[test]
+fn a_damaged_surface_section_is_an_error_not_a_panic() {
+    let good = sample_index();
+    let index = Index::from_bytes(good.clone()).unwrap();
+    let e = *index
+        .sections()
+        .iter()
+        .find(|e| e.kind == quarry::format::SectionKind::Surface)
+        .unwrap();
+    assert!(e.len > 0);
+    assert!(index.surface_prefix("al", 10).unwrap().total > 0);
+    for at in [e.offset, e.offset + e.len / 2, e.offset + e.len - 1] {
+        let mut bad = good.clone();
+        bad[at as usize] ^= 0x20;
+        let index = Index::from_bytes(bad).expect("opening does not read SURFACE");
+        for result in [
+            index.surface_prefix("al", 10).map(drop),
+            index.surface_fuzzy("alpah", 1, 10).map(drop),
+            index.suggest("alpah", 5).map(drop),
+        ] {
+            match result {
+                Err(Error::Corrupt { detail, .. }) => {
+                    assert!(detail.contains("surface forms checksum"), "{detail}")
+                }
+                other => panic!("byte {at}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            index.search("alpha", &SearchOptions::top(3)).unwrap().len(),
+            3
+        );
+        assert!(index.verify().is_err());
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use quarry::analysis::{for_each_raw_token, Analyzer};
+use quarry::analysis::{for_each_raw_token, lowercase, Analyzer};
 use quarry::format::SectionKind;
 use quarry::schema::{Field, Meta};
 use quarry::store::StoreWriter;
@@ -20,14 +20,61 @@ struct TermPostings {
     positions: Vec<u32>,
 }
 
+/// Document frequencies of surface forms (lowercased, unstemmed tokens),
+/// over all fields: the SURFACE section.
+#[derive(Default)]
+struct Surfaces {
+    /// Surface form → surface id.
+    ids: HashMap<Box<str>, u32>,
+    /// By surface id: the last document that held the form, and how many did.
+    counts: Vec<(DocId, u32)>,
+}
+
+impl Surfaces {
+    /// The id of the surface form of `raw`, created on first sight.
+    fn id(&mut self, raw: &str) -> u32 {
+        let lower = lowercase(raw);
+        if let Some(&id) = self.ids.get(&*lower) {
+            return id;
+        }
+        let id = self.counts.len() as u32;
+        self.ids.insert(lower.into_owned().into_boxed_str(), id);
+        // No document has the id `DocId::MAX`: the first occurrence counts.
+        self.counts.push((DocId::MAX, 0));
+        id
+    }
+
+    /// Counts document `doc` for surface form `id` (once per document).
+    #[inline]
+    fn occurs(&mut self, id: u32, doc: DocId) {
+        let c = &mut self.counts[id as usize];
+        if c.0 != doc {
+            *c = (doc, c.1 + 1);
+        }
+    }
+
+    /// The SURFACE section: an `fst::Map` from surface form to document frequency.
+    fn finish(self) -> Vec<u8> {
+        let mut sorted: Vec<(&str, u32)> = self.ids.iter().map(|(f, &id)| (&**f, id)).collect();
+        sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let mut map = fst::MapBuilder::memory();
+        for (form, id) in sorted {
+            map.insert(form, u64::from(self.counts[id as usize].1))
+                .expect("keys are inserted in sorted order, once each");
+        }
+        map.into_inner().expect("in-memory fst writes cannot fail")
+    }
+}
+
 /// The inverted index of one field.
 #[derive(Default)]
 struct FieldIndex {
     /// Term → term id.
     ids: HashMap<Box<str>, u32>,
-    /// Raw token form (before lowercasing and stemming) → term id, so each
-    /// distinct form is stemmed once rather than at every occurrence.
-    forms: HashMap<Box<str>, u32>,
+    /// Raw token form (before lowercasing and stemming) → term id and
+    /// surface id, so each distinct form is lowercased and stemmed once
+    /// rather than at every occurrence.
+    forms: HashMap<Box<str>, (u32, u32)>,
     terms: Vec<TermPostings>,
     lengths: Vec<u32>,
     total_tokens: u64,
@@ -35,11 +82,18 @@ struct FieldIndex {
 
 impl FieldIndex {
     /// Inverts one field of document `doc`. `scratch` is reused between calls.
-    fn add(&mut self, analyzer: &Analyzer, doc: DocId, text: &str, scratch: &mut Vec<(u32, u32)>) {
+    fn add(
+        &mut self,
+        analyzer: &Analyzer,
+        surfaces: &mut Surfaces,
+        doc: DocId,
+        text: &str,
+        scratch: &mut Vec<(u32, u32)>,
+    ) {
         scratch.clear();
         for_each_raw_token(text, |raw, position, _| {
-            let id = match self.forms.get(raw) {
-                Some(&id) => id,
+            let (id, surface) = match self.forms.get(raw) {
+                Some(&ids) => ids,
                 None => {
                     let term = analyzer.normalize(raw);
                     let id = match self.ids.get(&*term) {
@@ -51,10 +105,12 @@ impl FieldIndex {
                             id
                         }
                     };
-                    self.forms.insert(raw.into(), id);
-                    id
+                    let ids = (id, surfaces.id(raw));
+                    self.forms.insert(raw.into(), ids);
+                    ids
                 }
             };
+            surfaces.occurs(surface, doc);
             scratch.push((id, position));
         });
         self.lengths.push(scratch.len() as u32);
@@ -77,6 +133,7 @@ impl FieldIndex {
 pub struct IndexBuilder {
     analyzer: Analyzer,
     fields: [FieldIndex; 2],
+    surfaces: Surfaces,
     store: StoreWriter,
     doc_count: u32,
     scratch: Vec<(u32, u32)>,
@@ -94,6 +151,7 @@ impl IndexBuilder {
         IndexBuilder {
             analyzer,
             fields: Default::default(),
+            surfaces: Surfaces::default(),
             store: StoreWriter::new(),
             doc_count: 0,
             scratch: Vec::new(),
@@ -118,7 +176,13 @@ impl IndexBuilder {
             return Err(IndexError::DocumentTooLarge { id: id.to_string() });
         }
         for (field, text) in Field::ALL.iter().zip([title, body]) {
-            self.fields[*field as usize].add(&self.analyzer, doc, text, &mut self.scratch);
+            self.fields[*field as usize].add(
+                &self.analyzer,
+                &mut self.surfaces,
+                doc,
+                text,
+                &mut self.scratch,
+            );
         }
         self.store.add(id, title, body);
         self.doc_count += 1;
@@ -172,6 +236,7 @@ impl IndexBuilder {
         let [title, body] = self.fields;
         let norms = fieldnorm::encode(&[title.lengths, body.lengths]);
         let (store_index, store_data) = self.store.finish();
+        let surface = self.surfaces.finish();
         vec![
             (SectionKind::Meta, meta.encode()),
             (SectionKind::TermDict, dict),
@@ -181,6 +246,7 @@ impl IndexBuilder {
             (SectionKind::FieldNorms, norms),
             (SectionKind::StoreIndex, store_index),
             (SectionKind::StoreData, store_data),
+            (SectionKind::Surface, surface),
         ]
     }
 

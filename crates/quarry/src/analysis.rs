@@ -117,21 +117,35 @@ impl Analyzer {
         out
     }
 
-    /// Lowercases and stems one raw token (a run of alphanumeric characters).
+    /// Lowercases and stems one raw token (a run of alphanumeric characters):
+    /// [`Analyzer::stem`] of [`lowercase`].
     pub fn normalize<'t>(&self, raw: &'t str) -> Cow<'t, str> {
-        let lower: Cow<'t, str> = if raw.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-            Cow::Borrowed(raw)
-        } else if raw.is_ascii() {
-            Cow::Owned(raw.to_ascii_lowercase())
-        } else {
-            // Character by character, as tantivy's `en_stem` does: no
-            // context-sensitive rules (a word-final capital sigma becomes σ, not ς).
-            Cow::Owned(raw.chars().flat_map(char::to_lowercase).collect())
-        };
-        match lower {
-            Cow::Borrowed(s) => self.stemmer.stem(s),
-            Cow::Owned(s) => Cow::Owned(self.stemmer.stem(&s).into_owned()),
+        match lowercase(raw) {
+            Cow::Borrowed(s) => self.stem(s),
+            Cow::Owned(s) => Cow::Owned(self.stem(&s).into_owned()),
         }
+    }
+
+    /// Stems an already lowercased token: the second half of
+    /// [`Analyzer::normalize`]. Turns a surface form (see [`lowercase`]) into
+    /// the term the index holds for it.
+    pub fn stem<'t>(&self, lower: &'t str) -> Cow<'t, str> {
+        self.stemmer.stem(lower)
+    }
+}
+
+/// The *surface form* of a raw token: lowercased character by character
+/// (Unicode `to_lowercase`), not stemmed. The first half of
+/// [`Analyzer::normalize`]; the SURFACE section holds these forms.
+pub fn lowercase(raw: &str) -> Cow<'_, str> {
+    if raw.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(raw)
+    } else if raw.is_ascii() {
+        Cow::Owned(raw.to_ascii_lowercase())
+    } else {
+        // Character by character, as tantivy's `en_stem` does: no
+        // context-sensitive rules (a word-final capital sigma becomes σ, not ς).
+        Cow::Owned(raw.chars().flat_map(char::to_lowercase).collect())
     }
 }
 

@@ -10,7 +10,7 @@ use byteorder::{ByteOrder, LittleEndian};
 /// The eight bytes every index file starts with.
 pub const MAGIC: [u8; 8] = *b"QRYINDEX";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 /// Length of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Length of one section table entry.
@@ -38,11 +38,14 @@ pub enum SectionKind {
     StoreIndex = 7,
     /// Stored documents: id, title, body.
     StoreData = 8,
+    /// The `fst::Map` from surface form (lowercased, unstemmed token) to
+    /// document frequency.
+    Surface = 9,
 }
 
 impl SectionKind {
     /// Every section, in file order.
-    pub const ALL: [SectionKind; 8] = [
+    pub const ALL: [SectionKind; 9] = [
         SectionKind::Meta,
         SectionKind::TermDict,
         SectionKind::TermInfo,
@@ -51,6 +54,7 @@ impl SectionKind {
         SectionKind::FieldNorms,
         SectionKind::StoreIndex,
         SectionKind::StoreData,
+        SectionKind::Surface,
     ];
 
     /// A short human name.
@@ -64,6 +68,7 @@ impl SectionKind {
             SectionKind::FieldNorms => "fieldnorms",
             SectionKind::StoreIndex => "store-index",
             SectionKind::StoreData => "store-data",
+            SectionKind::Surface => "surface",
         }
     }
 }
@@ -372,7 +377,7 @@ mod tests {
     }
 
     fn sample() -> Vec<u8> {
-        let payloads: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; i as usize * 3]).collect();
+        let payloads: Vec<Vec<u8>> = (0..9u8).map(|i| vec![i; i as usize * 3]).collect();
         let sections: Vec<(SectionKind, &[u8])> = SectionKind::ALL
             .iter()
             .zip(&payloads)
@@ -385,7 +390,7 @@ mod tests {
     fn header_round_trips() {
         let file = sample();
         let entries = parse_header(&file).unwrap();
-        assert_eq!(entries.len(), 8);
+        assert_eq!(entries.len(), 9);
         for (i, e) in entries.iter().enumerate() {
             let bytes = &file[e.offset as usize..(e.offset + e.len) as usize];
             assert_eq!(bytes, vec![i as u8; i * 3].as_slice());
@@ -427,7 +432,7 @@ mod tests {
             Err(HeaderError::Corrupt(_))
         ));
         // Any flipped byte in the header or table is caught.
-        let table_end = HEADER_LEN + 8 * SECTION_ENTRY_LEN;
+        let table_end = HEADER_LEN + 9 * SECTION_ENTRY_LEN;
         for i in 8..table_end {
             let mut bad = file.clone();
             bad[i] ^= 0x10;

@@ -52,8 +52,9 @@ impl AsRef<[u8]> for Slice {
 /// behind an `Arc` and search concurrently.
 ///
 /// Opening reads only the header, the section table and the small META
-/// section, whatever the size of the index. The term dictionary's checksum
-/// is checked once, before its first use: the `fst` crate does not promise
+/// section, whatever the size of the index. The checksums of the term
+/// dictionary and of the surface forms (both `fst` maps) are checked once,
+/// before first use: the `fst` crate does not promise
 /// to reject damaged bytes without panicking, and everything else is read
 /// by bounds-checked decoders that report damage as [`Error::Corrupt`].
 pub struct Index {
@@ -63,6 +64,7 @@ pub struct Index {
     meta: Meta,
     analyzer: Analyzer,
     dict: OnceLock<std::result::Result<fst::Map<Slice>, String>>,
+    surface: OnceLock<std::result::Result<fst::Map<Slice>, String>>,
 }
 
 impl std::fmt::Debug for Index {
@@ -149,6 +151,7 @@ impl Index {
             sections,
             meta,
             dict: OnceLock::new(),
+            surface: OnceLock::new(),
         };
         index.check_sizes()?;
         Ok(index)
@@ -225,20 +228,35 @@ impl Index {
     }
 
     pub(crate) fn dict(&self) -> Result<&fst::Map<Slice>> {
-        let dict = self.dict.get_or_init(|| {
-            let e = self.sections[SectionKind::TermDict as usize - 1];
-            let bytes = self.section(SectionKind::TermDict);
+        self.fst_map(&self.dict, SectionKind::TermDict, "term dictionary")
+    }
+
+    /// The SURFACE map: surface form → document frequency.
+    pub(crate) fn surface_map(&self) -> Result<&fst::Map<Slice>> {
+        self.fst_map(&self.surface, SectionKind::Surface, "surface forms")
+    }
+
+    /// The `fst` map of section `kind`, its checksum checked on first use.
+    fn fst_map<'a>(
+        &'a self,
+        cell: &'a OnceLock<std::result::Result<fst::Map<Slice>, String>>,
+        kind: SectionKind,
+        what: &str,
+    ) -> Result<&'a fst::Map<Slice>> {
+        let map = cell.get_or_init(|| {
+            let e = self.sections[kind as usize - 1];
+            let bytes = self.section(kind);
             if format::crc32(bytes) != e.crc32 {
-                return Err("term dictionary checksum mismatch".to_string());
+                return Err(format!("{what} checksum mismatch"));
             }
             let slice = Slice {
                 data: Arc::clone(&self.data),
                 start: e.offset as usize,
                 end: (e.offset + e.len) as usize,
             };
-            fst::Map::new(slice).map_err(|err| format!("term dictionary: {err}"))
+            fst::Map::new(slice).map_err(|err| format!("{what}: {err}"))
         });
-        dict.as_ref().map_err(|d| self.corrupt(d.clone()))
+        map.as_ref().map_err(|d| self.corrupt(d.clone()))
     }
 
     pub(crate) fn term_infos(&self) -> TermInfoReader<'_> {

@@ -9,6 +9,9 @@
 //! - [`SearchOptions`]: top k, the default [`Operator`], [`Bm25`] parameters
 //!   and field boosts.
 //! - [`Query`]: a parsed query; [`snippet::snippet`] marks its terms in text.
+//! - [`Index::surface_prefix`], [`Index::surface_fuzzy`], [`Index::suggest`]:
+//!   words as written (lowercased, unstemmed), for `gov*`, `goverment~1` and
+//!   did-you-mean; [`automaton`] holds the Damerau–Levenshtein automaton.
 //! - [`analysis::Analyzer`]: how text becomes terms, shared with the indexer.
 //! - [`format`](mod@format) and the component modules ([`termdict`], [`postings`],
 //!   [`fieldnorm`], [`store`]): the on-disk format, described in FORMAT.md.
@@ -25,6 +28,7 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod automaton;
 pub mod bm25;
 mod error;
 pub(crate) mod eval;
@@ -37,6 +41,7 @@ pub mod schema;
 mod search;
 pub mod snippet;
 pub mod store;
+mod surface;
 pub mod termdict;
 mod verify;
 
@@ -47,4 +52,5 @@ pub use query::{Operator, Query};
 pub use schema::Field;
 pub use search::{Hit, SearchOptions};
 pub use store::StoredDocument;
+pub use surface::{SurfaceMatches, SurfaceWord};
 pub use verify::VerifyReport;

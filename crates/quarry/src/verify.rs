@@ -4,7 +4,7 @@ use crate::error::Result;
 use crate::format::{self, SectionKind};
 use crate::index::Index;
 use crate::postings::{read_doc_positions, PostingsCursor, TERMINATED};
-use crate::schema::Field;
+use crate::schema::{term_key, Field};
 
 /// What [`Index::verify`] checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,6 +17,8 @@ pub struct VerifyReport {
     pub postings: u64,
     /// Stored documents decoded.
     pub documents: u32,
+    /// Surface forms checked.
+    pub surface_forms: u64,
 }
 
 impl Index {
@@ -120,11 +122,51 @@ impl Index {
             }
         }
         self.store().check_all().map_err(|d| self.corrupt(d))?;
+        let surface_forms = self.verify_surface(dict)?;
         Ok(VerifyReport {
             sections: self.sections().len(),
             terms: expected_ord,
             postings: pairs,
             documents: n,
+            surface_forms,
         })
+    }
+
+    /// SURFACE: keys strictly increasing, non-empty UTF-8, each the surface
+    /// form of a term the dictionary holds (its stem is a title or body
+    /// term), document frequencies 1..=doc_count.
+    fn verify_surface(&self, dict: &fst::Map<crate::index::Slice>) -> Result<u64> {
+        let surface = self.surface_map()?;
+        let n = u64::from(self.doc_count());
+        let mut stream = surface.stream();
+        let mut prev: Vec<u8> = Vec::new();
+        let mut count = 0u64;
+        while let Some((key, doc_freq)) = fst::Streamer::next(&mut stream) {
+            let bad = || self.corrupt(format!("surface form {count} is malformed"));
+            let Ok(word) = std::str::from_utf8(key) else {
+                return Err(bad());
+            };
+            if word.is_empty() || (count > 0 && key <= prev.as_slice()) {
+                return Err(bad());
+            }
+            if doc_freq == 0 || doc_freq > n {
+                return Err(self.corrupt(format!(
+                    "surface form {word:?} is in {doc_freq} documents of {n}"
+                )));
+            }
+            let term = self.analyzer().stem(word);
+            if Field::ALL
+                .iter()
+                .all(|&f| dict.get(term_key(f, &term)).is_none())
+            {
+                return Err(self.corrupt(format!(
+                    "surface form {word:?} has no term {term:?} in the dictionary"
+                )));
+            }
+            prev.clear();
+            prev.extend_from_slice(key);
+            count += 1;
+        }
+        Ok(count)
     }
 }

@@ -1,0 +1,198 @@
+//! Words as users type them: prefix and fuzzy matching, and did-you-mean
+//! suggestions, over the SURFACE section (every lowercased, unstemmed token
+//! form of the collection, with its document frequency).
+//!
+//! A surface form found here becomes a query term through the index's
+//! analyzer ([`crate::analysis::Analyzer::stem`] of the form, or
+//! [`crate::analysis::Analyzer::normalize`]): no pointers are stored.
+
+use fst::automaton::{Automaton, Str};
+use fst::{IntoStreamer, Streamer};
+
+use crate::analysis::lowercase;
+use crate::automaton::{DamerauLevenshtein, MAX_DISTANCE, MAX_WORD_CHARS};
+use crate::error::{Error, Result};
+use crate::index::Index;
+
+/// One surface form of the collection that matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SurfaceWord {
+    /// The form: a token as written, lowercased, not stemmed.
+    pub word: String,
+    /// Number of documents holding the form in any field.
+    pub doc_freq: u64,
+    /// Edit distance from the word asked for (0 for prefix matches).
+    pub distance: u8,
+}
+
+/// What a prefix or fuzzy match found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SurfaceMatches {
+    /// At most `limit` of the matches: the most frequent (ties to the
+    /// earlier word), sorted by distance, then document frequency
+    /// (descending), then word.
+    pub words: Vec<SurfaceWord>,
+    /// How many forms matched before the limit was applied.
+    pub total: usize,
+}
+
+/// Keeps the `limit` most frequent of the matches offered in word order
+/// (so a tie goes to the word offered first).
+struct MostFrequent {
+    limit: usize,
+    kept: Vec<SurfaceWord>,
+    /// Once the kept set has been cut to `limit`, a new match must be more
+    /// frequent than this to enter (an equal one comes later in word order).
+    bar: Option<u64>,
+    total: usize,
+}
+
+impl MostFrequent {
+    fn new(limit: usize) -> Self {
+        MostFrequent {
+            limit,
+            kept: Vec::new(),
+            bar: None,
+            total: 0,
+        }
+    }
+
+    fn offer(&mut self, index: &Index, key: &[u8], doc_freq: u64, distance: u8) -> Result<()> {
+        self.total += 1;
+        if self.limit == 0 || self.bar.is_some_and(|bar| doc_freq <= bar) {
+            return Ok(());
+        }
+        let word = std::str::from_utf8(key)
+            .map_err(|_| index.corrupt("a surface form is not UTF-8"))?
+            .to_string();
+        self.kept.push(SurfaceWord {
+            word,
+            doc_freq,
+            distance,
+        });
+        if self.kept.len() >= self.limit.saturating_mul(2).max(64) {
+            self.cut();
+        }
+        Ok(())
+    }
+
+    /// Keeps the `limit` best: more frequent first, ties by word.
+    fn cut(&mut self) {
+        if self.kept.len() > self.limit {
+            self.kept.sort_unstable_by(|a, b| {
+                b.doc_freq
+                    .cmp(&a.doc_freq)
+                    .then_with(|| a.word.cmp(&b.word))
+            });
+            self.kept.truncate(self.limit);
+            self.bar = self.kept.last().map(|w| w.doc_freq);
+        }
+    }
+
+    fn finish(mut self) -> SurfaceMatches {
+        self.cut();
+        sort_for_display(&mut self.kept);
+        SurfaceMatches {
+            words: self.kept,
+            total: self.total,
+        }
+    }
+}
+
+/// Distance, then document frequency (descending), then word.
+fn sort_for_display(words: &mut [SurfaceWord]) {
+    words.sort_unstable_by(|a, b| {
+        a.distance
+            .cmp(&b.distance)
+            .then_with(|| b.doc_freq.cmp(&a.doc_freq))
+            .then_with(|| a.word.cmp(&b.word))
+    });
+}
+
+impl Index {
+    /// The surface forms that start with `prefix` (lowercased first, as the
+    /// analyzer lowercases): the `limit` most frequent, and how many matched.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] if the SURFACE section is damaged.
+    pub fn surface_prefix(&self, prefix: &str, limit: usize) -> Result<SurfaceMatches> {
+        let map = self.surface_map()?;
+        let lower = lowercase(prefix);
+        let mut stream = map.search(Str::new(&lower).starts_with()).into_stream();
+        let mut out = MostFrequent::new(limit);
+        while let Some((key, doc_freq)) = stream.next() {
+            out.offer(self, key, doc_freq, 0)?;
+        }
+        Ok(out.finish())
+    }
+
+    /// The surface forms within `distance` edits (0, 1 or 2; Damerau–Levenshtein,
+    /// an adjacent transposition counting as one) of `word`, lowercased
+    /// first: the `limit` most frequent, and how many matched.
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`] if `distance` is above 2; [`Error::Corrupt`]
+    /// if the SURFACE section is damaged.
+    pub fn surface_fuzzy(&self, word: &str, distance: u8, limit: usize) -> Result<SurfaceMatches> {
+        let mut out = MostFrequent::new(limit);
+        self.fuzzy_each(&lowercase(word), distance, |key, doc_freq, d| {
+            out.offer(self, key, doc_freq, d)
+        })?;
+        Ok(out.finish())
+    }
+
+    /// Did-you-mean: up to `max` real words of the collection close to
+    /// `word` (lowercased first), never `word` itself: those one edit away
+    /// first, then two, the more frequent first within each.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] if the SURFACE section is damaged.
+    pub fn suggest(&self, word: &str, max: usize) -> Result<Vec<SurfaceWord>> {
+        let lower = lowercase(word);
+        let mut found = Vec::new();
+        self.fuzzy_each(&lower, MAX_DISTANCE, |key, doc_freq, distance| {
+            if distance > 0 {
+                let word = std::str::from_utf8(key)
+                    .map_err(|_| self.corrupt("a surface form is not UTF-8"))?;
+                found.push(SurfaceWord {
+                    word: word.to_string(),
+                    doc_freq,
+                    distance,
+                });
+            }
+            Ok(())
+        })?;
+        sort_for_display(&mut found);
+        found.truncate(max);
+        Ok(found)
+    }
+
+    /// Calls `f(form, doc_freq, distance)` for each surface form within
+    /// `distance` of the lowercased `word`, in byte order.
+    fn fuzzy_each(
+        &self,
+        word: &str,
+        distance: u8,
+        mut f: impl FnMut(&[u8], u64, u8) -> Result<()>,
+    ) -> Result<()> {
+        if distance > MAX_DISTANCE {
+            return Err(Error::InvalidQuery(format!(
+                "fuzzy distance {distance} is too large; use 0, 1 or 2 (as in `word~2`)"
+            )));
+        }
+        let map = self.surface_map()?;
+        if word.chars().count() > MAX_WORD_CHARS {
+            // Surface forms are under 40 bytes: none is within 2 edits of this.
+            return Ok(());
+        }
+        let aut = DamerauLevenshtein::new(word, distance).expect("distance and length checked");
+        let mut stream = map.search_with_state(&aut).into_stream();
+        while let Some((key, doc_freq, state)) = stream.next() {
+            let d = aut
+                .distance(&state)
+                .expect("the stream yields matching states only");
+            f(key, doc_freq, d)?;
+        }
+        Ok(())
+    }
+}
