@@ -119,6 +119,7 @@ proptest! {
             title_boost: boosts.0,
             body_boost: boosts.1,
             pruning: true,
+            ..SearchOptions::default()
         };
         let mut distinct = Vec::new();
         for &t in &query { if !distinct.contains(&t) { distinct.push(t); } }

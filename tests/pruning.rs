@@ -80,6 +80,7 @@ fn options(
         title_boost: boosts.0,
         body_boost: boosts.1,
         pruning,
+        ..SearchOptions::default()
     }
 }
 

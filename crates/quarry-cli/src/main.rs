@@ -3,6 +3,7 @@
 
 mod bench;
 mod output;
+mod search;
 mod seeds;
 
 use std::io::{self, Write};
@@ -18,7 +19,7 @@ use output::{ColorChoice, Style};
 ///
 /// Without -i, commands use a built-in index of the seed articles.
 #[derive(Parser)]
-#[command(name = "quarry", version, about, long_about = None)]
+#[command(name = "quarry", version, about, long_about = None, arg_required_else_help = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,9 +67,28 @@ enum Command {
         /// When to colour the output.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
         color: ColorChoice,
-        /// The query: words, any of which may match (all of them with --and),
-        /// or one phrase in double quotes ('"new york"').
-        #[arg(required = true, value_name = "QUERY")]
+        /// Skip this many hits first (paging: `-k 10 --offset 10` shows ranks 11-20).
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        offset: usize,
+        /// Read the query as plain words: no operators, quotes or fields (for pasted text).
+        #[arg(long)]
+        literal: bool,
+        /// Most index terms one prefix* or fuzzy~ pattern expands to (the most
+        /// frequent words are kept; the search reports what was cut).
+        #[arg(long, default_value_t = 256, value_name = "N",
+              value_parser = clap::value_parser!(u32).range(1..))]
+        max_expansions: u32,
+        /// Show how each hit's score is made, down to every term and field.
+        #[arg(long, conflicts_with = "count")]
+        explain: bool,
+        /// The query, in the query language (see `quarry help search` and
+        /// README.md): words (any may match; all with --and), +required,
+        /// -excluded, AND/OR/NOT, (groups), "phrases", "phrases"~slop,
+        /// title:/body: fields, word^boost, prefix*, fuzzy~1 or ~2 (`word~`
+        /// means ~2), backslash escapes. Everything after the options is the
+        /// query, so `quarry search putin -modi` works; `--` ends options too.
+        #[arg(required = true, value_name = "QUERY", trailing_var_arg = true,
+              allow_hyphen_values = true, num_args = 1..)]
         query: Vec<String>,
     },
     /// Time a file of queries, one per line ("quoted" lines are phrases).
@@ -148,12 +168,13 @@ fn main() -> ExitCode {
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `quarry` alone: the help, as a usage error.
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
         Err(e) => {
-            // One line, like every other error: clap's first line, without its own prefix.
-            let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("quarry: error: {first} (see `quarry --help`)");
+            eprintln!("quarry: error: {} (see `quarry --help`)", one_line(&e));
             return ExitCode::from(2);
         }
     };
@@ -165,6 +186,30 @@ fn main() -> ExitCode {
             eprintln!("quarry: error: {msg}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// A clap error as one line: its paragraph before usage, lines joined.
+fn one_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let mut parts: Vec<&str> = Vec::new();
+    for line in rendered.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with("Usage:") || line.starts_with("For more information")
+        {
+            break;
+        }
+        parts.push(line);
+    }
+    let joined = parts.join(" ");
+    let joined = joined
+        .strip_prefix("error: ")
+        .unwrap_or(&joined)
+        .to_string();
+    if joined.is_empty() {
+        "invalid arguments".to_string()
+    } else {
+        joined
     }
 }
 
@@ -220,22 +265,29 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             body_boost,
             count,
             color,
+            offset,
+            literal,
+            max_expansions,
+            explain,
             query,
         } => {
             let options = SearchOptions {
                 bm25: Bm25 { k1, b },
                 title_boost,
                 body_boost,
+                offset,
+                literal,
+                max_expansions: max_expansions as usize,
                 ..top.options()
             };
             let output = if count {
-                Output::Count
+                search::Output::Count
             } else if json {
-                Output::Json
+                search::Output::Json
             } else {
-                Output::Text(Style::new(color))
+                search::Output::Text(Style::new(color))
             };
-            search(&open(index)?, &query.join(" "), &options, output)
+            search::run(&open(index)?, &query.join(" "), &options, output, explain)
         }
         Command::Bench {
             index,
@@ -284,105 +336,6 @@ fn index(inputs: &[PathBuf], output: &Path, quiet: bool) -> Result<Outcome, Fail
         human_bytes(s.index_bytes),
     )?;
     Ok(Outcome::Matched)
-}
-
-/// Characters of body text shown per hit.
-const SNIPPET_CHARS: usize = 160;
-
-/// How `search` prints.
-enum Output {
-    Text(Style),
-    Json,
-    Count,
-}
-
-fn search(
-    index: &Index,
-    text: &str,
-    options: &SearchOptions,
-    output: Output,
-) -> Result<Outcome, Failure> {
-    let query = index.parse_query(text, options.operator)?;
-    if query.is_empty() {
-        return Err(Failure::Message(format!(
-            "the query {text:?} has no searchable words (runs of letters or digits, shorter than {} bytes)",
-            quarry::analysis::MAX_TOKEN_BYTES
-        )));
-    }
-    if let Output::Count = output {
-        let n = index.count(&query)?;
-        writeln!(io::stdout().lock(), "{n}")?;
-        return Ok(if n > 0 {
-            Outcome::Matched
-        } else {
-            Outcome::NoMatch
-        });
-    }
-    let (json, style) = match output {
-        Output::Text(style) => (false, style),
-        _ => (true, Style::new(ColorChoice::Never)),
-    };
-    let hits = index.top_doc_ids(&query, options)?;
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    if !json {
-        writeln!(
-            out,
-            "{}",
-            style.dim(&format!(
-                "query: {query}  ({} documents in {})",
-                index.doc_count(),
-                index.path().display()
-            ))
-        )?;
-    }
-    for (rank, &(doc_id, score)) in hits.iter().enumerate() {
-        // One store read per hit: id, title and body together.
-        let doc = index.document(doc_id)?;
-        let snippet =
-            quarry::snippet::snippet(index.analyzer(), &doc.body, query.terms(), SNIPPET_CHARS);
-        if json {
-            let highlights: Vec<[usize; 2]> = snippet
-                .highlights
-                .iter()
-                .map(|r| [r.start, r.end])
-                .collect();
-            let line = serde_json::json!({
-                "rank": rank + 1,
-                "score": score,
-                "id": doc.id,
-                "title": doc.title,
-                "doc": doc_id,
-                "snippet": snippet.text,
-                "highlights": highlights,
-            });
-            writeln!(out, "{line}")?;
-        } else {
-            writeln!(
-                out,
-                "{:>3}. {}  {}",
-                rank + 1,
-                style.score(&format!("{score:.4}")),
-                style.id(&doc.id)
-            )?;
-            if !doc.title.is_empty() {
-                let title =
-                    quarry::snippet::snippet(index.analyzer(), &doc.title, query.terms(), 200);
-                writeln!(out, "     {}", style.title(&title))?;
-            }
-            if !snippet.text.is_empty() {
-                writeln!(out, "     {}", style.snippet(&snippet))?;
-            }
-        }
-    }
-    if !json && hits.is_empty() {
-        writeln!(out, "no documents match")?;
-    }
-    out.flush()?;
-    Ok(if hits.is_empty() {
-        Outcome::NoMatch
-    } else {
-        Outcome::Matched
-    })
 }
 
 fn stats(index: &Index) -> Result<Outcome, Failure> {
@@ -439,7 +392,7 @@ fn verify(index: &Index) -> Result<Outcome, Failure> {
     Ok(Outcome::Matched)
 }
 
-fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
     let mut u = 0;

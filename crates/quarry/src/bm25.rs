@@ -97,6 +97,20 @@ impl TermWeight {
         }
     }
 
+    /// The contribution of a fractional frequency (a sloppy phrase's):
+    /// `weight / (1 + norm / freq)`.
+    pub fn score_freq(&self, freq: f64, dl: u32) -> f64 {
+        let norm = self.base + self.slope * f64::from(dl);
+        self.weight / (1.0 + norm / freq)
+    }
+
+    /// A bound of every score: `boost · idf · (k1 + 1)`, which the score
+    /// approaches as the frequency grows (dividing by `1 + norm/tf ≥ 1`
+    /// never rounds above it).
+    pub fn limit(&self) -> f64 {
+        self.weight
+    }
+
     /// The contribution of `tf` occurrences in a field of `dl` tokens:
     /// `weight · tf / (tf + norm)`, computed as `weight / (1 + norm · (1/tf))`
     /// with `1/tf` from a table for small `tf` (one division, not two).

@@ -51,6 +51,9 @@ pub enum Error {
     InvalidOption(String),
     /// The query text cannot be parsed (for example an unclosed quote).
     InvalidQuery(String),
+    /// The query text is malformed: the message names the problem, the
+    /// span points at it.
+    QuerySyntax(crate::query::SyntaxError),
     /// A document id beyond the end of the index was asked for.
     NoSuchDocument {
         /// The id asked for.
@@ -114,6 +117,7 @@ impl fmt::Display for Error {
             ),
             Error::InvalidOption(msg) => write!(f, "invalid search option: {msg}"),
             Error::InvalidQuery(msg) => write!(f, "invalid query: {msg}"),
+            Error::QuerySyntax(e) => write!(f, "invalid query: {e}"),
             Error::NoSuchDocument { doc, doc_count } => write!(
                 f,
                 "no document {doc}: internal ids run from 0 to {} in this index",

@@ -17,15 +17,18 @@
 //! scores and tie order) equal exhaustive evaluation's
 //! ([`SearchOptions::pruning`] turns it off, for comparison).
 
-use crate::bm25::{idf, Bm25, TermWeight};
+use crate::bm25::Bm25;
 use crate::error::{Error, Result};
-use crate::eval::collect::{Scored, TopK};
+use crate::eval::collect::TopK;
 use crate::eval::conjunction::conjunction;
 use crate::eval::disjunction::{count_union, disjunction, exhaustive_union};
-use crate::eval::phrase::{phrase_union, PhraseField, PhraseTerm};
-use crate::eval::term::TermScorer;
+use crate::eval::explain::Explanation;
+use crate::eval::generic;
+use crate::eval::long::{windowed_union, LONG_QUERY_SCORERS};
+use crate::eval::phrase::phrase_union;
+use crate::eval::plan::{Plan, Planner};
 use crate::index::{DocId, Index};
-use crate::query::{Operator, Query};
+use crate::query::{ExpansionKind, Operator, Query};
 use crate::schema::Field;
 
 /// How to search: how many hits, how to combine words, how to score.
@@ -45,6 +48,16 @@ pub struct SearchOptions {
     /// results are the same either way; off evaluates every matching
     /// document, to measure or check pruning.
     pub pruning: bool,
+    /// Hits to skip before the first returned (paging): the hits of
+    /// `offset 10, limit 10` are ranks 11 to 20.
+    pub offset: usize,
+    /// Most index terms one prefix or fuzzy pattern expands to (the most
+    /// frequent words are kept; [`SearchResults::expansions`] reports
+    /// what was cut).
+    pub max_expansions: usize,
+    /// Read the query text as plain words: no operator, quote, field or
+    /// other syntax (for pasted text).
+    pub literal: bool,
 }
 
 impl Default for SearchOptions {
@@ -56,6 +69,9 @@ impl Default for SearchOptions {
             title_boost: 1.0,
             body_boost: 1.0,
             pruning: true,
+            offset: 0,
+            max_expansions: 256,
+            literal: false,
         }
     }
 }
@@ -80,14 +96,14 @@ impl SearchOptions {
         }
     }
 
-    fn boost(&self, field: Field) -> f64 {
+    pub(crate) fn boost(&self, field: Field) -> f64 {
         match field {
             Field::Title => self.title_boost,
             Field::Body => self.body_boost,
         }
     }
 
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         self.bm25.validate()?;
         for (name, boost) in [("title", self.title_boost), ("body", self.body_boost)] {
             if !(0.0..=Self::MAX_BOOST).contains(&boost) {
@@ -96,6 +112,11 @@ impl SearchOptions {
                     Self::MAX_BOOST
                 )));
             }
+        }
+        if self.max_expansions == 0 {
+            return Err(Error::InvalidOption(
+                "max expansions must be at least 1".into(),
+            ));
         }
         Ok(())
     }
@@ -114,185 +135,298 @@ pub struct Hit {
     pub title: String,
 }
 
+/// Document ids and scores, best first.
+pub type Ranked = Vec<(DocId, f64)>;
+
+/// What a search found, and how it read the query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchResults {
+    /// The hits, best first (after `offset`).
+    pub hits: Vec<Hit>,
+    /// The query as understood (analyzed terms, in query syntax via `Display`).
+    pub query: Query,
+    /// What each prefix or fuzzy pattern expanded to.
+    pub expansions: Vec<Expansion>,
+    /// When fewer than `limit` hits were found: the query with unknown
+    /// words replaced by the closest words of the index, if any.
+    pub suggestion: Option<Suggestion>,
+}
+
+/// The results read as their hits: `results.len()`, `results[0]`,
+/// `for hit in &results`.
+impl std::ops::Deref for SearchResults {
+    type Target = [Hit];
+    fn deref(&self) -> &[Hit] {
+        &self.hits
+    }
+}
+
+impl IntoIterator for SearchResults {
+    type Item = Hit;
+    type IntoIter = std::vec::IntoIter<Hit>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.hits.into_iter()
+    }
+}
+
+impl<'r> IntoIterator for &'r SearchResults {
+    type Item = &'r Hit;
+    type IntoIter = std::slice::Iter<'r, Hit>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.hits.iter()
+    }
+}
+
+/// What one prefix or fuzzy pattern matched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expansion {
+    /// The pattern as written in query syntax (`gov*`, `goverment~1`).
+    pub pattern: String,
+    /// Prefix or fuzzy.
+    pub kind: ExpansionKind,
+    /// The words of the documents it matched and kept, most frequent first
+    /// within each edit distance.
+    pub words: Vec<String>,
+    /// The distinct index terms of those words: what is searched.
+    pub terms: Vec<String>,
+    /// How many words matched before the cap ([`SearchOptions::max_expansions`]).
+    pub matched: usize,
+}
+
+impl Expansion {
+    /// True when words were left out by the cap.
+    pub fn truncated(&self) -> bool {
+        self.matched > self.words.len()
+    }
+}
+
+/// A corrected query: "did you mean".
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suggestion {
+    /// The query text with each replaced word corrected.
+    pub text: String,
+    /// Each replacement: (word as typed, word of the index).
+    pub replacements: Vec<(String, String)>,
+}
+
 impl Index {
-    /// Parses `text` with the index's analyzer and returns the top hits.
+    /// Parses `text` (the query language, or plain words with
+    /// [`SearchOptions::literal`]) and returns the top hits, how the query
+    /// was read, its expansions and, when it finds fewer than `limit`
+    /// hits, a corrected query.
     ///
     /// ```no_run
     /// let index = quarry::Index::open("articles.qidx")?;
-    /// for hit in index.search("putin modi", &quarry::SearchOptions::top(5))? {
+    /// for hit in index.search("putin -modi", &quarry::SearchOptions::top(5))?.hits {
     ///     println!("{:.3} {} {}", hit.score, hit.id, hit.title);
     /// }
     /// # Ok::<(), quarry::Error>(())
     /// ```
-    pub fn search(&self, text: &str, options: &SearchOptions) -> Result<Vec<Hit>> {
-        let query = self.parse_query(text, options.operator)?;
-        self.search_query(&query, options)
-    }
-
-    /// Parses `text` as this index analyzes it.
     ///
     /// # Errors
-    /// [`Error::InvalidQuery`] for malformed quotes (see [`Query::parse`]).
-    pub fn parse_query(&self, text: &str, operator: Operator) -> Result<Query> {
-        Query::parse(text, self.analyzer(), operator)
-    }
-
-    /// Returns the top hits of a parsed query; `options.operator` is ignored
-    /// (the query carries its own).
-    pub fn search_query(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
-        let top = self.top_docs(query, options)?;
-        top.into_iter()
-            .map(|s| {
-                let stored = self.document(s.doc)?;
+    /// [`Error::QuerySyntax`] for malformed query text, naming the problem
+    /// and where it is; [`Error::InvalidOption`] for bad options;
+    /// [`Error::Corrupt`] for damaged index bytes.
+    pub fn search(&self, text: &str, options: &SearchOptions) -> Result<SearchResults> {
+        let query = self.parse_query_with(text, options)?;
+        let (top, expansions) = self.run(&query, options)?;
+        let hits = top
+            .into_iter()
+            .map(|(doc, score)| {
+                let stored = self.document(doc)?;
                 Ok(Hit {
-                    doc: s.doc,
-                    score: s.score,
+                    doc,
+                    score,
                     id: stored.id,
                     title: stored.title,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<Hit>>>()?;
+        let suggestion = if hits.len() < options.limit {
+            self.suggest_query(text, options)?
+        } else {
+            None
+        };
+        Ok(SearchResults {
+            hits,
+            query,
+            expansions,
+            suggestion,
+        })
     }
 
-    /// The top documents and scores of `query`, best first, without reading
-    /// stored fields.
+    /// Parses `text` as this index analyzes it, with `operator` between
+    /// words no operator joins.
+    ///
+    /// # Errors
+    /// [`Error::QuerySyntax`] for malformed query text.
+    pub fn parse_query(&self, text: &str, operator: Operator) -> Result<Query> {
+        Query::parse(text, self.analyzer(), operator)
+    }
+
+    /// Parses `text` with the operator and literal mode of `options`.
+    ///
+    /// # Errors
+    /// [`Error::QuerySyntax`] for malformed query text.
+    pub fn parse_query_with(&self, text: &str, options: &SearchOptions) -> Result<Query> {
+        Query::parse_with(text, self.analyzer(), options.operator, options.literal)
+    }
+
+    /// The top documents and scores of `query` (ranks `offset + 1` to
+    /// `offset + limit`), best first, without reading stored fields.
     pub fn top_doc_ids(&self, query: &Query, options: &SearchOptions) -> Result<Vec<(DocId, f64)>> {
-        Ok(self
-            .top_docs(query, options)?
-            .into_iter()
-            .map(|s| (s.doc, s.score))
-            .collect())
+        Ok(self.run(query, options)?.0)
     }
 
-    /// The number of documents matching `query`, without scoring them.
+    /// [`Index::top_doc_ids`], with what each expansion matched.
+    pub fn top_doc_ids_with_expansions(
+        &self,
+        query: &Query,
+        options: &SearchOptions,
+    ) -> Result<(Ranked, Vec<Expansion>)> {
+        self.run(query, options)
+    }
+
+    fn run(
+        &self,
+        query: &Query,
+        options: &SearchOptions,
+    ) -> Result<(Ranked, Vec<Expansion>)> {
+        options.validate()?;
+        let k = options.limit.saturating_add(options.offset);
+        if options.limit == 0 {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let mut planner = Planner {
+            index: self,
+            options,
+            expansions: Vec::new(),
+        };
+        let plan = planner.plan(query)?;
+        let expansions = std::mem::take(&mut planner.expansions);
+        let mut damaged = false;
+        let top = match plan {
+            Plan::Nothing => TopK::new(k),
+            Plan::FlatOr {
+                mut scorers,
+                exclusion,
+            } => {
+                let mut top = TopK::new(k).excluding(exclusion);
+                if scorers.len() >= LONG_QUERY_SCORERS {
+                    windowed_union(&mut scorers, &mut top, options.pruning);
+                } else if options.pruning {
+                    disjunction(&mut scorers, &mut top);
+                } else {
+                    exhaustive_union(&mut scorers, &mut top);
+                }
+                damaged = scorers.iter().any(|s| s.damaged()) || top.exclusion_damaged();
+                top
+            }
+            Plan::FlatAnd {
+                mut scorers,
+                clauses,
+                exclusion,
+            } => {
+                let mut top = TopK::new(k).excluding(exclusion);
+                conjunction(&mut scorers, clauses, Some(&mut top), options.pruning);
+                damaged = scorers.iter().any(|s| s.damaged()) || top.exclusion_damaged();
+                top
+            }
+            Plan::Phrase { mut fields } => {
+                let mut top = TopK::new(k);
+                phrase_union(&mut fields, Some(&mut top));
+                damaged = fields.iter().any(|f| f.damaged());
+                top
+            }
+            Plan::Tree(root) => {
+                let mut top = TopK::new(k);
+                damaged = generic::collect(root, &mut top, options.pruning);
+                top
+            }
+        };
+        if damaged {
+            return Err(self.corrupt("postings or positions are malformed"));
+        }
+        let hits = top
+            .into_sorted()
+            .into_iter()
+            .skip(options.offset)
+            .map(|s| (s.doc, s.score))
+            .collect();
+        Ok((hits, expansions))
+    }
+
     /// The number of documents matching `query`, without scoring them.
     pub fn count(&self, query: &Query) -> Result<u64> {
-        if query.is_empty() {
-            return Ok(0);
-        }
         let options = SearchOptions::default();
-        let mut scorers = self.term_scorers(query, &options)?;
-        let n = if let Some(offsets) = query.phrase_offsets() {
-            let mut phrases = self.phrase_fields(query, offsets, &options)?;
-            let n = phrase_union(&mut phrases, None);
-            self.check_phrases(&phrases)?;
-            n
-        } else {
-            let n = match query.operator() {
-                Operator::Or => count_union(&mut scorers),
-                Operator::And => conjunction(&mut scorers, query.terms().len(), None, false),
-            };
-            self.check(&scorers)?;
-            n
+        let mut planner = Planner {
+            index: self,
+            options: &options,
+            expansions: Vec::new(),
         };
+        let (n, damaged) = match planner.plan(query)? {
+            Plan::Nothing => (0, false),
+            Plan::FlatOr {
+                mut scorers,
+                exclusion: None,
+            } => (
+                count_union(&mut scorers),
+                scorers.iter().any(|s| s.damaged()),
+            ),
+            Plan::FlatAnd {
+                mut scorers,
+                clauses,
+                exclusion: None,
+            } => (
+                conjunction(&mut scorers, clauses, None, false),
+                scorers.iter().any(|s| s.damaged()),
+            ),
+            Plan::Phrase { mut fields } => (
+                phrase_union(&mut fields, None),
+                fields.iter().any(|f| f.damaged()),
+            ),
+            _ => match planner.root(query, 1.0)? {
+                Some(root) => generic::count(root),
+                None => (0, false),
+            },
+        };
+        if damaged {
+            return Err(self.corrupt("postings or positions are malformed"));
+        }
         Ok(n)
     }
 
-    fn top_docs(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Scored>> {
-        options.validate()?;
-        if options.limit == 0 || query.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut top = TopK::new(options.limit);
-        if let Some(offsets) = query.phrase_offsets() {
-            let mut phrases = self.phrase_fields(query, offsets, options)?;
-            phrase_union(&mut phrases, Some(&mut top));
-            self.check_phrases(&phrases)?;
-            return Ok(top.into_sorted());
-        }
-        let mut scorers = self.term_scorers(query, options)?;
-        match (query.operator(), options.pruning) {
-            (Operator::Or, true) => disjunction(&mut scorers, &mut top),
-            (Operator::Or, false) => exhaustive_union(&mut scorers, &mut top),
-            (Operator::And, pruning) => {
-                conjunction(&mut scorers, query.terms().len(), Some(&mut top), pruning);
-            }
-        }
-        self.check(&scorers)?;
-        Ok(top.into_sorted())
-    }
-
-    fn check(&self, scorers: &[TermScorer<'_>]) -> Result<()> {
-        if scorers.iter().any(|s| s.damaged()) {
-            return Err(self.corrupt("postings are malformed"));
-        }
-        Ok(())
-    }
-
-    fn check_phrases(&self, phrases: &[PhraseField<'_>]) -> Result<()> {
-        if phrases.iter().any(|p| p.damaged()) {
-            return Err(self.corrupt("postings or positions are malformed"));
-        }
-        Ok(())
-    }
-
-    /// One scorer per (term, field) the index holds, terms in query order,
-    /// fields in [`Field::ALL`] order: the order scores are summed in.
-    fn term_scorers(&self, query: &Query, options: &SearchOptions) -> Result<Vec<TermScorer<'_>>> {
-        let norms = self.field_norms();
-        let n = self.doc_count();
-        let mut out = Vec::with_capacity(query.terms().len() * Field::ALL.len());
-        for (t, term) in query.terms().iter().enumerate() {
-            for field in Field::ALL {
-                let Some(info) = self.term_info(field, term)? else {
-                    continue;
-                };
-                let weight = TermWeight::new(
-                    options.bm25,
-                    options.boost(field),
-                    idf(n, info.doc_freq),
-                    self.avg_field_len(field),
-                );
-                out.push(TermScorer::new(
-                    self.postings_of(&info)?,
-                    norms.field(field),
-                    weight,
-                    t,
-                ));
-            }
-        }
-        Ok(out)
-    }
-
-    /// The phrase matcher of each field that holds every term of the phrase.
-    fn phrase_fields(
+    /// How `doc`'s score for `query` is made, or `None` when `doc` does not
+    /// match: a tree down to each (term, field) leaf with its BM25 inputs.
+    /// Its `score` equals the hit's score to within rounding (1e-9
+    /// relative): the explanation groups leaves by query clause, which may
+    /// add them in another order than the tuned paths do.
+    pub fn explain(
         &self,
         query: &Query,
-        offsets: &[u32],
+        doc: DocId,
         options: &SearchOptions,
-    ) -> Result<Vec<PhraseField<'_>>> {
-        let norms = self.field_norms();
-        let n = self.doc_count();
-        let positions = self.section(crate::format::SectionKind::Positions);
-        let mut out = Vec::new();
-        'fields: for field in Field::ALL {
-            let mut terms = Vec::with_capacity(offsets.len());
-            let mut idf_sum = 0.0;
-            for (term, &offset) in query.terms().iter().zip(offsets) {
-                let Some(info) = self.term_info(field, term)? else {
-                    continue 'fields;
-                };
-                idf_sum += idf(n, info.doc_freq);
-                let pos = positions
-                    .get(info.positions.0 as usize..info.positions.1 as usize)
-                    .ok_or_else(|| self.corrupt("a term's positions lie outside their section"))?;
-                terms.push(PhraseTerm {
-                    cursor: self.postings_of(&info)?,
-                    offset,
-                    positions: pos,
-                });
+    ) -> Result<Option<Explanation>> {
+        options.validate()?;
+        let mut planner = Planner {
+            index: self,
+            options,
+            expansions: Vec::new(),
+        };
+        let Some(mut s) = planner.scorer(query, 1.0)? else {
+            return Ok(None);
+        };
+        if s.seek(doc) != doc {
+            if s.damaged() {
+                return Err(self.corrupt("postings or positions are malformed"));
             }
-            // Rarest first: it leads the intersection.
-            terms.sort_by_key(|t| t.cursor.doc_freq());
-            let weight = TermWeight::new(
-                options.bm25,
-                options.boost(field),
-                idf_sum,
-                self.avg_field_len(field),
-            );
-            out.push(PhraseField::new(terms, norms.field(field), weight));
+            return Ok(None);
         }
-        Ok(out)
+        let e = s.explain();
+        if s.damaged() {
+            return Err(self.corrupt("postings or positions are malformed"));
+        }
+        Ok(Some(e))
     }
 }
 

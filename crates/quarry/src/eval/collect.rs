@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use crate::index::DocId;
+use crate::postings::PostingsCursor;
 
 /// A scored document, ordered so that a max-heap keeps the worst on top.
 #[derive(Clone, Copy, Debug)]
@@ -33,30 +34,63 @@ impl PartialEq for Scored {
 }
 impl Eq for Scored {}
 
-/// The best k documents seen so far.
-pub(crate) struct TopK {
+/// The best k documents seen so far, leaving out the documents of an
+/// optional exclusion.
+pub(crate) struct TopK<'a> {
     k: usize,
     heap: BinaryHeap<Scored>,
+    exclusion: Option<Exclusion<'a>>,
 }
 
-impl TopK {
-    pub(crate) fn new(k: usize) -> TopK {
+impl<'a> TopK<'a> {
+    pub(crate) fn new(k: usize) -> TopK<'a> {
         TopK {
             k,
             heap: BinaryHeap::with_capacity(k.min(1 << 16) + 1),
+            exclusion: None,
         }
     }
 
+    /// The same collector, refusing every document `exclusion` holds.
+    pub(crate) fn excluding(mut self, exclusion: Option<Exclusion<'a>>) -> TopK<'a> {
+        self.exclusion = exclusion;
+        self
+    }
+
+    /// Offers a document. An excluded document never enters, so the bar
+    /// only rises with admissible documents (pruning stays exact).
     #[inline]
     pub(crate) fn push(&mut self, doc: DocId, score: f64) {
         let s = Scored { score, doc };
         if self.heap.len() < self.k {
-            self.heap.push(s);
-        } else if let Some(mut worst) = self.heap.peek_mut() {
-            if s < *worst {
+            if !self.excluded(doc) {
+                self.heap.push(s);
+            }
+        } else if self.heap.peek().is_some_and(|worst| s < *worst) && !self.excluded(doc) {
+            if let Some(mut worst) = self.heap.peek_mut() {
                 *worst = s;
             }
         }
+    }
+
+    /// How many documents it keeps.
+    pub(crate) fn capacity(&self) -> usize {
+        self.k
+    }
+
+    /// False when the exclusion holds `doc` (in any order of documents).
+    pub(crate) fn admits(&mut self, doc: DocId) -> bool {
+        !self.excluded(doc)
+    }
+
+    #[inline]
+    fn excluded(&mut self, doc: DocId) -> bool {
+        self.exclusion.as_mut().is_some_and(|x| x.holds(doc))
+    }
+
+    /// True when the exclusion's postings turned out malformed.
+    pub(crate) fn exclusion_damaged(&self) -> bool {
+        self.exclusion.as_ref().is_some_and(Exclusion::damaged)
     }
 
     /// What a new document must beat to enter. Minus infinity until k
@@ -80,6 +114,42 @@ impl TopK {
     }
 }
 
+/// Documents to leave out: those of any of a set of cursors. Candidates
+/// come in increasing order within a pass; a smaller one starts a new pass
+/// from fresh copies of the cursors (cursors only move forward).
+pub(crate) struct Exclusion<'a> {
+    fresh: Vec<PostingsCursor<'a>>,
+    live: Vec<PostingsCursor<'a>>,
+    last: DocId,
+}
+
+impl<'a> Exclusion<'a> {
+    pub(crate) fn new(cursors: Vec<PostingsCursor<'a>>) -> Option<Exclusion<'a>> {
+        (!cursors.is_empty()).then(|| Exclusion {
+            live: cursors.clone(),
+            fresh: cursors,
+            last: 0,
+        })
+    }
+
+    /// True when some cursor holds `doc`.
+    pub(crate) fn holds(&mut self, doc: DocId) -> bool {
+        if doc < self.last {
+            self.live.clone_from(&self.fresh);
+        }
+        self.last = doc;
+        let mut found = false;
+        for c in &mut self.live {
+            found |= c.seek(doc) == doc;
+        }
+        found
+    }
+
+    fn damaged(&self) -> bool {
+        self.live.iter().any(PostingsCursor::is_corrupt)
+    }
+}
+
 /// The worst of the top k: the score and document a newcomer must beat.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Bar {
@@ -88,6 +158,14 @@ pub(crate) struct Bar {
 }
 
 impl Bar {
+    /// The bar of a top k not yet full: anything enters.
+    pub(crate) fn open() -> Bar {
+        Bar {
+            score: f64::NEG_INFINITY,
+            doc: 0,
+        }
+    }
+
     /// True when no document `>= from` whose score is at most `bound` can
     /// enter the top k: it scores below the bar, or ties it and comes
     /// after the bar's document (ties go to the earlier document).

@@ -16,7 +16,7 @@ use super::term::{canonical_sum, TermScorer};
 pub(crate) fn conjunction(
     scorers: &mut [TermScorer<'_>],
     terms: usize,
-    mut top: Option<&mut TopK>,
+    mut top: Option<&mut TopK<'_>>,
     pruning: bool,
 ) -> u64 {
     // Clauses, rarest first: the scorers of each term.

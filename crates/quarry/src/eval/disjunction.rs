@@ -8,7 +8,7 @@ use super::collect::{Bar, TopK};
 use super::term::TermScorer;
 
 /// Scores every document of the union (the reference for pruning).
-pub(crate) fn exhaustive_union(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
+pub(crate) fn exhaustive_union(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>) {
     loop {
         let doc = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
         if doc == TERMINATED {
@@ -75,7 +75,7 @@ pub(crate) const SPARSE_PASS_SHARE: u64 = 8;
 /// up, which usually finds the best documents at once. The rest then run
 /// block-max MaxScore without them, against that high bar; a document the
 /// sparse scorers hold is skipped there, as it is already accounted for.
-pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
+pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>) {
     let n = scorers.len();
     let total: u64 = scorers.iter().map(|s| u64::from(s.cursor.doc_freq())).sum();
     let mut by_df: Vec<usize> = (0..n).collect();
@@ -183,7 +183,7 @@ pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK) {
 /// are not added again.
 pub(crate) fn block_max_maxscore(
     scorers: &mut [TermScorer<'_>],
-    top: &mut TopK,
+    top: &mut TopK<'_>,
     held: &mut [PostingsCursor<'_>],
 ) {
     let n = scorers.len();
@@ -317,7 +317,7 @@ pub(crate) struct Window<'w> {
 /// in scorer order where it matters (see [`look_up`]).
 pub(crate) fn score_window(
     scorers: &mut [TermScorer<'_>],
-    top: &mut TopK,
+    top: &mut TopK<'_>,
     held: &mut [PostingsCursor<'_>],
     w: &Window<'_>,
     ub: &mut [f64],
@@ -383,7 +383,7 @@ pub(crate) fn score_window(
 #[inline]
 pub(crate) fn evaluate_candidate(
     scorers: &mut [TermScorer<'_>],
-    top: &mut TopK,
+    top: &mut TopK<'_>,
     held: &mut [PostingsCursor<'_>],
     w: &Window<'_>,
     ub: &mut [f64],

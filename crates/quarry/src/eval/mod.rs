@@ -13,7 +13,15 @@
 //! scores and tie order) equal exhaustive evaluation's.
 
 pub(crate) mod collect;
+pub(crate) mod combine;
 pub(crate) mod conjunction;
 pub(crate) mod disjunction;
+pub(crate) mod expand;
+pub mod explain;
+pub(crate) mod generic;
+pub(crate) mod long;
 pub(crate) mod phrase;
+pub(crate) mod phrase_scorer;
+pub(crate) mod plan;
+pub(crate) mod scorer;
 pub(crate) mod term;

@@ -33,6 +33,8 @@ pub(crate) struct PhraseField<'a> {
     /// Candidate start positions, and scratch space for one term's.
     pub(crate) starts: Vec<u32>,
     pub(crate) scratch: Vec<u32>,
+    /// Each term's positions in the candidate (sloppy matching).
+    lists: Vec<Vec<u32>>,
     /// The current candidate (`TERMINATED` when done).
     pub(crate) doc: DocId,
     pub(crate) bad: bool,
@@ -50,6 +52,7 @@ impl<'a> PhraseField<'a> {
             weight,
             starts: Vec::new(),
             scratch: Vec::new(),
+            lists: Vec::new(),
             doc: 0,
             bad: false,
         };
@@ -137,13 +140,74 @@ impl<'a> PhraseField<'a> {
     }
 }
 
+impl PhraseField<'_> {
+    /// The sloppy frequency of the phrase in the candidate (reads
+    /// positions): the sum, over the matches, of `1 / (1 + moves)`, where a
+    /// match takes one position per term and its *moves* are
+    /// `max(p_i − o_i) − min(p_i − o_i)` (`p_i` the term's position, `o_i`
+    /// its offset in the phrase), at most `slop`; repeated terms must sit
+    /// at distinct positions. Matches are found as Lucene does: starting
+    /// from each term's first position, the term furthest behind moves to
+    /// its next position until one runs out. With `slop` 0 this counts the
+    /// exact occurrences.
+    pub(crate) fn sloppy_frequency(&mut self, slop: u32) -> f64 {
+        let n = self.terms.len();
+        self.lists.resize_with(n, Vec::new);
+        for (t, list) in self.terms.iter_mut().zip(self.lists.iter_mut()) {
+            list.clear();
+            if !t.cursor.read_positions(t.positions, list) || list.is_empty() {
+                self.bad |= list.is_empty();
+                return 0.0;
+            }
+        }
+        let mut at = vec![0usize; n];
+        let value = |i: usize, at: &[usize], lists: &[Vec<u32>], terms: &[PhraseTerm<'_>]| {
+            i64::from(lists[i][at[i]]) - i64::from(terms[i].offset)
+        };
+        let mut freq = 0.0;
+        loop {
+            let mut lo = (i64::MAX, 0usize);
+            let mut hi = i64::MIN;
+            for i in 0..n {
+                let v = value(i, &at, &self.lists, &self.terms);
+                if v < lo.0 {
+                    lo = (v, i);
+                }
+                hi = hi.max(v);
+            }
+            let moves = hi - lo.0;
+            if moves <= i64::from(slop) && self.distinct_positions(&at) {
+                freq += 1.0 / (1.0 + moves as f64);
+            }
+            let i = lo.1;
+            at[i] += 1;
+            if at[i] == self.lists[i].len() {
+                return freq;
+            }
+        }
+    }
+
+    /// True when no two terms of a candidate match sit at one position
+    /// (only repeated terms can).
+    fn distinct_positions(&self, at: &[usize]) -> bool {
+        for i in 0..at.len() {
+            for j in i + 1..at.len() {
+                if self.lists[i][at[i]] == self.lists[j][at[j]] {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
 /// Documents where the phrase occurs in any field: scored into `top`
 /// (fields summed in [`Field::ALL`] order) or, without it, counted.
 ///
 /// With `top`, a candidate whose bound (from term frequencies, summed in
 /// field order like scores) cannot beat the threshold is passed over
 /// without reading positions.
-pub(crate) fn phrase_union(fields: &mut [PhraseField<'_>], mut top: Option<&mut TopK>) -> u64 {
+pub(crate) fn phrase_union(fields: &mut [PhraseField<'_>], mut top: Option<&mut TopK<'_>>) -> u64 {
     let mut count = 0;
     let mut ub = vec![0.0; fields.len()];
     loop {

@@ -1,0 +1,353 @@
+//! Combinations of scorers: union (sum), conjunction, required plus
+//! optional, exclusion and max (for expansions).
+//!
+//! Each sums (or takes the max of) its children's scores in child order,
+//! whatever order it moves them in, so a document's score does not depend
+//! on how it was reached: pruned and exhaustive evaluation agree bit for bit.
+
+use crate::index::DocId;
+use crate::postings::TERMINATED;
+
+use super::explain::Explanation;
+use super::scorer::{BoxScorer, Scorer};
+
+/// The smallest current document of `children`.
+fn min_doc(children: &[BoxScorer<'_>]) -> DocId {
+    children.iter().map(|c| c.doc()).min().unwrap_or(TERMINATED)
+}
+
+/// Documents matching any child; score: the sum of the matching children's.
+pub(crate) struct Union<'a> {
+    pub(crate) children: Vec<BoxScorer<'a>>,
+    doc: DocId,
+    label: &'static str,
+}
+
+impl<'a> Union<'a> {
+    pub(crate) fn new(children: Vec<BoxScorer<'a>>, label: &'static str) -> Union<'a> {
+        let doc = min_doc(&children);
+        Union {
+            children,
+            doc,
+            label,
+        }
+    }
+}
+
+impl Scorer for Union<'_> {
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+    fn advance(&mut self) -> DocId {
+        let cur = self.doc;
+        for c in &mut self.children {
+            if c.doc() == cur {
+                c.advance();
+            }
+        }
+        self.doc = min_doc(&self.children);
+        self.doc
+    }
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        for c in &mut self.children {
+            if c.doc() < target {
+                c.seek(target);
+            }
+        }
+        self.doc = min_doc(&self.children);
+        self.doc
+    }
+    fn score(&mut self) -> f64 {
+        let mut s = 0.0;
+        for c in &mut self.children {
+            if c.doc() == self.doc {
+                s += c.score();
+            }
+        }
+        s
+    }
+    fn max_score(&self) -> f64 {
+        self.children.iter().map(|c| c.max_score()).sum()
+    }
+    fn cost(&self) -> u64 {
+        self.children.iter().map(|c| c.cost()).sum()
+    }
+    fn damaged(&self) -> bool {
+        self.children.iter().any(|c| c.damaged())
+    }
+    fn explain(&mut self) -> Explanation {
+        let doc = self.doc;
+        let parts: Vec<Explanation> = self
+            .children
+            .iter_mut()
+            .filter(|c| c.doc() == doc)
+            .map(|c| c.explain())
+            .collect();
+        let score = self.score();
+        Explanation::node(score, self.label, parts)
+    }
+}
+
+/// Documents matching every child; score: the sum of the children's, in
+/// child order. The cheapest child leads.
+pub(crate) struct Conjunction<'a> {
+    children: Vec<BoxScorer<'a>>,
+    /// Child indexes, cheapest first.
+    order: Vec<usize>,
+    doc: DocId,
+}
+
+impl<'a> Conjunction<'a> {
+    pub(crate) fn new(children: Vec<BoxScorer<'a>>) -> Conjunction<'a> {
+        let mut order: Vec<usize> = (0..children.len()).collect();
+        order.sort_by_key(|&i| children[i].cost());
+        let mut c = Conjunction {
+            doc: children.first().map_or(TERMINATED, |c| c.doc()),
+            children,
+            order,
+        };
+        let start = c.doc;
+        c.doc = c.settle(start);
+        c
+    }
+
+    /// The first document `>= target` every child holds.
+    fn settle(&mut self, target: DocId) -> DocId {
+        let Some(&lead) = self.order.first() else {
+            return TERMINATED;
+        };
+        let mut candidate = self.children[lead].seek(target);
+        'candidates: while candidate != TERMINATED {
+            for &i in &self.order[1..] {
+                let d = self.children[i].seek(candidate);
+                if d > candidate {
+                    candidate = self.children[lead].seek(d);
+                    continue 'candidates;
+                }
+            }
+            break;
+        }
+        candidate
+    }
+}
+
+impl Scorer for Conjunction<'_> {
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+    fn advance(&mut self) -> DocId {
+        if self.doc != TERMINATED {
+            self.doc = self.settle(self.doc + 1);
+        }
+        self.doc
+    }
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc < target {
+            self.doc = self.settle(target);
+        }
+        self.doc
+    }
+    fn score(&mut self) -> f64 {
+        let mut s = 0.0;
+        for c in &mut self.children {
+            s += c.score();
+        }
+        s
+    }
+    fn max_score(&self) -> f64 {
+        self.children.iter().map(|c| c.max_score()).sum()
+    }
+    fn cost(&self) -> u64 {
+        self.order.first().map_or(0, |&i| self.children[i].cost())
+    }
+    fn damaged(&self) -> bool {
+        self.children.iter().any(|c| c.damaged())
+    }
+    fn explain(&mut self) -> Explanation {
+        let parts: Vec<Explanation> = self.children.iter_mut().map(|c| c.explain()).collect();
+        let score = self.score();
+        Explanation::node(score, "sum of (all required):", parts)
+    }
+}
+
+/// The documents of `required`; score: its score plus, where `optional`
+/// matches too, the optional score.
+pub(crate) struct ReqOpt<'a> {
+    pub(crate) required: BoxScorer<'a>,
+    pub(crate) optional: BoxScorer<'a>,
+}
+
+impl ReqOpt<'_> {
+    /// The optional part's score at the current document, 0 where absent.
+    pub(crate) fn optional_score(&mut self) -> f64 {
+        let doc = self.required.doc();
+        if self.optional.seek(doc) == doc {
+            self.optional.score()
+        } else {
+            0.0
+        }
+    }
+}
+
+impl Scorer for ReqOpt<'_> {
+    fn doc(&self) -> DocId {
+        self.required.doc()
+    }
+    fn advance(&mut self) -> DocId {
+        self.required.advance()
+    }
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.required.seek(target)
+    }
+    fn score(&mut self) -> f64 {
+        let r = self.required.score();
+        r + self.optional_score()
+    }
+    fn max_score(&self) -> f64 {
+        self.required.max_score() + self.optional.max_score()
+    }
+    fn cost(&self) -> u64 {
+        self.required.cost()
+    }
+    fn damaged(&self) -> bool {
+        self.required.damaged() || self.optional.damaged()
+    }
+    fn explain(&mut self) -> Explanation {
+        let mut parts = vec![self.required.explain()];
+        let doc = self.required.doc();
+        if self.optional.seek(doc) == doc {
+            parts.push(self.optional.explain());
+        }
+        let score = self.score();
+        Explanation::node(score, "sum of (required, then optional):", parts)
+    }
+}
+
+/// The documents of `inner` that `excluded` does not hold; `inner`'s scores.
+pub(crate) struct Exclude<'a> {
+    inner: BoxScorer<'a>,
+    excluded: BoxScorer<'a>,
+}
+
+impl<'a> Exclude<'a> {
+    pub(crate) fn new(inner: BoxScorer<'a>, excluded: BoxScorer<'a>) -> Exclude<'a> {
+        let mut e = Exclude { inner, excluded };
+        e.skip_excluded();
+        e
+    }
+
+    fn skip_excluded(&mut self) -> DocId {
+        let mut doc = self.inner.doc();
+        while doc != TERMINATED && self.excluded.seek(doc) == doc {
+            doc = self.inner.advance();
+        }
+        doc
+    }
+}
+
+impl Scorer for Exclude<'_> {
+    fn doc(&self) -> DocId {
+        self.inner.doc()
+    }
+    fn advance(&mut self) -> DocId {
+        self.inner.advance();
+        self.skip_excluded()
+    }
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.inner.seek(target);
+        self.skip_excluded()
+    }
+    fn score(&mut self) -> f64 {
+        self.inner.score()
+    }
+    fn max_score(&self) -> f64 {
+        self.inner.max_score()
+    }
+    fn cost(&self) -> u64 {
+        self.inner.cost()
+    }
+    fn damaged(&self) -> bool {
+        self.inner.damaged() || self.excluded.damaged()
+    }
+    fn explain(&mut self) -> Explanation {
+        self.inner.explain()
+    }
+}
+
+/// Documents matching any child; score: the best matching child's. An
+/// expansion (prefix, fuzzy) scores this way, so a document holding
+/// several of its words scores as its best one.
+pub(crate) struct Max<'a> {
+    pub(crate) children: Vec<BoxScorer<'a>>,
+    doc: DocId,
+}
+
+impl<'a> Max<'a> {
+    pub(crate) fn new(children: Vec<BoxScorer<'a>>) -> Max<'a> {
+        let doc = min_doc(&children);
+        Max { children, doc }
+    }
+}
+
+impl Scorer for Max<'_> {
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+    fn advance(&mut self) -> DocId {
+        let cur = self.doc;
+        for c in &mut self.children {
+            if c.doc() == cur {
+                c.advance();
+            }
+        }
+        self.doc = min_doc(&self.children);
+        self.doc
+    }
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        for c in &mut self.children {
+            if c.doc() < target {
+                c.seek(target);
+            }
+        }
+        self.doc = min_doc(&self.children);
+        self.doc
+    }
+    fn score(&mut self) -> f64 {
+        let mut s = 0.0f64;
+        for c in &mut self.children {
+            if c.doc() == self.doc {
+                s = s.max(c.score());
+            }
+        }
+        s
+    }
+    fn max_score(&self) -> f64 {
+        self.children
+            .iter()
+            .map(|c| c.max_score())
+            .fold(0.0, f64::max)
+    }
+    fn cost(&self) -> u64 {
+        self.children.iter().map(|c| c.cost()).sum()
+    }
+    fn damaged(&self) -> bool {
+        self.children.iter().any(|c| c.damaged())
+    }
+    fn explain(&mut self) -> Explanation {
+        let doc = self.doc;
+        let parts: Vec<Explanation> = self
+            .children
+            .iter_mut()
+            .filter(|c| c.doc() == doc)
+            .map(|c| c.explain())
+            .collect();
+        let score = self.score();
+        Explanation::node(score, "max of (best expansion):", parts)
+    }
+}

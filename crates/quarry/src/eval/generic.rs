@@ -1,0 +1,264 @@
+//! Collectors for scorer trees: each runs a [`Root`] into a [`TopK`],
+//! skipping work that provably cannot change the top k.
+//!
+//! - [`Root::Any`]: MaxScore over the children (by their score bounds):
+//!   children whose bounds together cannot beat the bar only answer
+//!   lookups for candidates of the others.
+//! - [`Root::ReqOpt`]: the optional part is consulted only when it could
+//!   lift the candidate into the top k.
+//! - [`Root::Max`]: children one at a time, best bound first, stopping at
+//!   the first whose bound cannot beat the bar (a max does not depend on
+//!   the order it is taken in, so this is exact).
+//!
+//! Scores are computed exactly as the scorers define them (children in
+//! child order), so with or without pruning the results are bit-identical.
+
+use crate::index::DocId;
+use crate::postings::TERMINATED;
+
+use super::collect::{Bar, TopK};
+use super::disjunction::rounding_margin;
+use super::plan::Root;
+use super::scorer::{BoxScorer, Scorer};
+
+/// Runs `root` into `top`; returns true when damaged bytes were met.
+pub(crate) fn collect(root: Root<'_>, top: &mut TopK<'_>, pruning: bool) -> bool {
+    match root {
+        Root::Any(mut children) => {
+            any(&mut children, top, pruning);
+            children.iter().any(|c| c.damaged())
+        }
+        Root::ReqOpt {
+            mut required,
+            mut optional,
+        } => {
+            req_opt(required.as_mut(), optional.as_mut(), top, pruning);
+            required.damaged() || optional.damaged()
+        }
+        Root::Max(mut children) => {
+            if top.capacity() <= MAX_TAAT_K {
+                max_by_child(&mut children, top, pruning);
+            } else {
+                let mut m = super::combine::Max::new(children);
+                one(&mut m, top, pruning);
+                return m.damaged();
+            }
+            children.iter().any(|c| c.damaged())
+        }
+        Root::One(mut s) => {
+            one(s.as_mut(), top, pruning);
+            s.damaged()
+        }
+    }
+}
+
+/// Counts the documents of `root`; returns the count and whether damaged
+/// bytes were met.
+pub(crate) fn count(root: Root<'_>) -> (u64, bool) {
+    let mut s: BoxScorer<'_> = match root {
+        Root::Any(children) => Box::new(super::combine::Union::new(children, "")),
+        Root::ReqOpt { required, .. } => required,
+        Root::Max(children) => Box::new(super::combine::Max::new(children)),
+        Root::One(s) => s,
+    };
+    let mut n = 0;
+    while s.doc() != TERMINATED {
+        n += 1;
+        s.advance();
+    }
+    (n, s.damaged())
+}
+
+/// Largest k for which [`Root::Max`] goes child by child (its collector
+/// updates entries in place, linear in k).
+const MAX_TAAT_K: usize = 256;
+
+/// Any scorer: every document, stopping once no score can enter.
+fn one(s: &mut dyn Scorer, top: &mut TopK<'_>, pruning: bool) {
+    let max = s.max_score();
+    let mut doc = s.doc();
+    while doc != TERMINATED {
+        if pruning && top.bar().excludes(max, doc) {
+            return;
+        }
+        top.push(doc, s.score());
+        doc = s.advance();
+    }
+}
+
+/// An upper bound of a sum of `n` non-negative parts whose bounds, added
+/// in any order, give `sum`: the canonical-order sum is within
+/// [`rounding_margin`] of it.
+#[inline]
+fn inflate(sum: f64, n: usize) -> f64 {
+    sum + sum * rounding_margin(n)
+}
+
+/// The required documents; optional scores looked up only where they
+/// could lift the candidate into the top k.
+fn req_opt(
+    required: &mut dyn Scorer,
+    optional: &mut dyn Scorer,
+    top: &mut TopK<'_>,
+    pruning: bool,
+) {
+    let opt_max = optional.max_score();
+    let all_max = inflate(required.max_score() + opt_max, 2);
+    let mut doc = required.doc();
+    while doc != TERMINATED {
+        let bar = top.bar();
+        if pruning && bar.excludes(all_max, doc) {
+            return;
+        }
+        let r = required.score();
+        if !(pruning && bar.excludes(inflate(r + opt_max, 2), doc)) {
+            let o = if optional.seek(doc) == doc {
+                optional.score()
+            } else {
+                0.0
+            };
+            top.push(doc, r + o);
+        }
+        doc = required.advance();
+    }
+}
+
+/// MaxScore over the children of a union: sorted by bound, the longest
+/// prefix whose bounds cannot beat the bar is looked up only for the
+/// candidates of the others.
+fn any(children: &mut [BoxScorer<'_>], top: &mut TopK<'_>, pruning: bool) {
+    let n = children.len();
+    let maxes: Vec<f64> = children.iter().map(|c| c.max_score()).collect();
+    let mut by_bound: Vec<usize> = (0..n).collect();
+    by_bound.sort_by(|&a, &b| maxes[a].total_cmp(&maxes[b]));
+    // prefix[i]: bound of the i lowest-bounded children together.
+    let mut prefix = vec![0.0; n + 1];
+    for i in 0..n {
+        prefix[i + 1] = prefix[i] + maxes[by_bound[i]];
+    }
+    let mut contrib = vec![0.0; n];
+    let mut present = vec![false; n];
+    let mut essential_from = 0;
+    let mut last_bar = f64::NEG_INFINITY;
+    loop {
+        let bar = top.bar();
+        if pruning && bar.score != last_bar {
+            last_bar = bar.score;
+            while essential_from < n && bar.excludes(inflate(prefix[essential_from + 1], n), 0) {
+                essential_from += 1;
+            }
+            if essential_from == n {
+                return;
+            }
+        }
+        let essential = &by_bound[essential_from..];
+        let doc = essential
+            .iter()
+            .map(|&i| children[i].doc())
+            .min()
+            .unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            return;
+        }
+        // Essential parts first, then lookups best bound first while the
+        // candidate can still enter.
+        let mut known = 0.0;
+        for &i in essential {
+            if children[i].doc() == doc {
+                contrib[i] = children[i].score();
+                present[i] = true;
+                known += contrib[i];
+            }
+        }
+        let mut rest = prefix[essential_from];
+        let mut alive = !(pruning && bar.excludes(inflate(known + rest, n), doc));
+        for &i in by_bound[..essential_from].iter().rev() {
+            if !alive {
+                break;
+            }
+            rest -= maxes[i];
+            if children[i].seek(doc) == doc {
+                contrib[i] = children[i].score();
+                present[i] = true;
+                known += contrib[i];
+            }
+            alive = !(pruning && bar.excludes(inflate(known + rest.max(0.0), n), doc));
+        }
+        if alive {
+            top.push(doc, canonical(&mut contrib, &mut present));
+        } else {
+            contrib.iter_mut().for_each(|c| *c = 0.0);
+            present.iter_mut().for_each(|p| *p = false);
+        }
+        for &i in essential {
+            if children[i].doc() == doc {
+                children[i].advance();
+            }
+        }
+    }
+}
+
+/// The score as [`super::combine::Union`] sums it: present children, in
+/// child order. Resets the buffers.
+fn canonical(contrib: &mut [f64], present: &mut [bool]) -> f64 {
+    let mut s = 0.0;
+    for (c, p) in contrib.iter_mut().zip(present.iter_mut()) {
+        if *p {
+            s += *c;
+        }
+        *c = 0.0;
+        *p = false;
+    }
+    s
+}
+
+/// A max over children, one child at a time, best bound first. An entry
+/// already kept is raised in place; the k kept entries are lower bounds of
+/// their final scores, so a document that fails to enter is truly out.
+fn max_by_child(children: &mut [BoxScorer<'_>], top: &mut TopK<'_>, pruning: bool) {
+    let mut order: Vec<usize> = (0..children.len()).collect();
+    order.sort_by(|&a, &b| children[b].max_score().total_cmp(&children[a].max_score()));
+    let mut kept: Vec<(f64, DocId)> = Vec::new();
+    let k = top.capacity();
+    let worst = |kept: &[(f64, DocId)]| -> Bar {
+        if kept.len() < k {
+            Bar::open()
+        } else {
+            kept.iter()
+                .map(|&(score, doc)| Bar { score, doc })
+                .min_by(|a, b| a.score.total_cmp(&b.score).then(b.doc.cmp(&a.doc)))
+                .unwrap_or_else(Bar::open)
+        }
+    };
+    let mut bar = worst(&kept);
+    for &c in &order {
+        let child = &mut children[c];
+        if pruning && bar.excludes(child.max_score(), 0) {
+            break;
+        }
+        let mut doc = child.doc();
+        while doc != TERMINATED {
+            let s = child.score();
+            if let Some(e) = kept.iter_mut().find(|e| e.1 == doc) {
+                if s > e.0 {
+                    e.0 = s;
+                    bar = worst(&kept);
+                }
+            } else if !bar.excludes(s, doc) && top.admits(doc) {
+                if kept.len() == k {
+                    let w = kept
+                        .iter()
+                        .position(|&(score, d)| score == bar.score && d == bar.doc)
+                        .unwrap_or(0);
+                    kept.swap_remove(w);
+                }
+                kept.push((s, doc));
+                bar = worst(&kept);
+            }
+            doc = child.advance();
+        }
+    }
+    for (score, doc) in kept {
+        top.push(doc, score);
+    }
+}

@@ -1,0 +1,410 @@
+//! From an analyzed [`Query`] to what runs: one of the tuned flat paths
+//! when the query's shape allows, else a tree of composable scorers.
+//!
+//! - A disjunction of terms (any fields and boosts, optionally minus
+//!   terms) runs the tuned block-max MaxScore of [`super::disjunction`],
+//!   or, with many terms, the windowed term-at-a-time of [`super::long`].
+//! - A conjunction of terms (optionally minus terms) runs
+//!   [`super::conjunction`].
+//! - One exact phrase runs [`super::phrase::phrase_union`].
+//! - Everything else becomes a [`Scorer`] tree ([`super::combine`]) run by
+//!   the collectors of [`super::generic`].
+//!
+//! Boosts are multiplied down to the leaves (a leaf's weight carries the
+//! product of its own boost, every enclosing boost, and the field boost).
+//! Expansions (prefix, fuzzy) are resolved here against the words of the
+//! documents and reported.
+
+use crate::bm25::{idf, TermWeight};
+use crate::error::Result;
+use crate::format::SectionKind;
+use crate::index::Index;
+use crate::query::{BoolQuery, ExpansionQuery, PhraseQuery, Query};
+use crate::schema::Field;
+use crate::search::{Expansion, SearchOptions};
+
+use super::collect::Exclusion;
+use super::combine::{Conjunction, Exclude, Max, ReqOpt, Union};
+use super::phrase::{PhraseField, PhraseTerm};
+use super::phrase_scorer::PhraseScorer;
+use super::scorer::{BoxScorer, LeafInfo, TermLeaf};
+use super::term::TermScorer;
+
+/// What runs.
+pub(crate) enum Plan<'a> {
+    /// Matches nothing.
+    Nothing,
+    /// A disjunction of (term, field) scorers, in scoring order.
+    FlatOr {
+        scorers: Vec<TermScorer<'a>>,
+        exclusion: Option<Exclusion<'a>>,
+    },
+    /// A conjunction: `clauses` groups of scorers (by `TermScorer::term`).
+    FlatAnd {
+        scorers: Vec<TermScorer<'a>>,
+        clauses: usize,
+        exclusion: Option<Exclusion<'a>>,
+    },
+    /// One exact phrase, per field.
+    Phrase { fields: Vec<PhraseField<'a>> },
+    /// Anything else.
+    Tree(Root<'a>),
+}
+
+/// The top of a scorer tree, in the shape its collector exploits.
+pub(crate) enum Root<'a> {
+    /// Documents of any child, scores summed in child order (MaxScore).
+    Any(Vec<BoxScorer<'a>>),
+    /// The documents of `required`, plus `optional`'s score where it
+    /// matches (optional lookups skipped when they cannot matter).
+    ReqOpt {
+        required: BoxScorer<'a>,
+        optional: BoxScorer<'a>,
+    },
+    /// Documents of any child, scored by the best (expansions).
+    Max(Vec<BoxScorer<'a>>),
+    /// Any other scorer.
+    One(BoxScorer<'a>),
+}
+
+/// Builds plans for one index and one set of options, recording the
+/// expansions it resolves.
+pub(crate) struct Planner<'a, 'o> {
+    pub(crate) index: &'a Index,
+    pub(crate) options: &'o SearchOptions,
+    pub(crate) expansions: Vec<Expansion>,
+}
+
+impl<'a> Planner<'a, '_> {
+    /// The plan of `query`, using a tuned flat path where one applies.
+    pub(crate) fn plan(&mut self, query: &Query) -> Result<Plan<'a>> {
+        if let Some(plan) = self.flat(query)? {
+            return Ok(plan);
+        }
+        Ok(match self.root(query, 1.0)? {
+            Some(root) => Plan::Tree(root),
+            None => Plan::Nothing,
+        })
+    }
+
+    /// A flat path, if the query has one's shape.
+    fn flat(&mut self, query: &Query) -> Result<Option<Plan<'a>>> {
+        match query {
+            Query::Term(_) => {
+                let scorers = self.term_scorers(std::slice::from_ref(query), 1.0)?;
+                Ok(Some(Plan::FlatOr {
+                    scorers,
+                    exclusion: None,
+                }))
+            }
+            Query::Phrase(p) if p.slop == 0 => Ok(Some(Plan::Phrase {
+                fields: self.phrase_fields(p, 1.0)?,
+            })),
+            Query::Bool(b) => {
+                let all_terms = |qs: &[Query]| qs.iter().all(|q| matches!(q, Query::Term(_)));
+                if !all_terms(&b.must_not) || !all_terms(&b.must) || !all_terms(&b.should) {
+                    return Ok(None);
+                }
+                if b.must.is_empty() && b.should.is_empty() {
+                    return Ok(Some(Plan::Nothing));
+                }
+                if !b.must.is_empty() && !b.should.is_empty() {
+                    return Ok(None);
+                }
+                let exclusion = Exclusion::new(
+                    self.term_scorers(&b.must_not, 1.0)?
+                        .into_iter()
+                        .map(|s| s.cursor)
+                        .collect(),
+                );
+                if b.must.is_empty() {
+                    let scorers = self.term_scorers(&b.should, b.boost)?;
+                    Ok(Some(Plan::FlatOr { scorers, exclusion }))
+                } else {
+                    let scorers = self.term_scorers(&b.must, b.boost)?;
+                    let present = scorers.iter().map(|s| s.term).collect::<Vec<_>>();
+                    // A required term the index lacks: nothing matches.
+                    if (0..b.must.len()).any(|t| !present.contains(&t)) {
+                        return Ok(Some(Plan::Nothing));
+                    }
+                    Ok(Some(Plan::FlatAnd {
+                        scorers,
+                        clauses: b.must.len(),
+                        exclusion,
+                    }))
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// One scorer per (term, field) the index holds, terms in query order,
+    /// fields in [`Field::ALL`] order: the order scores are summed in.
+    /// `TermScorer::term` is the leaf's index in `leaves` (all terms).
+    pub(crate) fn term_scorers(&self, leaves: &[Query], boost: f64) -> Result<Vec<TermScorer<'a>>> {
+        let mut out = Vec::with_capacity(leaves.len() * Field::ALL.len());
+        for (t, leaf) in leaves.iter().enumerate() {
+            let Query::Term(q) = leaf else { continue };
+            for field in q.fields.iter() {
+                if let Some((scorer, _)) = self.term_leaf(&q.term, field, boost * q.boost, t)? {
+                    out.push(scorer);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn term_leaf(
+        &self,
+        term: &str,
+        field: Field,
+        boost: f64,
+        t: usize,
+    ) -> Result<Option<(TermScorer<'a>, LeafInfo)>> {
+        let index = self.index;
+        let Some(info) = index.term_info(field, term)? else {
+            return Ok(None);
+        };
+        let boost = boost * self.options.boost(field);
+        let idf = idf(index.doc_count(), info.doc_freq);
+        let avg = index.avg_field_len(field);
+        let weight = TermWeight::new(self.options.bm25, boost, idf, avg);
+        let scorer = TermScorer::new(
+            index.postings_of(&info)?,
+            index.field_norms().field(field),
+            weight,
+            t,
+        );
+        let leaf = LeafInfo {
+            term: term.to_string(),
+            field,
+            idf,
+            doc_freq: info.doc_freq,
+            doc_count: index.doc_count(),
+            avg_len: avg,
+            params: self.options.bm25,
+            boost,
+        };
+        Ok(Some((scorer, leaf)))
+    }
+
+    /// The phrase matcher of each field that holds every term of the phrase.
+    pub(crate) fn phrase_fields(
+        &self,
+        p: &PhraseQuery,
+        boost: f64,
+    ) -> Result<Vec<PhraseField<'a>>> {
+        Ok(self
+            .phrase_fields_with_info(p, boost)?
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect())
+    }
+
+    fn phrase_fields_with_info(
+        &self,
+        p: &PhraseQuery,
+        boost: f64,
+    ) -> Result<Vec<(PhraseField<'a>, LeafInfo)>> {
+        let index = self.index;
+        let n = index.doc_count();
+        let positions = index.section(SectionKind::Positions);
+        let mut out = Vec::new();
+        'fields: for field in p.fields.iter() {
+            let mut terms = Vec::with_capacity(p.terms.len());
+            let mut idf_sum = 0.0;
+            let mut min_df = u32::MAX;
+            for (term, offset) in &p.terms {
+                let Some(info) = index.term_info(field, term)? else {
+                    continue 'fields;
+                };
+                idf_sum += idf(n, info.doc_freq);
+                min_df = min_df.min(info.doc_freq);
+                let pos = positions
+                    .get(info.positions.0 as usize..info.positions.1 as usize)
+                    .ok_or_else(|| index.corrupt("a term's positions lie outside their section"))?;
+                terms.push(PhraseTerm {
+                    cursor: index.postings_of(&info)?,
+                    offset: *offset,
+                    positions: pos,
+                });
+            }
+            // Rarest first: it leads the intersection.
+            terms.sort_by_key(|t| t.cursor.doc_freq());
+            let boost = boost * p.boost * self.options.boost(field);
+            let avg = index.avg_field_len(field);
+            let weight = TermWeight::new(self.options.bm25, boost, idf_sum, avg);
+            let info = LeafInfo {
+                term: p
+                    .terms
+                    .iter()
+                    .map(|t| t.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                field,
+                idf: idf_sum,
+                doc_freq: min_df,
+                doc_count: n,
+                avg_len: avg,
+                params: self.options.bm25,
+                boost,
+            };
+            out.push((
+                PhraseField::new(terms, index.field_norms().field(field), weight),
+                info,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The root of the scorer tree of `query` (`None`: matches nothing).
+    pub(crate) fn root(&mut self, query: &Query, boost: f64) -> Result<Option<Root<'a>>> {
+        match query {
+            Query::Bool(b) if b.must_not.is_empty() => {
+                let boost = boost * b.boost;
+                let Some(must) = self.all(&b.must, boost)? else {
+                    return Ok(None);
+                };
+                let should = self.each(&b.should, boost)?;
+                Ok(match (must, should.is_empty()) {
+                    (Some(required), false) => Some(Root::ReqOpt {
+                        required,
+                        optional: union(should, "sum of (optional):"),
+                    }),
+                    (Some(required), true) => Some(Root::One(required)),
+                    (None, false) if should.len() > 1 => Some(Root::Any(should)),
+                    (None, false) => should.into_iter().next().map(Root::One),
+                    (None, true) => None,
+                })
+            }
+            Query::Expansion(e) => {
+                let children = self.expansion_children(e, boost)?;
+                Ok((!children.is_empty()).then_some(Root::Max(children)))
+            }
+            _ => Ok(self.scorer(query, boost)?.map(Root::One)),
+        }
+    }
+
+    /// The scorer of any query (`None`: matches nothing).
+    pub(crate) fn scorer(&mut self, query: &Query, boost: f64) -> Result<Option<BoxScorer<'a>>> {
+        match query {
+            Query::Term(q) => {
+                let mut leaves: Vec<BoxScorer<'a>> = Vec::new();
+                for field in q.fields.iter() {
+                    if let Some((inner, info)) =
+                        self.term_leaf(&q.term, field, boost * q.boost, 0)?
+                    {
+                        leaves.push(Box::new(TermLeaf { inner, info }));
+                    }
+                }
+                Ok(one_or_union(leaves, "sum of (fields):"))
+            }
+            Query::Phrase(p) => {
+                let leaves: Vec<BoxScorer<'a>> = self
+                    .phrase_fields_with_info(p, boost)?
+                    .into_iter()
+                    .map(|(f, info)| Box::new(PhraseScorer::new(f, p.slop, info)) as BoxScorer<'a>)
+                    .collect();
+                Ok(one_or_union(leaves, "sum of (fields):"))
+            }
+            Query::Expansion(e) => {
+                let children = self.expansion_children(e, boost)?;
+                Ok(match children.len() {
+                    0 => None,
+                    1 => children.into_iter().next(),
+                    _ => Some(Box::new(Max::new(children))),
+                })
+            }
+            Query::Bool(b) => self.bool_scorer(b, boost),
+        }
+    }
+
+    fn bool_scorer(&mut self, b: &BoolQuery, boost: f64) -> Result<Option<BoxScorer<'a>>> {
+        let boost = boost * b.boost;
+        let Some(must) = self.all(&b.must, boost)? else {
+            return Ok(None);
+        };
+        let should = self.each(&b.should, boost)?;
+        let core: BoxScorer<'a> = match (must, should.is_empty()) {
+            (Some(required), false) => Box::new(ReqOpt {
+                required,
+                optional: union(should, "sum of (optional):"),
+            }),
+            (Some(required), true) => required,
+            (None, false) => union(should, "sum of (any):"),
+            (None, true) => return Ok(None),
+        };
+        let excluded = self.each(&b.must_not, 1.0)?;
+        if excluded.is_empty() {
+            return Ok(Some(core));
+        }
+        Ok(Some(Box::new(Exclude::new(
+            core,
+            union(excluded, "any of"),
+        ))))
+    }
+
+    /// The conjunction of `queries`: `Some(None)` when there are none,
+    /// `None` when one of them matches nothing.
+    fn all(&mut self, queries: &[Query], boost: f64) -> Result<Option<Option<BoxScorer<'a>>>> {
+        let mut out = Vec::with_capacity(queries.len());
+        for q in queries {
+            match self.scorer(q, boost)? {
+                Some(s) => out.push(s),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(match out.len() {
+            0 => None,
+            1 => out.pop(),
+            _ => Some(Box::new(Conjunction::new(out))),
+        }))
+    }
+
+    /// The scorers of the `queries` that can match.
+    fn each(&mut self, queries: &[Query], boost: f64) -> Result<Vec<BoxScorer<'a>>> {
+        let mut out = Vec::with_capacity(queries.len());
+        for q in queries {
+            if let Some(s) = self.scorer(q, boost)? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One scorer per index term of the expansion's words (each summed over
+    /// the fields), recording the expansion.
+    fn expansion_children(&mut self, e: &ExpansionQuery, boost: f64) -> Result<Vec<BoxScorer<'a>>> {
+        let expansion = self.index.expand(e, self.options.max_expansions)?;
+        let mut out = Vec::with_capacity(expansion.terms.len());
+        for term in &expansion.terms {
+            let leaf = Query::Term(crate::query::TermQuery {
+                term: term.clone(),
+                fields: e.fields,
+                boost: e.boost,
+            });
+            if let Some(s) = self.scorer(&leaf, boost)? {
+                out.push(s);
+            }
+        }
+        self.expansions.push(expansion);
+        Ok(out)
+    }
+}
+
+fn one_or_union<'a>(mut leaves: Vec<BoxScorer<'a>>, label: &'static str) -> Option<BoxScorer<'a>> {
+    match leaves.len() {
+        0 => None,
+        1 => leaves.pop(),
+        _ => Some(Box::new(Union::new(leaves, label))),
+    }
+}
+
+fn union<'a>(mut scorers: Vec<BoxScorer<'a>>, label: &'static str) -> BoxScorer<'a> {
+    if scorers.len() == 1 {
+        if let Some(s) = scorers.pop() {
+            return s;
+        }
+    }
+    Box::new(Union::new(scorers, label))
+}

@@ -1,0 +1,112 @@
+//! The composable scorer: a document iterator that scores its current
+//! document and bounds every score it can give.
+//!
+//! Every node of an analyzed query becomes a [`Scorer`]: a (term, field)
+//! leaf ([`TermLeaf`]), a phrase, or a combination of scorers
+//! ([`super::combine`]). A scorer stands on its current document (or
+//! [`TERMINATED`]), moves only forward, and is always on a document it
+//! matches.
+
+use crate::bm25::Bm25;
+use crate::index::DocId;
+use crate::schema::Field;
+
+use super::explain::{Bm25Explanation, Explanation};
+use super::term::TermScorer;
+
+/// A document iterator with scores and score bounds.
+pub(crate) trait Scorer {
+    /// The current document, [`TERMINATED`] when exhausted.
+    fn doc(&self) -> DocId;
+    /// Moves to the next matching document and returns it.
+    fn advance(&mut self) -> DocId;
+    /// Moves to the first matching document `>= target` (never backwards)
+    /// and returns it.
+    fn seek(&mut self, target: DocId) -> DocId;
+    /// The score of the current document.
+    fn score(&mut self) -> f64;
+    /// An upper bound of every score this scorer gives (computed with the
+    /// same rounded operations as the scores, so it holds in floating
+    /// point).
+    fn max_score(&self) -> f64;
+    /// About how many documents it visits: leads conjunctions.
+    fn cost(&self) -> u64;
+    /// True when damaged index bytes were met.
+    fn damaged(&self) -> bool;
+    /// How the current document's score is made.
+    fn explain(&mut self) -> Explanation;
+}
+
+/// Who a leaf is, for explanations.
+#[derive(Clone, Debug)]
+pub(crate) struct LeafInfo {
+    pub(crate) term: String,
+    pub(crate) field: Field,
+    pub(crate) idf: f64,
+    pub(crate) doc_freq: u32,
+    pub(crate) doc_count: u32,
+    pub(crate) avg_len: f64,
+    pub(crate) params: Bm25,
+    pub(crate) boost: f64,
+}
+
+/// One (term, field) posting list as a [`Scorer`].
+pub(crate) struct TermLeaf<'a> {
+    pub(crate) inner: TermScorer<'a>,
+    pub(crate) info: LeafInfo,
+}
+
+impl Scorer for TermLeaf<'_> {
+    #[inline]
+    fn doc(&self) -> DocId {
+        self.inner.cursor.doc()
+    }
+    #[inline]
+    fn advance(&mut self) -> DocId {
+        self.inner.cursor.advance()
+    }
+    #[inline]
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.inner.cursor.seek(target)
+    }
+    #[inline]
+    fn score(&mut self) -> f64 {
+        self.inner.score()
+    }
+    fn max_score(&self) -> f64 {
+        self.inner.max_score
+    }
+    fn cost(&self) -> u64 {
+        u64::from(self.inner.cursor.doc_freq())
+    }
+    fn damaged(&self) -> bool {
+        self.inner.damaged()
+    }
+    fn explain(&mut self) -> Explanation {
+        let tf = self.inner.cursor.freq();
+        let len = self.inner.lengths.get(self.doc()).unwrap_or(0);
+        let score = self.score();
+        let i = &self.info;
+        Explanation {
+            score,
+            description: format!("{}:{}", i.field.name(), i.term),
+            bm25: Some(Bm25Explanation {
+                term: i.term.clone(),
+                field: i.field,
+                idf: i.idf,
+                doc_freq: i.doc_freq,
+                doc_count: i.doc_count,
+                tf: f64::from(tf),
+                field_len: len,
+                avg_field_len: i.avg_len,
+                k1: i.params.k1,
+                b: i.params.b,
+                boost: i.boost,
+            }),
+            children: Vec::new(),
+        }
+    }
+}
+
+/// A boxed scorer, as the combinations hold them.
+pub(crate) type BoxScorer<'a> = Box<dyn Scorer + 'a>;

@@ -1,0 +1,105 @@
+//! Did you mean: a query that finds too little is offered again with each
+//! word the index does not know replaced by the closest word it does.
+
+use crate::error::Result;
+use crate::index::Index;
+use crate::query::{parse, DefaultOperator, Expr, LeafKind, Occur, ParseOptions};
+use crate::schema::Field;
+use crate::search::{SearchOptions, Suggestion};
+
+impl Index {
+    /// The corrected query text, when some plain word of `text` (not
+    /// excluded, not a pattern) is in no document and a word of the index
+    /// lies within two edits of it. Suggestions are words as written in
+    /// the documents (lower-cased), one edit before two, the more frequent
+    /// first.
+    pub(crate) fn suggest_query(
+        &self,
+        text: &str,
+        options: &SearchOptions,
+    ) -> Result<Option<Suggestion>> {
+        let parse_options = ParseOptions {
+            default_operator: DefaultOperator::Or,
+            literal: options.literal,
+        };
+        let Ok(expr) = parse(text, &parse_options) else {
+            return Ok(None);
+        };
+        let mut words = Vec::new();
+        positive_words(&expr, &mut words);
+        let mut replacements: Vec<(usize, usize, String, String)> = Vec::new();
+        for (start, end, word) in words {
+            if self.knows(&word)? {
+                continue;
+            }
+            if let Some(best) = self.suggest(&word, 1)?.into_iter().next() {
+                // Replace the word where it appears in its leaf's text.
+                let Some(at) = text.get(start..end).and_then(|s| s.find(&word)) else {
+                    continue;
+                };
+                let from = start + at;
+                replacements.push((from, from + word.len(), word, best.word));
+            }
+        }
+        if replacements.is_empty() {
+            return Ok(None);
+        }
+        let mut corrected = String::with_capacity(text.len());
+        let mut at = 0;
+        replacements.sort_by_key(|r| r.0);
+        for (from, to, _, with) in &replacements {
+            if *from < at {
+                continue;
+            }
+            corrected.push_str(&text[at..*from]);
+            corrected.push_str(with);
+            at = *to;
+        }
+        corrected.push_str(&text[at..]);
+        Ok(Some(Suggestion {
+            text: corrected,
+            replacements: replacements.into_iter().map(|r| (r.2, r.3)).collect(),
+        }))
+    }
+
+    /// True when every term of `word` is in some field of the index (a word
+    /// with no searchable term counts as known: there is nothing to fix).
+    fn knows(&self, word: &str) -> Result<bool> {
+        let mut terms = Vec::new();
+        self.analyzer()
+            .for_each_token(word, |t| terms.push(t.term.into_owned()));
+        for term in terms {
+            let mut found = false;
+            for field in Field::ALL {
+                found |= self.term_info(field, &term)?.is_some();
+            }
+            if !found {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// The plain words of the query's non-excluded leaves, with their leaf's span.
+fn positive_words(expr: &Expr, out: &mut Vec<(usize, usize, String)>) {
+    match expr {
+        Expr::Leaf(leaf) => {
+            let text = match &leaf.kind {
+                LeafKind::Word(w) => w,
+                LeafKind::Phrase { text, .. } => text,
+                _ => return,
+            };
+            for w in text.split_whitespace() {
+                out.push((leaf.span.start, leaf.span.end, w.to_string()));
+            }
+        }
+        Expr::Bool { clauses, .. } => {
+            for (occur, child) in clauses {
+                if *occur != Occur::MustNot {
+                    positive_words(child, out);
+                }
+            }
+        }
+    }
+}
