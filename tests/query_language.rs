@@ -45,7 +45,6 @@ fn close(a: f64, b: f64) -> bool {
 type Doc = [Vec<usize>; 2];
 
 struct Corpus {
-    words: Vec<String>,
     ids: HashMap<String, usize>,
     docs: Vec<Doc>,
     /// Per field: documents holding each word in that field.
@@ -152,7 +151,6 @@ fn build(words: Vec<String>, docs: Vec<Doc>) -> Corpus {
         df,
         avgdl: [total[0] as f64 / n, total[1] as f64 / n],
         index: Index::from_bytes(b.to_bytes()).unwrap(),
-        words,
         docs,
     }
 }
@@ -691,8 +689,14 @@ fn check_query(c: &Corpus, q: &Query, base: &SearchOptions) -> Result<(), TestCa
 // ---------------------------------------------------------------------------
 // Random query trees
 
+/// Word `w` of [`VOCAB`]; `ABSENT` past its end.
 fn term_of(w: usize) -> String {
     VOCAB.get(w).copied().unwrap_or(ABSENT).to_string()
+}
+
+/// Phrase words: the first seven of [`VOCAB`], now and then `ABSENT`.
+fn phrase_term_of(w: usize) -> String {
+    term_of(if w < 7 { w } else { VOCAB.len() })
 }
 
 fn fields() -> impl Strategy<Value = Fields> {
@@ -743,7 +747,7 @@ fn phrase_leaf() -> impl Strategy<Value = Query> {
                     if i > 0 {
                         at += 1 + gap;
                     }
-                    (term_of(w), at)
+                    (phrase_term_of(w), at)
                 })
                 .collect();
             Query::Phrase(PhraseQuery {
@@ -783,8 +787,8 @@ fn options_strategy() -> impl Strategy<Value = (usize, usize, f64, f64, (f64, f6
     (
         prop_oneof![Just(1usize), Just(10), 1usize..50],
         prop_oneof![2 => Just(0usize), 1 => 1usize..20],
-        prop_oneof![Just(1.2), 0.0f64..3.0],
-        prop_oneof![Just(0.75), 0.0f64..=1.0],
+        prop_oneof![4 => Just(1.2), 1 => Just(0.0), 4 => 0.0f64..3.0],
+        prop_oneof![4 => Just(0.75), 1 => Just(0.0), 1 => Just(1.0), 4 => 0.0f64..=1.0],
         (
             prop_oneof![Just(1.0), Just(0.5), Just(3.0)],
             prop_oneof![Just(1.0), Just(0.0), Just(2.0)],
@@ -801,19 +805,262 @@ fn vocabulary_analyzes_to_itself() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     /// Random trees of terms, phrases and boolean clauses.
     #[test]
     fn query_trees_match_brute_force(
         seed in any::<u64>(),
         n in 300usize..2000,
-        queries in proptest::collection::vec(query_tree(), 4),
+        queries in proptest::collection::vec(query_tree(), 6),
         (k, offset, k1, b, boosts) in options_strategy(),
     ) {
         let c = corpus(vocab(), seed, n);
         for q in &queries {
             check_query(&c, q, &opts(k, offset, k1, b, boosts, true))?;
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Query text
+
+/// Query forms, `$a` to `$d` standing for four distinct words.
+const FORMS: &[&str] = &[
+    "$a",
+    "+$a +$b",
+    "+$a $b $c",
+    "$a $b -$c",
+    "\"$a $b\" $c",
+    "title:$a $b",
+    "body:$a title:$b $c",
+    "$a^2 $b",
+    "$a^0.5 $b^3 -$d",
+    "($a OR $b) AND $c",
+    "$a AND $b OR $c",
+    "$a OR $b AND $c",
+    "\"$a $c\"~1",
+    "\"$a $b\"~2 $c",
+    "\"$a $b $c\"~3 $a",
+    "body:\"$a $b\"~2 title:$c",
+    "$a NOT $b",
+    "$a AND NOT $b",
+    "-$a $b",
+    "$a $a $b",
+    "\"$a $a\" $b",
+    "\"$a $a\"~2 $b",
+    "($a ($b -$c)) $d",
+    "(+$a ($b OR ($c AND $d)))",
+    "($a $b)^2 $c",
+    "+($a OR $b)^0.5 -($c $d)",
+    "title:($a $b)^3 $d",
+    "(+$a -$b) OR (\"$c $d\"~2)^1.5",
+    "+$a +\"$b $c\"~1 -$d",
+    "($a AND ($b OR \"$c $d\"))^2 OR $d^0.5",
+    "$a $b $c $d",
+    "+$a +$b +$c -$d",
+];
+
+fn fill(form: &str, words: &[usize]) -> String {
+    form.replace("$a", VOCAB[words[0]])
+        .replace("$b", VOCAB[words[1]])
+        .replace("$c", VOCAB[words[2]])
+        .replace("$d", VOCAB[words[3]])
+}
+
+/// Four distinct word ids, mostly among the common ones.
+fn four_words() -> impl Strategy<Value = Vec<usize>> {
+    proptest::sample::subsequence((0..10).collect::<Vec<usize>>(), 4).prop_shuffle()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Every form of the table, parsed with either default operator.
+    #[test]
+    fn parsed_queries_match_brute_force(
+        seed in any::<u64>(),
+        n in 300usize..1500,
+        words in four_words(),
+        and in any::<bool>(),
+        (k, offset, k1, b, boosts) in options_strategy(),
+    ) {
+        let c = corpus(vocab(), seed, n);
+        let operator = if and { Operator::And } else { Operator::Or };
+        for form in FORMS {
+            let text = fill(form, &words);
+            let q = Query::parse(&text, c.index.analyzer(), operator)
+                .unwrap_or_else(|e| panic!("{text:?} does not parse: {e}"));
+            let o = SearchOptions { operator, ..opts(k, offset, k1, b, boosts, true) };
+            check_query(&c, &q, &o).map_err(|e| TestCaseError::fail(format!("text {text:?}: {e}")))?;
+        }
+    }
+}
+
+fn term(t: &str, fields: Fields, boost: f64) -> Query {
+    Query::Term(TermQuery {
+        term: t.to_string(),
+        fields,
+        boost,
+    })
+}
+
+fn bool_query(must: Vec<Query>, should: Vec<Query>, must_not: Vec<Query>, boost: f64) -> Query {
+    Query::Bool(BoolQuery {
+        must,
+        should,
+        must_not,
+        boost,
+    })
+}
+
+/// The parser reads the simple forms as documented (so the brute force of
+/// the parsed trees above checks the intended queries).
+#[test]
+fn simple_forms_parse_as_documented() {
+    let a = quarry::analysis::Analyzer::default();
+    let all = Fields::ALL;
+    let t = |w: &str| term(w, all, 1.0);
+    let cases: Vec<(&str, Operator, Query)> = vec![
+        ("cat", Operator::Or, t("cat")),
+        (
+            "+cat +dog",
+            Operator::Or,
+            bool_query(vec![t("cat"), t("dog")], vec![], vec![], 1.0),
+        ),
+        (
+            "+cat dog fish",
+            Operator::Or,
+            bool_query(vec![t("cat")], vec![t("dog"), t("fish")], vec![], 1.0),
+        ),
+        (
+            "cat dog -fish",
+            Operator::Or,
+            bool_query(vec![], vec![t("cat"), t("dog")], vec![t("fish")], 1.0),
+        ),
+        (
+            "cat dog -fish",
+            Operator::And,
+            bool_query(vec![t("cat"), t("dog")], vec![], vec![t("fish")], 1.0),
+        ),
+        (
+            "title:cat dog",
+            Operator::Or,
+            bool_query(
+                vec![],
+                vec![term("cat", Fields::only(Field::Title), 1.0), t("dog")],
+                vec![],
+                1.0,
+            ),
+        ),
+        (
+            "cat^2 dog",
+            Operator::Or,
+            bool_query(vec![], vec![term("cat", all, 2.0), t("dog")], vec![], 1.0),
+        ),
+        (
+            "\"cat fish\"~1",
+            Operator::Or,
+            Query::Phrase(PhraseQuery {
+                terms: vec![("cat".into(), 0), ("fish".into(), 1)],
+                slop: 1,
+                fields: all,
+                boost: 1.0,
+            }),
+        ),
+        (
+            "\"cat dog\" fish",
+            Operator::Or,
+            bool_query(
+                vec![],
+                vec![
+                    Query::Phrase(PhraseQuery {
+                        terms: vec![("cat".into(), 0), ("dog".into(), 1)],
+                        slop: 0,
+                        fields: all,
+                        boost: 1.0,
+                    }),
+                    t("fish"),
+                ],
+                vec![],
+                1.0,
+            ),
+        ),
+        (
+            "(cat dog)^2",
+            Operator::Or,
+            bool_query(vec![], vec![t("cat"), t("dog")], vec![], 2.0),
+        ),
+    ];
+    for (text, op, want) in cases {
+        let got = Query::parse(text, &a, op).unwrap();
+        assert_eq!(got, want, "{text:?} with {op:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Long disjunctions
+
+/// About 400 made-up words (consonant, vowel, consonant, vowel) that
+/// analyze to themselves.
+fn long_vocab() -> Vec<String> {
+    let a = quarry::analysis::Analyzer::default();
+    let (cs, vs) = ("bdfgklmnprtvz", "aiou");
+    let mut out = Vec::new();
+    for c1 in cs.chars() {
+        for v1 in vs.chars() {
+            for c2 in cs.chars() {
+                for v2 in ["a", "o"] {
+                    let w = format!("{c1}{v1}{c2}{v2}");
+                    if a.normalize(&w) == w.as_str() && out.len() < 400 {
+                        out.push(w);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn long_vocabulary_analyzes_to_itself() {
+    assert_eq!(long_vocab().len(), 400);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// 50 to 300 distinct terms (≥ 48 (term, field) scorers: the windowed
+    /// term-at-a-time path), with fields, boosts and excluded terms.
+    #[test]
+    fn long_disjunctions_match_brute_force(
+        seed in any::<u64>(),
+        n in 500usize..3000,
+        picks in proptest::collection::vec((0usize..420, fields(), boost()), 50..300),
+        excluded in proptest::collection::vec((0usize..60, fields()), 0..3),
+        group_boost in prop_oneof![3 => Just(1.0), 1 => Just(1.5)],
+        (k, offset, k1, b, boosts) in options_strategy(),
+    ) {
+        let words = long_vocab();
+        let c = corpus(words.clone(), seed, n);
+        let name = |w: usize| words.get(w).cloned().unwrap_or_else(|| format!("{ABSENT}{w}"));
+        let mut seen = std::collections::HashSet::new();
+        let should: Vec<Query> = picks
+            .iter()
+            .filter(|p| seen.insert(p.0))
+            .map(|&(w, f, bst)| term(&name(w), f, bst))
+            .collect();
+        let must_not: Vec<Query> = excluded.iter().map(|&(w, f)| term(&name(w), f, 1.0)).collect();
+        let q = bool_query(vec![], should, must_not, group_boost);
+        let o = opts(k, offset, k1, b, boosts, true);
+        check_query(&c, &q, &o)?;
+        // The same words as plain text (every field, boost 1).
+        let text: Vec<&str> = picks.iter().filter_map(|p| words.get(p.0).map(String::as_str)).collect();
+        let mut text = text.join(" ");
+        for &(w, _) in &excluded {
+            text.push_str(&format!(" -{}", words[w]));
+        }
+        let parsed = Query::parse(&text, c.index.analyzer(), Operator::Or).unwrap();
+        check_query(&c, &parsed, &o)?;
     }
 }
