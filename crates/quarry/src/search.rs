@@ -287,11 +287,7 @@ impl Index {
         self.run(query, options)
     }
 
-    fn run(
-        &self,
-        query: &Query,
-        options: &SearchOptions,
-    ) -> Result<(Ranked, Vec<Expansion>)> {
+    fn run(&self, query: &Query, options: &SearchOptions) -> Result<(Ranked, Vec<Expansion>)> {
         options.validate()?;
         let k = options.limit.saturating_add(options.offset);
         if options.limit == 0 {
@@ -301,6 +297,7 @@ impl Index {
             index: self,
             options,
             expansions: Vec::new(),
+            explaining: false,
         };
         let plan = planner.plan(query)?;
         let expansions = std::mem::take(&mut planner.expansions);
@@ -363,6 +360,7 @@ impl Index {
             index: self,
             options: &options,
             expansions: Vec::new(),
+            explaining: false,
         };
         let (n, damaged) = match planner.plan(query)? {
             Plan::Nothing => (0, false),
@@ -412,6 +410,7 @@ impl Index {
             index: self,
             options,
             expansions: Vec::new(),
+            explaining: true,
         };
         let Some(mut s) = planner.scorer(query, 1.0)? else {
             return Ok(None);

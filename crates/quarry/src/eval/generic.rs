@@ -239,12 +239,18 @@ fn max_by_child(children: &mut [BoxScorer<'_>], top: &mut TopK<'_>, pruning: boo
         let mut doc = child.doc();
         while doc != TERMINATED {
             let s = child.score();
+            // A score that cannot beat the bar changes nothing: a kept
+            // entry of this document already scores at least the bar.
+            if bar.excludes(s, doc) {
+                doc = child.advance();
+                continue;
+            }
             if let Some(e) = kept.iter_mut().find(|e| e.1 == doc) {
                 if s > e.0 {
                     e.0 = s;
                     bar = worst(&kept);
                 }
-            } else if !bar.excludes(s, doc) && top.admits(doc) {
+            } else if top.admits(doc) {
                 if kept.len() == k {
                     let w = kept
                         .iter()

@@ -17,6 +17,7 @@ use crate::index::DocId;
 use crate::postings::TERMINATED;
 
 use super::collect::TopK;
+use super::disjunction::rounding_margin;
 use super::term::TermScorer;
 
 /// Documents per window: the accumulators stay in the first-level cache.
@@ -31,9 +32,17 @@ pub(crate) fn windowed_union(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>,
     let mut acc = vec![0.0f64; WINDOW as usize];
     let mut touched = vec![0u64; WINDOW as usize / 64];
     let mut lo: DocId = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
+    // Bounds are checked best first, so a window that cannot be skipped
+    // is usually known after a few scorers.
+    let mut by_bound: Vec<usize> = (0..scorers.len()).collect();
+    by_bound.sort_by(|&a, &b| scorers[b].max_score.total_cmp(&scorers[a].max_score));
+    let mut backoff = Backoff::default();
     while lo != TERMINATED {
         let hi = lo.saturating_add(WINDOW - 1).min(TERMINATED - 1);
-        if pruning && skip_window(scorers, top, lo, hi) {
+        if pruning
+            && backoff.check()
+            && backoff.record(skip_window(scorers, &by_bound, top, lo, hi))
+        {
             lo = next_start(scorers, hi);
             continue;
         }
@@ -77,18 +86,56 @@ fn next_start(scorers: &mut [TermScorer<'_>], hi: DocId) -> DocId {
 }
 
 /// True when no document of `lo..=hi` can enter: the scorers' window
-/// bounds, summed in scorer order like scores, cannot beat the bar.
-fn skip_window(scorers: &mut [TermScorer<'_>], top: &TopK<'_>, lo: DocId, hi: DocId) -> bool {
+/// bounds, summed best first (within [`rounding_margin`] of the scorer-order
+/// sum), cannot beat the bar.
+fn skip_window(
+    scorers: &mut [TermScorer<'_>],
+    by_bound: &[usize],
+    top: &TopK<'_>,
+    lo: DocId,
+    hi: DocId,
+) -> bool {
     let bar = top.bar();
     if bar.is_open() {
         return false;
     }
+    let margin = 1.0 + rounding_margin(scorers.len());
     let mut bound = 0.0;
-    for s in scorers.iter_mut() {
-        bound += s.window_bound(lo, hi);
-        if !bar.excludes(bound, lo) {
+    for &i in by_bound {
+        bound += scorers[i].window_bound(lo, hi);
+        if !bar.excludes(bound * margin, lo) {
             return false;
         }
     }
     true
+}
+
+/// Checks windows for skipping less often while checks fail: after each
+/// failure the next check waits twice as many windows (up to 64); a skip
+/// resets the wait. A check costs a bound per scorer, so on queries whose
+/// windows never skip this keeps the checks' cost a small share.
+#[derive(Default)]
+struct Backoff {
+    wait: u32,
+    left: u32,
+}
+
+impl Backoff {
+    fn check(&mut self) -> bool {
+        if self.left == 0 {
+            return true;
+        }
+        self.left -= 1;
+        false
+    }
+
+    fn record(&mut self, skipped: bool) -> bool {
+        if skipped {
+            self.wait = 0;
+        } else {
+            self.wait = (self.wait * 2).clamp(1, 64);
+        }
+        self.left = self.wait;
+        skipped
+    }
 }

@@ -25,3 +25,4 @@ pub(crate) mod phrase_scorer;
 pub(crate) mod plan;
 pub(crate) mod scorer;
 pub(crate) mod term;
+pub(crate) mod windowed;

@@ -29,6 +29,7 @@ use super::phrase::{PhraseField, PhraseTerm};
 use super::phrase_scorer::PhraseScorer;
 use super::scorer::{BoxScorer, LeafInfo, TermLeaf};
 use super::term::TermScorer;
+use super::windowed::{Combine, Windowed, WINDOWED_FROM};
 
 /// What runs.
 pub(crate) enum Plan<'a> {
@@ -73,6 +74,9 @@ pub(crate) struct Planner<'a, 'o> {
     pub(crate) index: &'a Index,
     pub(crate) options: &'o SearchOptions,
     pub(crate) expansions: Vec<Expansion>,
+    /// Builds the plain combinations (child by child), whose explanations
+    /// show every child, instead of windowed ones.
+    pub(crate) explaining: bool,
 }
 
 impl<'a> Planner<'a, '_> {
@@ -269,7 +273,7 @@ impl<'a> Planner<'a, '_> {
                 Ok(match (must, should.is_empty()) {
                     (Some(required), false) => Some(Root::ReqOpt {
                         required,
-                        optional: union(should, "sum of (optional):"),
+                        optional: self.union(should, "sum of (optional):"),
                     }),
                     (Some(required), true) => Some(Root::One(required)),
                     (None, false) if should.len() > 1 => Some(Root::Any(should)),
@@ -297,7 +301,7 @@ impl<'a> Planner<'a, '_> {
                         leaves.push(Box::new(TermLeaf { inner, info }));
                     }
                 }
-                Ok(one_or_union(leaves, "sum of (fields):"))
+                Ok(self.one_or_union(leaves, "sum of (fields):"))
             }
             Query::Phrase(p) => {
                 let leaves: Vec<BoxScorer<'a>> = self
@@ -305,14 +309,14 @@ impl<'a> Planner<'a, '_> {
                     .into_iter()
                     .map(|(f, info)| Box::new(PhraseScorer::new(f, p.slop, info)) as BoxScorer<'a>)
                     .collect();
-                Ok(one_or_union(leaves, "sum of (fields):"))
+                Ok(self.one_or_union(leaves, "sum of (fields):"))
             }
             Query::Expansion(e) => {
                 let children = self.expansion_children(e, boost)?;
                 Ok(match children.len() {
                     0 => None,
                     1 => children.into_iter().next(),
-                    _ => Some(Box::new(Max::new(children))),
+                    _ => Some(self.max(children)),
                 })
             }
             Query::Bool(b) => self.bool_scorer(b, boost),
@@ -328,10 +332,10 @@ impl<'a> Planner<'a, '_> {
         let core: BoxScorer<'a> = match (must, should.is_empty()) {
             (Some(required), false) => Box::new(ReqOpt {
                 required,
-                optional: union(should, "sum of (optional):"),
+                optional: self.union(should, "sum of (optional):"),
             }),
             (Some(required), true) => required,
-            (None, false) => union(should, "sum of (any):"),
+            (None, false) => self.union(should, "sum of (any):"),
             (None, true) => return Ok(None),
         };
         let excluded = self.each(&b.must_not, 1.0)?;
@@ -340,7 +344,7 @@ impl<'a> Planner<'a, '_> {
         }
         Ok(Some(Box::new(Exclude::new(
             core,
-            union(excluded, "any of"),
+            self.union(excluded, "any of"),
         ))))
     }
 
@@ -392,19 +396,38 @@ impl<'a> Planner<'a, '_> {
     }
 }
 
-fn one_or_union<'a>(mut leaves: Vec<BoxScorer<'a>>, label: &'static str) -> Option<BoxScorer<'a>> {
-    match leaves.len() {
-        0 => None,
-        1 => leaves.pop(),
-        _ => Some(Box::new(Union::new(leaves, label))),
-    }
-}
-
-fn union<'a>(mut scorers: Vec<BoxScorer<'a>>, label: &'static str) -> BoxScorer<'a> {
-    if scorers.len() == 1 {
-        if let Some(s) = scorers.pop() {
-            return s;
+impl<'a> Planner<'a, '_> {
+    fn one_or_union(
+        &self,
+        mut leaves: Vec<BoxScorer<'a>>,
+        label: &'static str,
+    ) -> Option<BoxScorer<'a>> {
+        match leaves.len() {
+            0 => None,
+            1 => leaves.pop(),
+            _ => Some(self.union(leaves, label)),
         }
     }
-    Box::new(Union::new(scorers, label))
+
+    /// The union of `scorers` (one scorer: itself), windowed when there
+    /// are many.
+    fn union(&self, mut scorers: Vec<BoxScorer<'a>>, label: &'static str) -> BoxScorer<'a> {
+        if scorers.len() == 1 {
+            if let Some(s) = scorers.pop() {
+                return s;
+            }
+        }
+        if scorers.len() >= WINDOWED_FROM && !self.explaining {
+            return Box::new(Windowed::new(scorers, Combine::Sum));
+        }
+        Box::new(Union::new(scorers, label))
+    }
+
+    /// The max of `children`, windowed when there are many.
+    fn max(&self, children: Vec<BoxScorer<'a>>) -> BoxScorer<'a> {
+        if children.len() >= WINDOWED_FROM && !self.explaining {
+            return Box::new(Windowed::new(children, Combine::Max));
+        }
+        Box::new(Max::new(children))
+    }
 }

@@ -1,0 +1,196 @@
+//! Unions and maxima of many children (an expansion's hundreds of terms, a
+//! pasted paragraph inside a group), evaluated a window of documents at a
+//! time.
+//!
+//! Finding the next document of n children costs O(n) per document when
+//! done child by child; here each window of [`WINDOW`] documents gathers
+//! every child's postings into per-document slots, child after child, and
+//! then steps through the filled slots. A slot's sum is added in child
+//! order, as [`super::combine::Union`] adds, and a max does not depend on
+//! order, so the scores are bit-identical to the plain combinations'.
+
+use crate::index::DocId;
+use crate::postings::TERMINATED;
+
+use super::explain::Explanation;
+use super::scorer::{BoxScorer, Scorer};
+
+/// Documents per window.
+const WINDOW: u32 = 4096;
+
+/// From how many children a union or max is windowed.
+pub(crate) const WINDOWED_FROM: usize = 8;
+
+/// How the children's scores combine.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Combine {
+    /// Sum, in child order.
+    Sum,
+    /// Best child.
+    Max,
+}
+
+pub(crate) struct Windowed<'a> {
+    children: Vec<BoxScorer<'a>>,
+    combine: Combine,
+    /// The window: documents `lo..lo + WINDOW`.
+    lo: DocId,
+    acc: Vec<f64>,
+    bits: Vec<u64>,
+    /// The current document (`TERMINATED` when done) and its slot.
+    doc: DocId,
+    max: f64,
+    cost: u64,
+}
+
+impl<'a> Windowed<'a> {
+    pub(crate) fn new(children: Vec<BoxScorer<'a>>, combine: Combine) -> Windowed<'a> {
+        let max = match combine {
+            Combine::Sum => children.iter().map(|c| c.max_score()).sum(),
+            Combine::Max => children.iter().map(|c| c.max_score()).fold(0.0, f64::max),
+        };
+        let cost = children.iter().map(|c| c.cost()).sum();
+        let mut w = Windowed {
+            children,
+            combine,
+            lo: 0,
+            acc: vec![0.0; WINDOW as usize],
+            bits: vec![0; WINDOW as usize / 64],
+            doc: 0,
+            max,
+            cost,
+        };
+        let first = w
+            .children
+            .iter()
+            .map(|c| c.doc())
+            .min()
+            .unwrap_or(TERMINATED);
+        w.fill_from(first);
+        w
+    }
+
+    /// Fills the window starting at `from` (moving on while windows are
+    /// empty) and stands on its first document.
+    fn fill_from(&mut self, mut from: DocId) {
+        loop {
+            if from == TERMINATED {
+                self.doc = TERMINATED;
+                return;
+            }
+            self.lo = from;
+            let hi = from.saturating_add(WINDOW - 1).min(TERMINATED - 1);
+            let mut next = TERMINATED;
+            let mut any = false;
+            for c in &mut self.children {
+                let mut d = c.doc();
+                if d < from {
+                    d = c.seek(from);
+                }
+                while d <= hi {
+                    let i = (d - from) as usize;
+                    let s = c.score();
+                    let slot = &mut self.acc[i];
+                    let word = &mut self.bits[i / 64];
+                    if *word & (1 << (i % 64)) == 0 {
+                        *slot = s;
+                        *word |= 1 << (i % 64);
+                    } else if self.combine == Combine::Sum {
+                        *slot += s;
+                    } else {
+                        *slot = slot.max(s);
+                    }
+                    any = true;
+                    d = c.advance();
+                }
+                next = next.min(d);
+            }
+            if any {
+                self.doc = self.lo;
+                self.settle();
+                return;
+            }
+            from = next;
+        }
+    }
+
+    /// From the current document, moves to the first filled slot, or to
+    /// the next window.
+    fn settle(&mut self) {
+        let mut i = (self.doc - self.lo) as usize;
+        while i < WINDOW as usize {
+            let word = self.bits[i / 64] >> (i % 64);
+            if word != 0 {
+                i += word.trailing_zeros() as usize;
+                self.doc = self.lo + i as DocId;
+                return;
+            }
+            i = (i / 64 + 1) * 64;
+        }
+        let next = self
+            .children
+            .iter()
+            .map(|c| c.doc())
+            .min()
+            .unwrap_or(TERMINATED);
+        self.fill_from(next);
+    }
+
+    fn clear_slot(&mut self) {
+        let i = (self.doc - self.lo) as usize;
+        self.bits[i / 64] &= !(1 << (i % 64));
+    }
+}
+
+impl Scorer for Windowed<'_> {
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+    fn advance(&mut self) -> DocId {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        self.clear_slot();
+        self.settle();
+        self.doc
+    }
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        if target - self.lo < WINDOW {
+            // Drop the slots passed over, then find the next filled one.
+            for i in (self.doc - self.lo) as usize..(target - self.lo) as usize {
+                self.bits[i / 64] &= !(1 << (i % 64));
+            }
+            self.doc = target;
+            self.settle();
+        } else {
+            self.bits.iter_mut().for_each(|w| *w = 0);
+            self.fill_from(target);
+        }
+        self.doc
+    }
+    fn score(&mut self) -> f64 {
+        self.acc[(self.doc - self.lo) as usize]
+    }
+    fn max_score(&self) -> f64 {
+        self.max
+    }
+    fn cost(&self) -> u64 {
+        self.cost
+    }
+    fn damaged(&self) -> bool {
+        self.children.iter().any(|c| c.damaged())
+    }
+    fn explain(&mut self) -> Explanation {
+        // Explanations are built from the plain combinations (see
+        // `Planner::explaining`); this is only a summary.
+        let score = self.score();
+        let what = match self.combine {
+            Combine::Sum => "sum of (many):",
+            Combine::Max => "max of (best expansion):",
+        };
+        Explanation::node(score, what, Vec::new())
+    }
+}
