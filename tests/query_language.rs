@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-use quarry::query::{BoolQuery, Fields, PhraseQuery, TermQuery};
+use quarry::query::{BoolQuery, ExpansionKind, ExpansionQuery, Fields, PhraseQuery, TermQuery};
 use quarry::{Bm25, Explanation, Field, Index, Operator, Query, SearchOptions};
 use quarry_index::IndexBuilder;
 use util::Rng;
@@ -262,6 +262,22 @@ impl Brute<'_> {
         }
     }
 
+    /// The words of the documents (any field) an expansion matches: here
+    /// every word is its own index term.
+    fn expand(&self, e: &ExpansionQuery) -> Vec<String> {
+        self.c
+            .ids
+            .iter()
+            .filter(|&(_, &w)| self.c.df[0][w] + self.c.df[1][w] > 0)
+            .map(|(t, _)| t)
+            .filter(|t| match e.kind {
+                ExpansionKind::Prefix => t.starts_with(&e.pattern),
+                ExpansionKind::Fuzzy(d) => edit_distance(&e.pattern, t) <= usize::from(d),
+            })
+            .cloned()
+            .collect()
+    }
+
     /// `doc`'s score for `q` (boosts of the enclosing clauses: `boost`),
     /// `None` when it does not match.
     fn eval(&self, q: &Query, doc: usize, boost: f64) -> Option<f64> {
@@ -319,7 +335,20 @@ impl Brute<'_> {
                 }
                 matched.then_some(score)
             }
-            Query::Expansion(_) => panic!("expansions are not generated here"),
+            Query::Expansion(e) => {
+                let mut best: Option<f64> = None;
+                for t in self.expand(e) {
+                    let leaf = Query::Term(TermQuery {
+                        term: t,
+                        fields: e.fields,
+                        boost: e.boost,
+                    });
+                    if let Some(x) = self.eval(&leaf, doc, boost) {
+                        best = Some(best.map_or(x, |b| b.max(x)));
+                    }
+                }
+                best
+            }
             Query::Bool(b) => {
                 let boost = boost * b.boost;
                 if b.must_not.iter().any(|x| self.eval(x, doc, 1.0).is_some()) {
@@ -349,6 +378,32 @@ impl Brute<'_> {
         out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         out
     }
+}
+
+/// Damerau–Levenshtein distance (optimal string alignment: adjacent
+/// transpositions count one edit), over bytes.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 // ---------------------------------------------------------------------------
@@ -474,7 +529,13 @@ fn expected_leaves(q: &Query, boost: f64, o: &SearchOptions, out: &mut Vec<Expec
                 });
             }
         }
-        Query::Expansion(_) => {}
+        Query::Expansion(e) => {
+            // Any word could be among its terms: the word-level inputs are
+            // checked all the same.
+            for w in VOCAB {
+                expected_leaves(&term(w, e.fields, e.boost), boost, o, out);
+            }
+        }
         Query::Bool(b) => {
             for c in b.must.iter().chain(&b.should) {
                 expected_leaves(c, boost * b.boost, o, out);
@@ -494,6 +555,17 @@ fn check_explanation(
     let o = brute.o;
     let Some(x) = &e.bm25 else {
         prop_assert!(!e.children.is_empty(), "{}: empty node {:?}", ctx, e);
+        if e.description.starts_with("max of") {
+            let max = e.children.iter().map(|c| c.score).fold(0.0, f64::max);
+            prop_assert!(
+                close(max, e.score),
+                "{}: {} {} but its best part is {}",
+                ctx,
+                e.description,
+                e.score,
+                max
+            );
+        }
         if e.description.starts_with("sum of") {
             let sum: f64 = e.children.iter().map(|c| c.score).sum();
             prop_assert!(
@@ -759,8 +831,24 @@ fn phrase_leaf() -> impl Strategy<Value = Query> {
         })
 }
 
+fn expansion_leaf() -> impl Strategy<Value = Query> {
+    let prefix =
+        proptest::sample::select(vec!["s", "st", "c", "ca", "r", "w", "d", "b", "sk", "zz"])
+            .prop_map(|p| (ExpansionKind::Prefix, p));
+    let fuzzy = proptest::sample::select(vec!["cot", "dgo", "fsh", "moom", "sta", "rian", "sun"])
+        .prop_map(|p| (ExpansionKind::Fuzzy(1), p));
+    (prop_oneof![prefix, fuzzy], fields(), boost()).prop_map(|((kind, pattern), fields, boost)| {
+        Query::Expansion(ExpansionQuery {
+            kind,
+            pattern: pattern.to_string(),
+            fields,
+            boost,
+        })
+    })
+}
+
 fn query_tree() -> impl Strategy<Value = Query> {
-    let leaf = prop_oneof![3 => term_leaf(), 1 => phrase_leaf()];
+    let leaf = prop_oneof![6 => term_leaf(), 2 => phrase_leaf(), 1 => expansion_leaf()];
     leaf.prop_recursive(3, 24, 5, |inner| {
         (
             proptest::collection::vec((0u8..6, inner), 0..5),
@@ -859,6 +947,12 @@ const FORMS: &[&str] = &[
     "($a AND ($b OR \"$c $d\"))^2 OR $d^0.5",
     "$a $b $c $d",
     "+$a +$b +$c -$d",
+    "s* $a",
+    "+$a ca*^2",
+    "$a~1 $b",
+    "title:s* -$c",
+    "(r* OR $b) AND $c",
+    "+\"$a $b\"~1 (st* $c~1)^2",
 ];
 
 fn fill(form: &str, words: &[usize]) -> String {
