@@ -8,12 +8,17 @@
 #   - mix.jsonl and friends, from ../shared/corpora/build.sh
 #   - the tantivy peer harness (about 5-11 minutes the first time)
 #   - both indexes of mix.jsonl
-# Then, per seed, samples 1000 queries with queries.py (--kind terms and
-# --kind phrase), runs `quarry bench` and the peer on terms (OR), terms
-# (all words required) and phrases, ROUNDS times each, interleaved, and
-# prints the median of each engine's mean and p99 latency and their ratio
-# (Quarry / tantivy: below 1 means Quarry is faster). Also prints index
-# sizes. Needs python3 (for queries.py) besides the Rust toolchain.
+# Then, per seed, samples 1000 queries with queries.py (--kind terms,
+# phrase, boolean, fuzzy, prefix), runs `quarry bench` and the peer on terms
+# (OR), terms (all words required), phrases and boolean forms (the peer's
+# `or` mode: tantivy's own parser), fuzzy and prefix sets (the peer's
+# `terms` mode), ROUNDS times each, interleaved, and prints the median of
+# each engine's mean and p99 latency and their ratio (Quarry / tantivy:
+# below 1 means Quarry is faster). Then long OR queries of 16 to 4,096
+# distinct words of one document (benches/long_queries.py; LONG=0 skips
+# them, LONG_COUNT queries per length, LONG_ROUNDS rounds), also against
+# Quarry without pruning. Also prints index sizes. Needs python3 besides
+# the Rust toolchain.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,29 +65,57 @@ median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 # Field N of the timing line: queries N total S mean_us M p50_us P p99_us Q
 field() { awk -v f="$1" '{print $f}'; }
 
-for seed in "${SEEDS[@]}"; do
-    terms=$WORK/terms-$seed.txt
-    phrase=$WORK/phrase-$seed.txt
-    python3 "$SHARED/corpora/queries.py" "$CORPUS" --kind terms --n 1000 --seed "$seed" > "$terms"
-    python3 "$SHARED/corpora/queries.py" "$CORPUS" --kind phrase --n 1000 --seed "$seed" > "$phrase"
-    for kind in or and phrase; do
-        case $kind in
-            or) file=$terms mode=or flag=() ;;
-            and) file=$terms mode=and flag=(--and) ;;
-            phrase) file=$phrase mode=or flag=() ;;
-        esac
-        : > "$WORK/q.lines"
-        : > "$WORK/t.lines"
-        for _ in $(seq "$ROUNDS"); do
-            "$PEER" search "$TDIR" "$file" 10 "$mode" 2>> "$WORK/t.lines" > "$WORK/t.tsv"
-            "$QUARRY" bench -i "$QIDX" --queries "$file" "${flag[@]}" 2>> "$WORK/q.lines" > "$WORK/q.tsv"
-        done
-        qm=$(field 6 < "$WORK/q.lines" | median)
-        tm=$(field 6 < "$WORK/t.lines" | median)
-        q99=$(field 10 < "$WORK/q.lines" | median)
-        t99=$(field 10 < "$WORK/t.lines" | median)
-        printf 'seed %s %-6s mean_us quarry %7.1f tantivy %7.1f ratio %.3f | p99_us quarry %7.1f tantivy %7.1f ratio %.3f\n' \
-            "$seed" "$kind" "$qm" "$tm" "$(awk -v a="$qm" -v b="$tm" 'BEGIN {print a / b}')" \
-            "$q99" "$t99" "$(awk -v a="$q99" -v b="$t99" 'BEGIN {print a / b}')"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
+
+# compare LABEL FILE PEER_MODE [QUARRY FLAGS...]: ROUNDS interleaved runs of
+# both engines (and of Quarry without pruning), medians of mean and p99.
+compare() {
+    local label=$1 file=$2 mode=$3
+    shift 3
+    : > "$WORK/q.lines"
+    : > "$WORK/x.lines"
+    : > "$WORK/t.lines"
+    for _ in $(seq "$ROUNDS"); do
+        "$PEER" search "$TDIR" "$file" 10 "$mode" 2>> "$WORK/t.lines" > "$WORK/t.tsv"
+        "$QUARRY" bench -i "$QIDX" --queries "$file" "$@" 2>> "$WORK/q.lines" > "$WORK/q.tsv"
+        if [ -n "${EXHAUSTIVE:-}" ]; then
+            "$QUARRY" bench -i "$QIDX" --queries "$file" --exhaustive "$@" 2>> "$WORK/x.lines" > "$WORK/x.tsv"
+        fi
     done
+    local qm tm q99 t99
+    qm=$(field 6 < "$WORK/q.lines" | median)
+    tm=$(field 6 < "$WORK/t.lines" | median)
+    q99=$(field 10 < "$WORK/q.lines" | median)
+    t99=$(field 10 < "$WORK/t.lines" | median)
+    printf '%-16s mean_us quarry %9.1f tantivy %10.1f ratio %s | p99_us quarry %9.1f tantivy %10.1f ratio %s' \
+        "$label" "$qm" "$tm" "$(ratio "$qm" "$tm")" "$q99" "$t99" "$(ratio "$q99" "$t99")"
+    if [ -n "${EXHAUSTIVE:-}" ]; then
+        local xm
+        xm=$(field 6 < "$WORK/x.lines" | median)
+        printf ' | exhaustive mean_us %9.1f pruned/exhaustive %s' "$xm" "$(ratio "$qm" "$xm")"
+    fi
+    printf '\n'
+}
+
+for seed in "${SEEDS[@]}"; do
+    for kind in terms phrase boolean fuzzy prefix; do
+        python3 "$SHARED/corpora/queries.py" "$CORPUS" --kind "$kind" --n 1000 --seed "$seed" \
+            > "$WORK/$kind-$seed.txt"
+    done
+    compare "seed $seed or" "$WORK/terms-$seed.txt" or
+    compare "seed $seed and" "$WORK/terms-$seed.txt" and --and
+    compare "seed $seed phrase" "$WORK/phrase-$seed.txt" or
+    compare "seed $seed boolean" "$WORK/boolean-$seed.txt" or
+    compare "seed $seed fuzzy" "$WORK/fuzzy-$seed.txt" terms
+    compare "seed $seed prefix" "$WORK/prefix-$seed.txt" terms
 done
+
+# Long OR queries: N distinct words of one document (LONG=0 skips them;
+# tantivy needs about 30 s per 4,096-word query here).
+if [ "${LONG:-1}" != 0 ]; then
+    for n in 16 64 256 1024 4096; do
+        long=$WORK/long-$n.txt
+        python3 "$ROOT/benches/long_queries.py" "$CORPUS" "$n" "${LONG_COUNT:-5}" 1 > "$long"
+        ROUNDS=${LONG_ROUNDS:-3} EXHAUSTIVE=1 compare "long $n words" "$long" or
+    done
+fi

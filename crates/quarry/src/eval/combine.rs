@@ -78,6 +78,23 @@ impl Scorer for Union<'_> {
     fn damaged(&self) -> bool {
         self.children.iter().any(|c| c.damaged())
     }
+    fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
+        if self.doc > hi {
+            return 0.0;
+        }
+        let mut b = 0.0;
+        for c in &mut self.children {
+            b += c.window_bound(lo, hi);
+        }
+        b
+    }
+    fn block_end(&mut self, lo: DocId) -> DocId {
+        let mut end = TERMINATED - 1;
+        for c in &mut self.children {
+            end = end.min(c.block_end(lo));
+        }
+        end.max(lo)
+    }
     fn explain(&mut self) -> Explanation {
         let doc = self.doc;
         let parts: Vec<Explanation> = self
@@ -166,6 +183,23 @@ impl Scorer for Conjunction<'_> {
     fn damaged(&self) -> bool {
         self.children.iter().any(|c| c.damaged())
     }
+    fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
+        if self.doc > hi {
+            return 0.0;
+        }
+        let mut b = 0.0;
+        for c in &mut self.children {
+            b += c.window_bound(lo, hi);
+        }
+        b
+    }
+    fn block_end(&mut self, lo: DocId) -> DocId {
+        let mut end = TERMINATED - 1;
+        for c in &mut self.children {
+            end = end.min(c.block_end(lo));
+        }
+        end.max(lo)
+    }
     fn explain(&mut self) -> Explanation {
         let parts: Vec<Explanation> = self.children.iter_mut().map(|c| c.explain()).collect();
         let score = self.score();
@@ -214,6 +248,15 @@ impl Scorer for ReqOpt<'_> {
     }
     fn damaged(&self) -> bool {
         self.required.damaged() || self.optional.damaged()
+    }
+    fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
+        if self.required.doc() > hi {
+            return 0.0;
+        }
+        self.required.window_bound(lo, hi) + self.optional.window_bound(lo, hi)
+    }
+    fn block_end(&mut self, lo: DocId) -> DocId {
+        self.required.block_end(lo)
     }
     fn explain(&mut self) -> Explanation {
         let mut parts = vec![self.required.explain()];
@@ -271,6 +314,12 @@ impl Scorer for Exclude<'_> {
     }
     fn damaged(&self) -> bool {
         self.inner.damaged() || self.excluded.damaged()
+    }
+    fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
+        self.inner.window_bound(lo, hi)
+    }
+    fn block_end(&mut self, lo: DocId) -> DocId {
+        self.inner.block_end(lo)
     }
     fn explain(&mut self) -> Explanation {
         self.inner.explain()
@@ -338,6 +387,16 @@ impl Scorer for Max<'_> {
     }
     fn damaged(&self) -> bool {
         self.children.iter().any(|c| c.damaged())
+    }
+    fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
+        if self.doc > hi {
+            return 0.0;
+        }
+        let mut b = 0.0f64;
+        for c in &mut self.children {
+            b = b.max(c.window_bound(lo, hi));
+        }
+        b
     }
     fn explain(&mut self) -> Explanation {
         let doc = self.doc;

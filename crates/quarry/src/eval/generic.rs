@@ -105,10 +105,25 @@ fn req_opt(
     let opt_max = optional.max_score();
     let all_max = inflate(required.max_score() + opt_max, 2);
     let mut doc = required.doc();
+    let mut window: (DocId, f64) = (0, f64::INFINITY);
     while doc != TERMINATED {
         let bar = top.bar();
         if pruning && bar.excludes(all_max, doc) {
             return;
+        }
+        if pruning && !bar.is_open() {
+            if doc > window.0 || doc == 0 {
+                let hi = required.block_end(doc).max(doc);
+                let b = required.window_bound(doc, hi) + optional.window_bound(doc, hi);
+                window = (hi, inflate(b, 2));
+            }
+            if bar.excludes(window.1, doc) {
+                if window.0 >= TERMINATED - 1 {
+                    return;
+                }
+                doc = required.seek(window.0 + 1);
+                continue;
+            }
         }
         let r = required.score();
         if !(pruning && bar.excludes(inflate(r + opt_max, 2), doc)) {
@@ -140,6 +155,8 @@ fn any(children: &mut [BoxScorer<'_>], top: &mut TopK<'_>, pruning: bool) {
     let mut present = vec![false; n];
     let mut essential_from = 0;
     let mut last_bar = f64::NEG_INFINITY;
+    // The current window: its last document and its bound.
+    let mut window: (DocId, f64) = (0, f64::INFINITY);
     loop {
         let bar = top.bar();
         if pruning && bar.score != last_bar {
@@ -159,6 +176,34 @@ fn any(children: &mut [BoxScorer<'_>], top: &mut TopK<'_>, pruning: bool) {
             .unwrap_or(TERMINATED);
         if doc == TERMINATED {
             return;
+        }
+        // A window (to the nearest block end of an essential child) whose
+        // children's block bounds cannot beat the bar is passed over.
+        if pruning && !bar.is_open() {
+            if doc > window.0 {
+                let hi = essential
+                    .iter()
+                    .map(|&i| children[i].block_end(doc))
+                    .min()
+                    .unwrap_or(TERMINATED - 1)
+                    .max(doc);
+                let mut bound = 0.0;
+                for c in children.iter_mut() {
+                    bound += c.window_bound(doc, hi);
+                }
+                window = (hi, inflate(bound, n));
+            }
+            if bar.excludes(window.1, doc) {
+                if window.0 >= TERMINATED - 1 {
+                    return;
+                }
+                for &i in essential {
+                    if children[i].doc() <= window.0 {
+                        children[i].seek(window.0 + 1);
+                    }
+                }
+                continue;
+            }
         }
         // Essential parts first, then lookups best bound first while the
         // candidate can still enter.

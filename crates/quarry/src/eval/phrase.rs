@@ -33,8 +33,10 @@ pub(crate) struct PhraseField<'a> {
     /// Candidate start positions, and scratch space for one term's.
     pub(crate) starts: Vec<u32>,
     pub(crate) scratch: Vec<u32>,
-    /// Each term's positions in the candidate (sloppy matching).
+    /// Each term's positions in the candidate, and where each stands
+    /// (sloppy matching).
     lists: Vec<Vec<u32>>,
+    at: Vec<usize>,
     /// The current candidate (`TERMINATED` when done).
     pub(crate) doc: DocId,
     pub(crate) bad: bool,
@@ -53,6 +55,7 @@ impl<'a> PhraseField<'a> {
             starts: Vec::new(),
             scratch: Vec::new(),
             lists: Vec::new(),
+            at: Vec::new(),
             doc: 0,
             bad: false,
         };
@@ -160,7 +163,9 @@ impl PhraseField<'_> {
                 return 0.0;
             }
         }
-        let mut at = vec![0usize; n];
+        let mut at = std::mem::take(&mut self.at);
+        at.clear();
+        at.resize(n, 0);
         let value = |i: usize, at: &[usize], lists: &[Vec<u32>], terms: &[PhraseTerm<'_>]| {
             i64::from(lists[i][at[i]]) - i64::from(terms[i].offset)
         };
@@ -182,6 +187,7 @@ impl PhraseField<'_> {
             let i = lo.1;
             at[i] += 1;
             if at[i] == self.lists[i].len() {
+                self.at = at;
                 return freq;
             }
         }

@@ -9,6 +9,7 @@
 
 use crate::bm25::Bm25;
 use crate::index::DocId;
+use crate::postings::TERMINATED;
 use crate::schema::Field;
 
 use super::explain::{Bm25Explanation, Explanation};
@@ -35,6 +36,24 @@ pub(crate) trait Scorer {
     fn damaged(&self) -> bool;
     /// How the current document's score is made.
     fn explain(&mut self) -> Explanation;
+    /// An upper bound of the scores of documents `lo..=hi`, which lie at
+    /// or after the current document's predecessor: every document before
+    /// `lo` has been dealt with (leaves may move to `lo`). By default: 0
+    /// when the current document lies past `hi`, else [`Scorer::max_score`].
+    fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
+        let _ = lo;
+        if self.doc() > hi {
+            0.0
+        } else {
+            self.max_score()
+        }
+    }
+    /// Where a window starting at `lo` should end so that its bound is
+    /// tight: the end of the nearest block of a leaf below (at least `lo`).
+    fn block_end(&mut self, lo: DocId) -> DocId {
+        let _ = lo;
+        TERMINATED - 1
+    }
 }
 
 /// Who a leaf is, for explanations.
@@ -81,6 +100,21 @@ impl Scorer for TermLeaf<'_> {
     }
     fn damaged(&self) -> bool {
         self.inner.damaged()
+    }
+    fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
+        self.inner.window_bound(lo, hi)
+    }
+    fn block_end(&mut self, lo: DocId) -> DocId {
+        let from = self.doc().max(lo);
+        if from == TERMINATED {
+            return TERMINATED - 1;
+        }
+        let last = self.inner.cursor.shallow_seek(from);
+        if last >= from {
+            last
+        } else {
+            TERMINATED - 1
+        }
     }
     fn explain(&mut self) -> Explanation {
         let tf = self.inner.cursor.freq();
