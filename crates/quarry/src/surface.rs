@@ -10,7 +10,7 @@ use fst::automaton::{Automaton, Str};
 use fst::{IntoStreamer, Streamer};
 
 use crate::analysis::lowercase;
-use crate::automaton::{DamerauLevenshtein, MAX_DISTANCE, MAX_WORD_CHARS};
+use crate::automaton::{DamerauLevenshtein, MAX_DISTANCE};
 use crate::error::{Error, Result};
 use crate::index::Index;
 
@@ -181,18 +181,57 @@ impl Index {
             )));
         }
         let map = self.surface_map()?;
-        if word.chars().count() > MAX_WORD_CHARS {
-            // Surface forms are under 40 bytes: none is within 2 edits of this.
-            return Ok(());
-        }
-        let aut = DamerauLevenshtein::new(word, distance).expect("distance and length checked");
-        let mut stream = map.search_with_state(&aut).into_stream();
-        while let Some((key, doc_freq, state)) = stream.next() {
-            let d = aut
-                .distance(&state)
-                .expect("the stream yields matching states only");
-            f(key, doc_freq, d)?;
-        }
-        Ok(())
+        let aut = DamerauLevenshtein::new(word, distance).expect("distance checked");
+        walk(map.as_fst(), &aut, |key, doc_freq, state| match aut.distance(state) {
+            Some(d) => f(key, doc_freq, d),
+            None => Ok(()),
+        })
     }
+}
+
+/// Depth-first search of `fst` under `aut`, in key order: calls
+/// `on_final(key, value, state)` for every key whose path `aut` can still
+/// match (the caller checks the final state). Unlike `fst`'s own stream,
+/// which decodes and stacks every child before asking whether the
+/// automaton is still alive there, this asks first: with a fuzzy automaton
+/// most transitions out of a live node are dead, and decoding them was
+/// most of the time of a `word~2` search.
+fn walk<A: Automaton, D: AsRef<[u8]>>(
+    fst: &fst::raw::Fst<D>,
+    aut: &A,
+    mut on_final: impl FnMut(&[u8], u64, &A::State) -> Result<()>,
+) -> Result<()> {
+    let root = fst.root();
+    let start = aut.start();
+    if !aut.can_match(&start) {
+        return Ok(());
+    }
+    let mut key: Vec<u8> = Vec::new();
+    if root.is_final() {
+        on_final(&key, root.final_output().value(), &start)?;
+    }
+    // (node, next transition to try, output so far, automaton state).
+    let mut stack = vec![(root, 0usize, fst::raw::Output::zero(), start)];
+    while let Some(top) = stack.last_mut() {
+        let (node, at, out) = (top.0, top.1, top.2);
+        if at == node.len() {
+            stack.pop();
+            key.pop();
+            continue;
+        }
+        top.1 += 1;
+        let t = node.transition(at);
+        let next = aut.accept(&top.3, t.inp);
+        if !aut.can_match(&next) {
+            continue;
+        }
+        let child = fst.node(t.addr);
+        let out = out.cat(t.out);
+        key.push(t.inp);
+        if child.is_final() {
+            on_final(&key, out.cat(child.final_output()).value(), &next)?;
+        }
+        stack.push((child, 0, out, next));
+    }
+    Ok(())
 }
