@@ -55,6 +55,21 @@ pub struct DlState {
     pending: u8,
 }
 
+/// The characters that can follow a state, from [`DamerauLevenshtein::next_chars`].
+#[derive(Clone, Copy, Debug)]
+pub struct NextChars {
+    chars: [u32; 2 * BAND],
+    len: usize,
+}
+
+impl NextChars {
+    /// The characters, ascending, as code points (any may be a malformed
+    /// sequence's stand-in, which no key holds).
+    pub fn as_slice(&self) -> &[u32] {
+        &self.chars[..self.len]
+    }
+}
+
 impl DamerauLevenshtein {
     /// An automaton for the keys within `k` edits of `word`; `None` if `k`
     /// exceeds [`MAX_DISTANCE`].
@@ -80,6 +95,53 @@ impl DamerauLevenshtein {
         (t < self.width() as i64 && d <= self.k).then_some(d)
     }
 
+    /// The only characters that keep `state` alive, ascending, if there are
+    /// few: when no entry of the band is below `k`, the next row can reach
+    /// `k` only by matching a word character on the diagonal of an entry
+    /// equal to `k`, or by completing a transposition. `None` when any
+    /// character keeps it alive (an entry below `k`: a substitution or an
+    /// insertion still costs at most `k`) or in the middle of a UTF-8
+    /// sequence. A search can then look these characters up rather than
+    /// try every transition.
+    pub fn next_chars(&self, state: &DlState) -> Option<NextChars> {
+        if state.pending != 0 || state.cur[..self.width()].iter().any(|&d| d < self.k) {
+            return None;
+        }
+        let k = i64::from(self.k);
+        let n = self.word.len() as i64;
+        let j1 = i64::from(state.j) + 1;
+        let mut out = NextChars {
+            chars: [0; 2 * BAND],
+            len: 0,
+        };
+        for t in 0..self.width() {
+            let i = j1 - k + t as i64;
+            if i < 1 || i > n {
+                continue;
+            }
+            let a = self.word[(i - 1) as usize];
+            if state.cur[t] == self.k {
+                out.chars[out.len] = a;
+                out.len += 1;
+            }
+            if i >= 2 && state.prev[t] < self.k && a == state.last {
+                out.chars[out.len] = self.word[(i - 2) as usize];
+                out.len += 1;
+            }
+        }
+        let chars = &mut out.chars[..out.len];
+        chars.sort_unstable();
+        let mut kept = 0;
+        for r in 0..chars.len() {
+            if r == 0 || chars[r] != chars[kept - 1] {
+                chars[kept] = chars[r];
+                kept += 1;
+            }
+        }
+        out.len = kept;
+        Some(out)
+    }
+
     /// The state after one more whole character `c` of the key.
     #[inline]
     fn step(&self, s: &DlState, c: u32) -> DlState {
@@ -100,7 +162,11 @@ impl DamerauLevenshtein {
             }
             let a = self.word[(i - 1) as usize];
             // Row j entry for word prefix i is at t + 1; for i - 1 at t.
-            let above = s.cur.get(t + 1).filter(|_| t + 1 < width).map_or(cap, |&d| d);
+            let above = s
+                .cur
+                .get(t + 1)
+                .filter(|_| t + 1 < width)
+                .map_or(cap, |&d| d);
             let diagonal = s.cur[t];
             let left = if t > 0 { next[t - 1] } else { cap };
             let mut v = (diagonal + u8::from(a != c)).min(above + 1).min(left + 1);
@@ -304,6 +370,29 @@ mod tests {
             prop_assert_eq!(got, want, "{:?} {:?} k={}", a, b, k);
             // Pruning never cuts off a match.
             prop_assert!(!(pruned && want.is_some()));
+        }
+
+        #[test]
+        fn next_chars_are_the_only_ones_that_keep_a_state_alive(
+            a in word(),
+            b in word(),
+            k in 0u8..=2,
+            c in proptest::sample::select(vec!['a', 'b', 'c', 'd', 'é', 'ж', '😀', 'z']),
+        ) {
+            let aut = DamerauLevenshtein::new(&a, k).unwrap();
+            let mut s = aut.start();
+            for &byte in b.as_bytes() {
+                s = aut.accept(&s, byte);
+            }
+            if let Some(next) = aut.next_chars(&s) {
+                let mut t = s;
+                for &byte in c.to_string().as_bytes() {
+                    t = aut.accept(&t, byte);
+                }
+                if !next.as_slice().contains(&u32::from(c)) {
+                    prop_assert!(!aut.can_match(&t), "{:?}+{:?} vs {:?} k={}", b, c, a, k);
+                }
+            }
         }
 
         #[test]
