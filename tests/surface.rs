@@ -236,3 +236,57 @@ fn seeds_suggest_diplomacy_for_diplomcy() {
     );
     assert!(s.iter().all(|w| w.word != "diplomcy"));
 }
+
+/// Timing on a real index (not run by default):
+/// `QUARRY_SURFACE_INDEX=path.qidx cargo test --release -p quarry-tests --test surface -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn time_fuzzy_expansion_on_a_real_index() {
+    let Some(path) = std::env::var_os("QUARRY_SURFACE_INDEX") else {
+        return;
+    };
+    let index = Index::open(path).unwrap();
+    let all = index.surface_prefix("", 0).unwrap().total;
+    println!("{all} surface forms");
+    for word in [
+        "goverment",
+        "diplomcy",
+        "teh",
+        "restaurnt",
+        "informaton",
+        "a",
+        "zzzzzz",
+    ] {
+        for distance in [1u8, 2] {
+            index.surface_fuzzy(word, distance, 10).unwrap(); // warm
+            let runs = 20;
+            let t = std::time::Instant::now();
+            let mut m = None;
+            for _ in 0..runs {
+                m = Some(index.surface_fuzzy(word, distance, 10).unwrap());
+            }
+            let per = t.elapsed() / runs;
+            let m = m.unwrap();
+            let top: Vec<&str> = m.words.iter().take(3).map(|w| w.word.as_str()).collect();
+            println!(
+                "{word}~{distance}: {per:?}, {} matches, top {top:?}",
+                m.total
+            );
+        }
+    }
+    let t = std::time::Instant::now();
+    let s = index.suggest("goverment", 5).unwrap();
+    println!(
+        "suggest goverment: {:?} {:?}",
+        t.elapsed(),
+        s.iter().map(|w| &w.word).collect::<Vec<_>>()
+    );
+    let t = std::time::Instant::now();
+    let p = index.surface_prefix("gov", 5).unwrap();
+    println!(
+        "prefix gov: {:?} {} matches {:?}",
+        t.elapsed(),
+        p.total,
+        p.words.iter().map(|w| &w.word).collect::<Vec<_>>()
+    );
+}

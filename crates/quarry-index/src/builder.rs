@@ -20,6 +20,28 @@ struct TermPostings {
     positions: Vec<u32>,
 }
 
+/// `(key, id)` pairs sorted by the key's bytes, as an fst is built.
+///
+/// Each key's first 8 bytes, big-endian, are compared first (zero-padded, so
+/// a shorter key sorts first; equal prefixes fall back to the whole keys):
+/// most comparisons then stay in the vector instead of chasing two pointers
+/// into a heap scattered by the hash maps. Sorting 368k surface forms of
+/// `mix.jsonl` took 130 ms by plain byte comparison.
+fn sorted_by_bytes<'a>(pairs: impl Iterator<Item = (&'a str, u32)>) -> Vec<(&'a str, u32)> {
+    let prefix = |s: &str| {
+        let mut b = [0u8; 8];
+        let n = s.len().min(8);
+        b[..n].copy_from_slice(&s.as_bytes()[..n]);
+        u64::from_be_bytes(b)
+    };
+    let mut keyed: Vec<(u64, &str, u32)> = pairs.map(|(s, id)| (prefix(s), s, id)).collect();
+    keyed.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.1.as_bytes().cmp(b.1.as_bytes()))
+    });
+    keyed.into_iter().map(|(_, s, id)| (s, id)).collect()
+}
+
 /// Document frequencies of surface forms (lowercased, unstemmed tokens),
 /// over all fields: the SURFACE section.
 #[derive(Default)]
@@ -55,10 +77,8 @@ impl Surfaces {
 
     /// The SURFACE section: an `fst::Map` from surface form to document frequency.
     fn finish(self) -> Vec<u8> {
-        let mut sorted: Vec<(&str, u32)> = self.ids.iter().map(|(f, &id)| (&**f, id)).collect();
-        sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         let mut map = fst::MapBuilder::memory();
-        for (form, id) in sorted {
+        for (form, id) in sorted_by_bytes(self.ids.iter().map(|(f, &id)| (&**f, id))) {
             map.insert(form, u64::from(self.counts[id as usize].1))
                 .expect("keys are inserted in sorted order, once each");
         }
@@ -200,9 +220,7 @@ impl IndexBuilder {
         for field in Field::ALL {
             let f = &self.fields[field as usize];
             let avg_len = f.total_tokens as f64 / f64::from(self.doc_count.max(1));
-            let mut sorted: Vec<(&str, u32)> = f.ids.iter().map(|(t, &id)| (&**t, id)).collect();
-            sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            for (term, id) in sorted {
+            for (term, id) in sorted_by_bytes(f.ids.iter().map(|(t, &id)| (&**t, id))) {
                 key.clear();
                 key.push(field.id());
                 key.extend_from_slice(term.as_bytes());
@@ -333,6 +351,30 @@ mod tests {
             let err = Index::from_bytes(longer).unwrap().verify().unwrap_err();
             assert!(err.to_string().contains("do not tile"), "{kind:?}: {err}");
         }
+    }
+
+    #[test]
+    fn keys_sort_by_bytes_whatever_their_prefixes() {
+        let keys = [
+            "b",
+            "a",
+            "ab",
+            "ab\0",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgg",
+            "é",
+            "z",
+            "",
+            "abcdefgh\0",
+        ];
+        let got: Vec<&str> = sorted_by_bytes(keys.iter().map(|k| (*k, 0)))
+            .into_iter()
+            .map(|p| p.0)
+            .collect();
+        let mut want = keys.to_vec();
+        want.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        assert_eq!(got, want);
     }
 
     #[test]

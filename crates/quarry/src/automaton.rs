@@ -8,24 +8,23 @@
 //! state assembles each UTF-8 sequence into its character before taking a
 //! step of the dynamic programme.
 //!
-//! The state is two rows of the distance matrix (the current one and the
-//! one before, which a transposition needs), each entry clamped to `k + 1`,
-//! and the key's last character. A row whose smallest entry exceeds `k`
-//! can only grow, so the search prunes there. The state is a fixed-size
-//! value (no allocation per byte), which is why words are limited to
-//! [`MAX_WORD_CHARS`] characters.
+//! The state holds two rows of the distance matrix (the current one and
+//! the one before, which a transposition needs), each entry clamped to
+//! `k + 1`, and the key's last character. Only the *band* of a row can be
+//! `k` or less: after `j` key characters, a prefix of the word of length
+//! `i` is at least `|i - j|` edits away. So a row is stored as its `2k + 1`
+//! entries around the diagonal (`i = j - k ..= j + k`), whatever the word's
+//! length: the state is 24 bytes, copied without allocation at every byte,
+//! and a step costs `2k + 1` cells. A row whose band exceeds `k` everywhere
+//! can only grow, so the search prunes there.
 
 use fst::Automaton;
 
 /// The largest edit distance the automaton supports.
 pub const MAX_DISTANCE: u8 = 2;
 
-/// The longest word, in characters, an automaton can be built for. Surface
-/// forms are under 40 bytes, hence under 40 characters, so a longer word is
-/// more than two edits from all of them.
-pub const MAX_WORD_CHARS: usize = 48;
-
-const ROW: usize = MAX_WORD_CHARS + 1;
+/// Entries of a stored band: `2 × MAX_DISTANCE + 1`.
+const BAND: usize = 2 * MAX_DISTANCE as usize + 1;
 
 /// Stands for "no character": before the key's first character, and for a
 /// malformed UTF-8 sequence. Equal to no word character.
@@ -41,10 +40,14 @@ pub struct DamerauLevenshtein {
 /// Where the automaton stands after some bytes of a key.
 #[derive(Clone, Copy, Debug)]
 pub struct DlState {
-    /// Distances from the key so far to each prefix of the word (0..=len), clamped to k + 1.
-    cur: [u8; ROW],
-    /// The same row one key character earlier (for transpositions).
-    prev: [u8; ROW],
+    /// Row `j` (`j` key characters read): entry `t` is the distance, clamped
+    /// to `k + 1`, from the key so far to the word's first `j - k + t`
+    /// characters (`k + 1` where that is no prefix of the word).
+    cur: [u8; BAND],
+    /// Row `j - 1`, the same way (for transpositions).
+    prev: [u8; BAND],
+    /// Key characters read, `j` (saturating: far past the word, all is `k + 1`).
+    j: u32,
     /// The key's last whole character, or [`NO_CHAR`].
     last: u32,
     /// The character being assembled from UTF-8 bytes, and how many bytes it still needs.
@@ -52,44 +55,135 @@ pub struct DlState {
     pending: u8,
 }
 
+/// The characters that can follow a state, from [`DamerauLevenshtein::next_chars`].
+#[derive(Clone, Copy, Debug)]
+pub struct NextChars {
+    chars: [u32; 2 * BAND],
+    len: usize,
+}
+
+impl NextChars {
+    /// The characters, ascending, as code points (any may be a malformed
+    /// sequence's stand-in, which no key holds).
+    pub fn as_slice(&self) -> &[u32] {
+        &self.chars[..self.len]
+    }
+}
+
 impl DamerauLevenshtein {
     /// An automaton for the keys within `k` edits of `word`; `None` if `k`
-    /// exceeds [`MAX_DISTANCE`] or `word` has more than [`MAX_WORD_CHARS`]
-    /// characters.
+    /// exceeds [`MAX_DISTANCE`].
     pub fn new(word: &str, k: u8) -> Option<DamerauLevenshtein> {
         let word: Vec<u32> = word.chars().map(u32::from).collect();
-        (k <= MAX_DISTANCE && word.len() <= MAX_WORD_CHARS)
-            .then_some(DamerauLevenshtein { word, k })
+        (k <= MAX_DISTANCE).then_some(DamerauLevenshtein { word, k })
+    }
+
+    /// Entries used of a band: `2k + 1`.
+    #[inline]
+    fn width(&self) -> usize {
+        2 * usize::from(self.k) + 1
     }
 
     /// The distance of the key that led to `state`, if the key matches.
     pub fn distance(&self, state: &DlState) -> Option<u8> {
-        let d = state.cur[self.word.len()];
-        (state.pending == 0 && d <= self.k).then_some(d)
+        if state.pending != 0 {
+            return None;
+        }
+        // Entry t of row j is word prefix i = j - k + t; the whole word is i = n.
+        let t = (self.word.len() as i64) - i64::from(state.j) + i64::from(self.k);
+        let d = *state.cur.get(usize::try_from(t).ok()?)?;
+        (t < self.width() as i64 && d <= self.k).then_some(d)
+    }
+
+    /// The only characters that keep `state` alive, ascending, if there are
+    /// few: when no entry of the band is below `k`, the next row can reach
+    /// `k` only by matching a word character on the diagonal of an entry
+    /// equal to `k`, or by completing a transposition. `None` when any
+    /// character keeps it alive (an entry below `k`: a substitution or an
+    /// insertion still costs at most `k`) or in the middle of a UTF-8
+    /// sequence. A search can then look these characters up rather than
+    /// try every transition.
+    pub fn next_chars(&self, state: &DlState) -> Option<NextChars> {
+        if state.pending != 0 || state.cur[..self.width()].iter().any(|&d| d < self.k) {
+            return None;
+        }
+        let k = i64::from(self.k);
+        let n = self.word.len() as i64;
+        let j1 = i64::from(state.j) + 1;
+        let mut out = NextChars {
+            chars: [0; 2 * BAND],
+            len: 0,
+        };
+        for t in 0..self.width() {
+            let i = j1 - k + t as i64;
+            if i < 1 || i > n {
+                continue;
+            }
+            let a = self.word[(i - 1) as usize];
+            if state.cur[t] == self.k {
+                out.chars[out.len] = a;
+                out.len += 1;
+            }
+            if i >= 2 && state.prev[t] < self.k && a == state.last {
+                out.chars[out.len] = self.word[(i - 2) as usize];
+                out.len += 1;
+            }
+        }
+        let chars = &mut out.chars[..out.len];
+        chars.sort_unstable();
+        let mut kept = 0;
+        for r in 0..chars.len() {
+            if r == 0 || chars[r] != chars[kept - 1] {
+                chars[kept] = chars[r];
+                kept += 1;
+            }
+        }
+        out.len = kept;
+        Some(out)
     }
 
     /// The state after one more whole character `c` of the key.
     #[inline]
     fn step(&self, s: &DlState, c: u32) -> DlState {
+        let k = i64::from(self.k);
         let cap = self.k + 1;
-        let mut next = DlState {
-            cur: [cap; ROW],
+        let n = self.word.len() as i64;
+        let width = self.width();
+        let j1 = i64::from(s.j) + 1; // the new row
+        let mut next = [cap; BAND];
+        for t in 0..width {
+            let i = j1 - k + t as i64;
+            if i < 0 || i > n {
+                continue;
+            }
+            if i == 0 {
+                next[t] = j1.min(i64::from(cap)) as u8;
+                continue;
+            }
+            let a = self.word[(i - 1) as usize];
+            // Row j entry for word prefix i is at t + 1; for i - 1 at t.
+            let above = s
+                .cur
+                .get(t + 1)
+                .filter(|_| t + 1 < width)
+                .map_or(cap, |&d| d);
+            let diagonal = s.cur[t];
+            let left = if t > 0 { next[t - 1] } else { cap };
+            let mut v = (diagonal + u8::from(a != c)).min(above + 1).min(left + 1);
+            // Row j - 1 entry for word prefix i - 2 is at t.
+            if i >= 2 && a == s.last && self.word[(i - 2) as usize] == c {
+                v = v.min(s.prev[t] + 1);
+            }
+            next[t] = v.min(cap);
+        }
+        DlState {
+            cur: next,
             prev: s.cur,
+            j: s.j.saturating_add(1),
             last: c,
             partial: 0,
             pending: 0,
-        };
-        next.cur[0] = (s.cur[0] + 1).min(cap);
-        for i in 1..=self.word.len() {
-            let a = self.word[i - 1];
-            let substitute = s.cur[i - 1] + u8::from(a != c);
-            let mut v = substitute.min(s.cur[i] + 1).min(next.cur[i - 1] + 1);
-            if i >= 2 && a == s.last && self.word[i - 2] == c {
-                v = v.min(s.prev[i - 2] + 1);
-            }
-            next.cur[i] = v.min(cap);
         }
-        next
     }
 }
 
@@ -98,13 +192,18 @@ impl Automaton for DamerauLevenshtein {
 
     fn start(&self) -> DlState {
         let cap = self.k + 1;
-        let mut cur = [cap; ROW];
-        for (i, v) in cur.iter_mut().enumerate().take(self.word.len() + 1) {
-            *v = (i.min(usize::from(cap))) as u8;
+        let mut cur = [cap; BAND];
+        // Row 0: entry t is word prefix i = t - k, at distance i.
+        for (t, v) in cur.iter_mut().enumerate().take(self.width()) {
+            let i = t as i64 - i64::from(self.k);
+            if (0..=self.word.len() as i64).contains(&i) {
+                *v = i as u8;
+            }
         }
         DlState {
             cur,
-            prev: [cap; ROW],
+            prev: [cap; BAND],
+            j: 0,
             last: NO_CHAR,
             partial: 0,
             pending: 0,
@@ -119,7 +218,7 @@ impl Automaton for DamerauLevenshtein {
         // Every entry of the next row is at least the smallest of this row
         // (a transposition's d[j-1][i-2] + 1 is bounded below by d[j][i-1]),
         // so a row above k stays above k.
-        state.cur[..=self.word.len()].iter().any(|&d| d <= self.k)
+        state.cur[..self.width()].iter().any(|&d| d <= self.k)
     }
 
     fn accept(&self, state: &DlState, byte: u8) -> DlState {
@@ -224,10 +323,14 @@ mod tests {
     }
 
     #[test]
-    fn out_of_range_words_and_distances_are_refused() {
+    fn distances_above_two_are_refused_and_long_words_work() {
         assert!(DamerauLevenshtein::new("word", 3).is_none());
-        assert!(DamerauLevenshtein::new(&"x".repeat(MAX_WORD_CHARS + 1), 1).is_none());
-        assert!(DamerauLevenshtein::new(&"é".repeat(MAX_WORD_CHARS), 2).is_some());
+        let long = "é".repeat(300);
+        let aut = DamerauLevenshtein::new(&long, 2).unwrap();
+        assert_eq!(run(&aut, &long).0, Some(0));
+        assert_eq!(run(&aut, &long[2..]).0, Some(1));
+        assert_eq!(run(&aut, &long[6..]).0, None);
+        assert_eq!(run(&aut, "é").0, None);
     }
 
     #[test]
@@ -256,6 +359,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
         #[test]
         fn automaton_agrees_with_the_dp(a in word(), b in word(), k in 0u8..=2) {
             let aut = DamerauLevenshtein::new(&a, k).unwrap();
@@ -265,6 +370,29 @@ mod tests {
             prop_assert_eq!(got, want, "{:?} {:?} k={}", a, b, k);
             // Pruning never cuts off a match.
             prop_assert!(!(pruned && want.is_some()));
+        }
+
+        #[test]
+        fn next_chars_are_the_only_ones_that_keep_a_state_alive(
+            a in word(),
+            b in word(),
+            k in 0u8..=2,
+            c in proptest::sample::select(vec!['a', 'b', 'c', 'd', 'é', 'ж', '😀', 'z']),
+        ) {
+            let aut = DamerauLevenshtein::new(&a, k).unwrap();
+            let mut s = aut.start();
+            for &byte in b.as_bytes() {
+                s = aut.accept(&s, byte);
+            }
+            if let Some(next) = aut.next_chars(&s) {
+                let mut t = s;
+                for &byte in c.to_string().as_bytes() {
+                    t = aut.accept(&t, byte);
+                }
+                if !next.as_slice().contains(&u32::from(c)) {
+                    prop_assert!(!aut.can_match(&t), "{:?}+{:?} vs {:?} k={}", b, c, a, k);
+                }
+            }
         }
 
         #[test]

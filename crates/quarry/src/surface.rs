@@ -10,7 +10,7 @@ use fst::automaton::{Automaton, Str};
 use fst::{IntoStreamer, Streamer};
 
 use crate::analysis::lowercase;
-use crate::automaton::{DamerauLevenshtein, MAX_DISTANCE, MAX_WORD_CHARS};
+use crate::automaton::{DamerauLevenshtein, DlState, NextChars, MAX_DISTANCE};
 use crate::error::{Error, Result};
 use crate::index::Index;
 
@@ -181,18 +181,160 @@ impl Index {
             )));
         }
         let map = self.surface_map()?;
-        if word.chars().count() > MAX_WORD_CHARS {
-            // Surface forms are under 40 bytes: none is within 2 edits of this.
-            return Ok(());
+        let aut = DamerauLevenshtein::new(word, distance).expect("distance checked");
+        walk(map.as_fst(), &aut, |key, doc_freq, state| {
+            match aut.distance(state) {
+                Some(d) => f(key, doc_freq, d),
+                None => Ok(()),
+            }
+        })
+    }
+}
+
+/// Depth-first search of `fst` under the fuzzy automaton `aut`, in key
+/// order: calls `on_final(key, value, state)` for every key whose path
+/// `aut` can still match (the caller checks the final state).
+///
+/// Two things make it faster than `fst`'s own stream: it asks whether the
+/// automaton is alive before decoding a child (the stream decodes and
+/// stacks every child first), and where the automaton names the few
+/// characters that can keep it alive ([`DamerauLevenshtein::next_chars`])
+/// it looks those up instead of trying every transition. Most live nodes
+/// deep in a `word~2` search are of that kind.
+fn walk<D: AsRef<[u8]>>(
+    fst: &fst::raw::Fst<D>,
+    aut: &DamerauLevenshtein,
+    mut on_final: impl FnMut(&[u8], u64, &DlState) -> Result<()>,
+) -> Result<()> {
+    struct Frame<'f> {
+        node: fst::raw::Node<'f>,
+        /// The next transition (or listed character) to try.
+        at: usize,
+        out: fst::raw::Output,
+        state: DlState,
+        /// The characters to look up, if the automaton named them.
+        chars: Option<NextChars>,
+        /// Length of the key that leads to `node`.
+        depth: usize,
+    }
+    let frame = |node, out, state: DlState, depth| Frame {
+        node,
+        at: 0,
+        out,
+        chars: aut.next_chars(&state),
+        state,
+        depth,
+    };
+    let root = fst.root();
+    let start = aut.start();
+    if !aut.can_match(&start) {
+        return Ok(());
+    }
+    let mut key: Vec<u8> = Vec::new();
+    if root.is_final() {
+        on_final(&key, root.final_output().value(), &start)?;
+    }
+    let mut stack = vec![frame(root, fst::raw::Output::zero(), start, 0)];
+    let mut utf8 = [0u8; 4];
+    while let Some(top) = stack.last_mut() {
+        key.truncate(top.depth);
+        let at = top.at;
+        top.at += 1;
+        let (mut node, mut out, mut state) = (top.node, top.out, top.state);
+        match &top.chars {
+            None => {
+                if at == node.len() {
+                    stack.pop();
+                    continue;
+                }
+                let t = node.transition(at);
+                state = aut.accept(&state, t.inp);
+                if !aut.can_match(&state) {
+                    continue;
+                }
+                node = fst.node(t.addr);
+                out = out.cat(t.out);
+                key.push(t.inp);
+            }
+            Some(chars) => {
+                let Some(&c) = chars.as_slice().get(at) else {
+                    stack.pop();
+                    continue;
+                };
+                let Some(c) = char::from_u32(c) else {
+                    continue;
+                };
+                // Follow the character's bytes; a missing one means no key has it here.
+                let mut found = true;
+                for &b in c.encode_utf8(&mut utf8).as_bytes() {
+                    let Some(i) = node.find_input(b) else {
+                        found = false;
+                        break;
+                    };
+                    let t = node.transition(i);
+                    state = aut.accept(&state, b);
+                    node = fst.node(t.addr);
+                    out = out.cat(t.out);
+                    key.push(b);
+                }
+                if !found || !aut.can_match(&state) {
+                    continue;
+                }
+            }
         }
-        let aut = DamerauLevenshtein::new(word, distance).expect("distance and length checked");
-        let mut stream = map.search_with_state(&aut).into_stream();
-        while let Some((key, doc_freq, state)) = stream.next() {
-            let d = aut
-                .distance(&state)
-                .expect("the stream yields matching states only");
-            f(key, doc_freq, d)?;
+        if node.is_final() {
+            on_final(&key, out.cat(node.final_output()).value(), &state)?;
         }
-        Ok(())
+        let depth = key.len();
+        stack.push(frame(node, out, state, depth));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::automaton::osa_distance;
+    use proptest::prelude::*;
+
+    fn word() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::sample::select(vec!['a', 'b', 'c', 'é', 'ж', '😀']),
+            0..8,
+        )
+        .prop_map(|cs| cs.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// The walk (with its character lookups) finds exactly the keys the
+        /// plain distance puts within `k`, in key order, with their values
+        /// and distances.
+        #[test]
+        fn walk_finds_exactly_the_near_keys(
+            a in word(),
+            keys in proptest::collection::btree_set(word(), 0..80),
+            k in 0u8..=2,
+        ) {
+            let map = fst::Map::from_iter(keys.iter().enumerate().map(|(i, w)| (w.clone(), i as u64))).unwrap();
+            let aut = DamerauLevenshtein::new(&a, k).unwrap();
+            let mut found = Vec::new();
+            walk(map.as_fst(), &aut, |key, v, state| {
+                if let Some(d) = aut.distance(state) {
+                    found.push((String::from_utf8(key.to_vec()).unwrap(), v, d));
+                }
+                Ok(())
+            }).unwrap();
+            let want: Vec<(String, u64, u8)> = keys
+                .iter()
+                .enumerate()
+                .filter_map(|(i, w)| {
+                    let d = osa_distance(&a, w);
+                    (d <= usize::from(k)).then(|| (w.clone(), i as u64, d as u8))
+                })
+                .collect();
+            prop_assert_eq!(found, want);
+        }
     }
 }
