@@ -388,6 +388,15 @@ impl Scorer for Max<'_> {
     fn damaged(&self) -> bool {
         self.children.iter().any(|c| c.damaged())
     }
+    fn block_end(&mut self, lo: DocId) -> DocId {
+        let mut end = TERMINATED - 1;
+        for c in &mut self.children {
+            if c.doc() != TERMINATED {
+                end = end.min(c.block_end(lo));
+            }
+        }
+        end.max(lo)
+    }
     fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
         if self.doc > hi {
             return 0.0;
