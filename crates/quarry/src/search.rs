@@ -307,14 +307,15 @@ impl Index {
             Plan::FlatOr {
                 mut scorers,
                 exclusion,
+                combine,
             } => {
                 let mut top = TopK::new(k).excluding(exclusion);
                 if scorers.len() >= LONG_QUERY_SCORERS {
                     windowed_union(&mut scorers, &mut top, options.pruning);
                 } else if options.pruning {
-                    disjunction(&mut scorers, &mut top);
+                    disjunction(&mut scorers, &mut top, &combine);
                 } else {
-                    exhaustive_union(&mut scorers, &mut top);
+                    exhaustive_union(&mut scorers, &mut top, &combine);
                 }
                 damaged = scorers.iter().any(|s| s.damaged()) || top.exclusion_damaged();
                 top
@@ -367,6 +368,7 @@ impl Index {
             Plan::FlatOr {
                 mut scorers,
                 exclusion: None,
+                ..
             } => (
                 count_union(&mut scorers),
                 scorers.iter().any(|s| s.damaged()),

@@ -5,10 +5,18 @@ use crate::index::DocId;
 use crate::postings::{PostingsCursor, TERMINATED};
 
 use super::collect::{Bar, TopK};
+use super::groups::Combine;
 use super::term::TermScorer;
 
 /// Scores every document of the union (the reference for pruning).
-pub(crate) fn exhaustive_union(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>) {
+pub(crate) fn exhaustive_union(
+    scorers: &mut [TermScorer<'_>],
+    top: &mut TopK<'_>,
+    combine: &Combine,
+) {
+    if let Combine::Groups(_) = combine {
+        return exhaustive_grouped(scorers, top, combine);
+    }
     loop {
         let doc = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
         if doc == TERMINATED {
@@ -22,6 +30,27 @@ pub(crate) fn exhaustive_union(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_
             }
         }
         top.push(doc, score);
+    }
+}
+
+/// [`exhaustive_union`] with grouped scores.
+fn exhaustive_grouped(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>, combine: &Combine) {
+    let mut ub = vec![0.0; scorers.len()];
+    loop {
+        let doc = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            return;
+        }
+        for (s, u) in scorers.iter_mut().zip(ub.iter_mut()) {
+            *u = if s.doc() == doc {
+                let v = s.score();
+                s.cursor.advance();
+                v
+            } else {
+                0.0
+            };
+        }
+        top.push(doc, combine.total(&ub));
     }
 }
 
@@ -75,7 +104,7 @@ pub(crate) const SPARSE_PASS_SHARE: u64 = 8;
 /// up, which usually finds the best documents at once. The rest then run
 /// block-max MaxScore without them, against that high bar; a document the
 /// sparse scorers hold is skipped there, as it is already accounted for.
-pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>) {
+pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>, combine: &Combine) {
     let n = scorers.len();
     let total: u64 = scorers.iter().map(|s| u64::from(s.cursor.doc_freq())).sum();
     let mut by_df: Vec<usize> = (0..n).collect();
@@ -90,7 +119,7 @@ pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>) {
         sparse[i] = true;
     }
     if !sparse.contains(&true) {
-        block_max_maxscore(scorers, top, &mut []);
+        block_max_maxscore(scorers, top, &mut [], combine);
         return;
     }
     // Fresh copies for the second pass (the first moves every cursor):
@@ -146,15 +175,15 @@ pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>) {
             scorers,
             others.iter().copied(),
             &mut ub,
-            top.bar(),
-            doc,
-            sum,
+            (top.bar(), doc, sum),
+            combine,
         ) {
             top.push(doc, score);
         }
     }
     // The others, skipping what the sparse scorers hold.
-    block_max_maxscore(&mut rest, top, &mut held);
+    let rest_combine = combine.subset((0..n).filter(|&i| !sparse[i]));
+    block_max_maxscore(&mut rest, top, &mut held, &rest_combine);
     let damaged =
         rest.iter().any(TermScorer::damaged) || held.iter().any(PostingsCursor::is_corrupt);
     if damaged {
@@ -185,6 +214,7 @@ pub(crate) fn block_max_maxscore(
     scorers: &mut [TermScorer<'_>],
     top: &mut TopK<'_>,
     held: &mut [PostingsCursor<'_>],
+    combine: &Combine,
 ) {
     let n = scorers.len();
     let max: Vec<f64> = scorers.iter().map(|s| s.max_score).collect();
@@ -239,6 +269,7 @@ pub(crate) fn block_max_maxscore(
                     bound: &window_bound,
                     lo,
                     hi,
+                    combine,
                 },
                 &mut ub,
             );
@@ -304,6 +335,8 @@ pub(crate) struct Window<'w> {
     bound: &'w [f64],
     lo: DocId,
     hi: DocId,
+    /// How scores combine.
+    combine: &'w Combine,
 }
 
 /// Scores the documents of the window that can enter the top k.
@@ -399,7 +432,13 @@ pub(crate) fn evaluate_candidate(
         };
         sum += ub[i];
     }
-    let found = look_up(scorers, w.lookups.iter().copied(), ub, bar, doc, sum);
+    let found = look_up(
+        scorers,
+        w.lookups.iter().copied(),
+        ub,
+        (bar, doc, sum),
+        w.combine,
+    );
     if let Some(score) = found {
         if !held.iter_mut().any(|c| c.seek(doc) == doc) {
             top.push(doc, score);
@@ -432,9 +471,8 @@ pub(crate) fn look_up(
     scorers: &mut [TermScorer<'_>],
     lookups: impl IntoIterator<Item = usize>,
     ub: &mut [f64],
-    bar: Bar,
-    doc: DocId,
-    sum: f64,
+    (bar, doc, sum): (Bar, DocId, f64),
+    combine: &Combine,
 ) -> Option<f64> {
     let mut running = sum;
     let margin = rounding_margin(ub.len()) * sum;
@@ -445,7 +483,7 @@ pub(crate) fn look_up(
         if running + margin < bar.score {
             return None;
         }
-        if running - margin <= bar.score && bar.excludes(ub.iter().sum(), doc) {
+        if running - margin <= bar.score && bar.excludes(combine.total(ub), doc) {
             return None;
         }
         let s = &mut scorers[i];
@@ -457,7 +495,7 @@ pub(crate) fn look_up(
         running += score - ub[i];
         ub[i] = score;
     }
-    let score: f64 = ub.iter().sum();
+    let score = combine.total(ub);
     (!bar.excludes(score, doc)).then_some(score)
 }
 

@@ -24,8 +24,11 @@ use super::scorer::{BoxScorer, Scorer};
 /// Runs `root` into `top`; returns true when damaged bytes were met.
 pub(crate) fn collect(root: Root<'_>, top: &mut TopK<'_>, pruning: bool) -> bool {
     match root {
-        Root::Any(mut children) => {
-            any(&mut children, top, pruning);
+        Root::Any {
+            mut children,
+            group,
+        } => {
+            any(&mut children, &group, top, pruning);
             children.iter().any(|c| c.damaged())
         }
         Root::ReqOpt {
@@ -56,7 +59,7 @@ pub(crate) fn collect(root: Root<'_>, top: &mut TopK<'_>, pruning: bool) -> bool
 /// bytes were met.
 pub(crate) fn count(root: Root<'_>) -> (u64, bool) {
     let mut s: BoxScorer<'_> = match root {
-        Root::Any(children) => Box::new(super::combine::Union::new(children, "")),
+        Root::Any { children, .. } => Box::new(super::combine::Union::new(children, "")),
         Root::ReqOpt { required, .. } => required,
         Root::Max(children) => Box::new(super::combine::Max::new(children)),
         Root::One(s) => s,
@@ -77,9 +80,26 @@ const MAX_TAAT_K: usize = 256;
 fn one(s: &mut dyn Scorer, top: &mut TopK<'_>, pruning: bool) {
     let max = s.max_score();
     let mut doc = s.doc();
+    let mut window: (DocId, f64) = (0, f64::INFINITY);
+    let mut first = true;
     while doc != TERMINATED {
-        if pruning && top.bar().excludes(max, doc) {
+        let bar = top.bar();
+        if pruning && bar.excludes(max, doc) {
             return;
+        }
+        if pruning && !bar.is_open() {
+            if first || doc > window.0 {
+                first = false;
+                let hi = s.block_end(doc).max(doc);
+                window = (hi, s.window_bound(doc, hi));
+            }
+            if bar.excludes(window.1, doc) {
+                if window.0 >= TERMINATED - 1 {
+                    return;
+                }
+                doc = s.seek(window.0 + 1);
+                continue;
+            }
         }
         top.push(doc, s.score());
         doc = s.advance();
@@ -141,7 +161,7 @@ fn req_opt(
 /// MaxScore over the children of a union: sorted by bound, the longest
 /// prefix whose bounds cannot beat the bar is looked up only for the
 /// candidates of the others.
-fn any(children: &mut [BoxScorer<'_>], top: &mut TopK<'_>, pruning: bool) {
+fn any(children: &mut [BoxScorer<'_>], group: &[usize], top: &mut TopK<'_>, pruning: bool) {
     let n = children.len();
     let maxes: Vec<f64> = children.iter().map(|c| c.max_score()).collect();
     let mut by_bound: Vec<usize> = (0..n).collect();
@@ -222,6 +242,10 @@ fn any(children: &mut [BoxScorer<'_>], top: &mut TopK<'_>, pruning: bool) {
                 break;
             }
             rest -= maxes[i];
+            if group_best(group, &contrib, &present, i) >= maxes[i] {
+                // Its group already has a score this child cannot beat.
+                continue;
+            }
             if children[i].seek(doc) == doc {
                 contrib[i] = children[i].score();
                 present[i] = true;
@@ -230,7 +254,7 @@ fn any(children: &mut [BoxScorer<'_>], top: &mut TopK<'_>, pruning: bool) {
             alive = !(pruning && bar.excludes(inflate(known + rest.max(0.0), n), doc));
         }
         if alive {
-            top.push(doc, canonical(&mut contrib, &mut present));
+            top.push(doc, canonical(group, &mut contrib, &mut present));
         } else {
             contrib.iter_mut().for_each(|c| *c = 0.0);
             present.iter_mut().for_each(|p| *p = false);
@@ -243,18 +267,53 @@ fn any(children: &mut [BoxScorer<'_>], top: &mut TopK<'_>, pruning: bool) {
     }
 }
 
-/// The score as [`super::combine::Union`] sums it: present children, in
-/// child order. Resets the buffers.
-fn canonical(contrib: &mut [f64], present: &mut [bool]) -> f64 {
+/// The score as the scorer tree defines it: over the groups in order, the
+/// best present child of each (a plain clause is a group of one; a max
+/// does not depend on order), summed as [`super::combine::Union`] sums its
+/// children. Resets the buffers.
+fn canonical(group: &[usize], contrib: &mut [f64], present: &mut [bool]) -> f64 {
     let mut s = 0.0;
-    for (c, p) in contrib.iter_mut().zip(present.iter_mut()) {
-        if *p {
-            s += *c;
+    let mut i = 0;
+    while i < contrib.len() {
+        let g = group[i];
+        let mut best = 0.0f64;
+        let mut any = false;
+        while i < contrib.len() && group[i] == g {
+            if present[i] {
+                best = best.max(contrib[i]);
+                any = true;
+            }
+            contrib[i] = 0.0;
+            present[i] = false;
+            i += 1;
         }
-        *c = 0.0;
-        *p = false;
+        if any {
+            s += best;
+        }
     }
     s
+}
+
+/// The best score known so far among the other children of child `i`'s
+/// group (0 when none is known).
+fn group_best(group: &[usize], contrib: &[f64], present: &[bool], i: usize) -> f64 {
+    let g = group[i];
+    let mut best = 0.0f64;
+    let mut j = i;
+    while j > 0 && group[j - 1] == g {
+        j -= 1;
+    }
+    while j < group.len() && group[j] == g {
+        if j != i && present[j] {
+            best = best.max(contrib[j]);
+        }
+        j += 1;
+    }
+    if best > 0.0 {
+        best
+    } else {
+        f64::NEG_INFINITY
+    }
 }
 
 /// A max over children, one child at a time, best bound first. An entry
@@ -282,7 +341,24 @@ fn max_by_child(children: &mut [BoxScorer<'_>], top: &mut TopK<'_>, pruning: boo
             break;
         }
         let mut doc = child.doc();
+        // The child's current block window: its last document and bound.
+        let mut window: (DocId, f64) = (0, f64::INFINITY);
+        let mut first = true;
         while doc != TERMINATED {
+            if pruning && !bar.is_open() {
+                if first || doc > window.0 {
+                    first = false;
+                    let hi = child.block_end(doc).max(doc);
+                    window = (hi, child.window_bound(doc, hi));
+                }
+                if bar.excludes(window.1, doc) {
+                    if window.0 >= TERMINATED - 1 {
+                        break;
+                    }
+                    doc = child.seek(window.0 + 1);
+                    continue;
+                }
+            }
             let s = child.score();
             // A score that cannot beat the bar changes nothing: a kept
             // entry of this document already scores at least the bar.

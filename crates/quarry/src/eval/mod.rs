@@ -19,6 +19,7 @@ pub(crate) mod disjunction;
 pub(crate) mod expand;
 pub mod explain;
 pub(crate) mod generic;
+pub(crate) mod groups;
 pub(crate) mod long;
 pub(crate) mod phrase;
 pub(crate) mod phrase_scorer;

@@ -25,11 +25,17 @@ use crate::search::{Expansion, SearchOptions};
 
 use super::collect::Exclusion;
 use super::combine::{Conjunction, Exclude, Max, ReqOpt, Union};
+use super::groups::Combine;
 use super::phrase::{PhraseField, PhraseTerm};
 use super::phrase_scorer::PhraseScorer;
 use super::scorer::{BoxScorer, LeafInfo, TermLeaf};
 use super::term::TermScorer;
-use super::windowed::{Combine, Windowed, WINDOWED_FROM};
+use super::windowed::{Fold, Windowed, WINDOWED_FROM};
+
+/// Expansions of at most this many terms are spread out in a top-level
+/// union (each term bounded and skipped on its own); larger ones stay one
+/// windowed max, as the union's per-candidate work grows with its children.
+const SPREAD_EXPANSIONS_MAX: usize = 8;
 
 /// What runs.
 pub(crate) enum Plan<'a> {
@@ -39,6 +45,7 @@ pub(crate) enum Plan<'a> {
     FlatOr {
         scorers: Vec<TermScorer<'a>>,
         exclusion: Option<Exclusion<'a>>,
+        combine: Combine,
     },
     /// A conjunction: `clauses` groups of scorers (by `TermScorer::term`).
     FlatAnd {
@@ -54,8 +61,15 @@ pub(crate) enum Plan<'a> {
 
 /// The top of a scorer tree, in the shape its collector exploits.
 pub(crate) enum Root<'a> {
-    /// Documents of any child, scores summed in child order (MaxScore).
-    Any(Vec<BoxScorer<'a>>),
+    /// Documents of any child (MaxScore). Children come in groups
+    /// (`group[i]` of child `i`, non-decreasing): a document scores the sum,
+    /// over the groups in order, of the best of its group's children. A
+    /// plain clause is a group of one; an expansion's terms form one group,
+    /// so each of its terms is bounded, skipped and looked up on its own.
+    Any {
+        children: Vec<BoxScorer<'a>>,
+        group: Vec<usize>,
+    },
     /// The documents of `required`, plus `optional`'s score where it
     /// matches (optional lookups skipped when they cannot matter).
     ReqOpt {
@@ -99,6 +113,7 @@ impl<'a> Planner<'a, '_> {
                 Ok(Some(Plan::FlatOr {
                     scorers,
                     exclusion: None,
+                    combine: Combine::Sum,
                 }))
             }
             Query::Phrase(p) if p.slop == 0 => Ok(Some(Plan::Phrase {
@@ -106,6 +121,17 @@ impl<'a> Planner<'a, '_> {
             })),
             Query::Bool(b) => {
                 let all_terms = |qs: &[Query]| qs.iter().all(|q| matches!(q, Query::Term(_)));
+                let terms_or_expansions = |qs: &[Query]| {
+                    qs.iter()
+                        .all(|q| matches!(q, Query::Term(_) | Query::Expansion(_)))
+                };
+                if b.must.is_empty()
+                    && all_terms(&b.must_not)
+                    && !all_terms(&b.should)
+                    && terms_or_expansions(&b.should)
+                {
+                    return self.grouped_or(b);
+                }
                 if !all_terms(&b.must_not) || !all_terms(&b.must) || !all_terms(&b.should) {
                     return Ok(None);
                 }
@@ -123,7 +149,11 @@ impl<'a> Planner<'a, '_> {
                 );
                 if b.must.is_empty() {
                     let scorers = self.term_scorers(&b.should, b.boost)?;
-                    Ok(Some(Plan::FlatOr { scorers, exclusion }))
+                    Ok(Some(Plan::FlatOr {
+                        scorers,
+                        exclusion,
+                        combine: Combine::Sum,
+                    }))
                 } else {
                     let scorers = self.term_scorers(&b.must, b.boost)?;
                     let present = scorers.iter().map(|s| s.term).collect::<Vec<_>>();
@@ -140,6 +170,58 @@ impl<'a> Planner<'a, '_> {
             }
             _ => Ok(None),
         }
+    }
+
+    /// A disjunction of terms and expansions (minus terms) on the tuned
+    /// path, each expansion's terms one group scored by their best; `None`
+    /// (the scorer tree) when an expansion is large or the scorers many.
+    fn grouped_or(&mut self, b: &BoolQuery) -> Result<Option<Plan<'a>>> {
+        let mut leaves: Vec<Query> = Vec::new();
+        let mut clause_of: Vec<usize> = Vec::new();
+        let mut reports = Vec::new();
+        for (c, q) in b.should.iter().enumerate() {
+            match q {
+                Query::Expansion(e) => {
+                    let expansion = self.index.expand(e, self.options.max_expansions)?;
+                    if expansion.terms.len() > SPREAD_EXPANSIONS_MAX {
+                        return Ok(None);
+                    }
+                    for term in &expansion.terms {
+                        leaves.push(Query::Term(crate::query::TermQuery {
+                            term: term.clone(),
+                            fields: e.fields,
+                            boost: e.boost,
+                        }));
+                        clause_of.push(c);
+                    }
+                    reports.push(expansion);
+                }
+                _ => {
+                    leaves.push(q.clone());
+                    clause_of.push(c);
+                }
+            }
+        }
+        let scorers = self.term_scorers(&leaves, b.boost)?;
+        if scorers.len() >= super::long::LONG_QUERY_SCORERS {
+            return Ok(None);
+        }
+        let keys = scorers
+            .iter()
+            .map(|s| (s.term, clause_of[s.term]))
+            .collect();
+        let exclusion = Exclusion::new(
+            self.term_scorers(&b.must_not, 1.0)?
+                .into_iter()
+                .map(|s| s.cursor)
+                .collect(),
+        );
+        self.expansions.extend(reports);
+        Ok(Some(Plan::FlatOr {
+            scorers,
+            exclusion,
+            combine: Combine::Groups(keys),
+        }))
     }
 
     /// One scorer per (term, field) the index holds, terms in query order,
@@ -269,6 +351,9 @@ impl<'a> Planner<'a, '_> {
                 let Some(must) = self.all(&b.must, boost)? else {
                     return Ok(None);
                 };
+                if must.is_none() && b.should.len() > 1 {
+                    return self.grouped_any(&b.should, boost);
+                }
                 let should = self.each(&b.should, boost)?;
                 Ok(match (must, should.is_empty()) {
                     (Some(required), false) => Some(Root::ReqOpt {
@@ -276,7 +361,6 @@ impl<'a> Planner<'a, '_> {
                         optional: self.union(should, "sum of (optional):"),
                     }),
                     (Some(required), true) => Some(Root::One(required)),
-                    (None, false) if should.len() > 1 => Some(Root::Any(should)),
                     (None, false) => should.into_iter().next().map(Root::One),
                     (None, true) => None,
                 })
@@ -287,6 +371,37 @@ impl<'a> Planner<'a, '_> {
             }
             _ => Ok(self.scorer(query, boost)?.map(Root::One)),
         }
+    }
+
+    /// A top-level union of `clauses`, an expansion's terms spread out as
+    /// one group (see [`Root::Any`]).
+    fn grouped_any(&mut self, clauses: &[Query], boost: f64) -> Result<Option<Root<'a>>> {
+        let mut children = Vec::new();
+        let mut group = Vec::new();
+        let mut g = 0;
+        for q in clauses {
+            let found = match q {
+                Query::Expansion(e) => {
+                    let terms = self.expansion_children(e, boost)?;
+                    if terms.len() <= SPREAD_EXPANSIONS_MAX {
+                        terms
+                    } else {
+                        vec![self.max(terms)]
+                    }
+                }
+                _ => self.scorer(q, boost)?.into_iter().collect(),
+            };
+            if !found.is_empty() {
+                group.extend(std::iter::repeat_n(g, found.len()));
+                children.extend(found);
+                g += 1;
+            }
+        }
+        Ok(match children.len() {
+            0 => None,
+            1 => children.pop().map(Root::One),
+            _ => Some(Root::Any { children, group }),
+        })
     }
 
     /// The scorer of any query (`None`: matches nothing).
@@ -418,7 +533,7 @@ impl<'a> Planner<'a, '_> {
             }
         }
         if scorers.len() >= WINDOWED_FROM && !self.explaining {
-            return Box::new(Windowed::new(scorers, Combine::Sum));
+            return Box::new(Windowed::new(scorers, Fold::Sum));
         }
         Box::new(Union::new(scorers, label))
     }
@@ -426,7 +541,7 @@ impl<'a> Planner<'a, '_> {
     /// The max of `children`, windowed when there are many.
     fn max(&self, children: Vec<BoxScorer<'a>>) -> BoxScorer<'a> {
         if children.len() >= WINDOWED_FROM && !self.explaining {
-            return Box::new(Windowed::new(children, Combine::Max));
+            return Box::new(Windowed::new(children, Fold::Max));
         }
         Box::new(Max::new(children))
     }

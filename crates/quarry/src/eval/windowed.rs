@@ -23,7 +23,7 @@ pub(crate) const WINDOWED_FROM: usize = 8;
 
 /// How the children's scores combine.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Combine {
+pub(crate) enum Fold {
     /// Sum, in child order.
     Sum,
     /// Best child.
@@ -32,7 +32,7 @@ pub(crate) enum Combine {
 
 pub(crate) struct Windowed<'a> {
     children: Vec<BoxScorer<'a>>,
-    combine: Combine,
+    combine: Fold,
     /// The window: documents `lo..lo + WINDOW`.
     lo: DocId,
     acc: Vec<f64>,
@@ -44,10 +44,10 @@ pub(crate) struct Windowed<'a> {
 }
 
 impl<'a> Windowed<'a> {
-    pub(crate) fn new(children: Vec<BoxScorer<'a>>, combine: Combine) -> Windowed<'a> {
+    pub(crate) fn new(children: Vec<BoxScorer<'a>>, combine: Fold) -> Windowed<'a> {
         let max = match combine {
-            Combine::Sum => children.iter().map(|c| c.max_score()).sum(),
-            Combine::Max => children.iter().map(|c| c.max_score()).fold(0.0, f64::max),
+            Fold::Sum => children.iter().map(|c| c.max_score()).sum(),
+            Fold::Max => children.iter().map(|c| c.max_score()).fold(0.0, f64::max),
         };
         let cost = children.iter().map(|c| c.cost()).sum();
         let mut w = Windowed {
@@ -95,7 +95,7 @@ impl<'a> Windowed<'a> {
                     if *word & (1 << (i % 64)) == 0 {
                         *slot = s;
                         *word |= 1 << (i % 64);
-                    } else if self.combine == Combine::Sum {
+                    } else if self.combine == Fold::Sum {
                         *slot += s;
                     } else {
                         *slot = slot.max(s);
@@ -188,8 +188,8 @@ impl Scorer for Windowed<'_> {
         // `Planner::explaining`); this is only a summary.
         let score = self.score();
         let what = match self.combine {
-            Combine::Sum => "sum of (many):",
-            Combine::Max => "max of (best expansion):",
+            Fold::Sum => "sum of (many):",
+            Fold::Max => "max of (best expansion):",
         };
         Explanation::node(score, what, Vec::new())
     }
