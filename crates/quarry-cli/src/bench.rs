@@ -9,6 +9,28 @@ use quarry::{Index, Query, SearchOptions};
 
 use crate::Failure;
 
+/// Largest query file read: far more than any benchmark needs.
+const MAX_QUERY_FILE: u64 = 256 << 20;
+
+/// The query file's text: a regular file (not a device or FIFO, which
+/// could be endless), at most [`MAX_QUERY_FILE`] bytes.
+fn read_queries(path: &Path) -> Result<String, Failure> {
+    let fail =
+        |why: String| Failure::Message(format!("cannot read query file {}: {why}", path.display()));
+    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(fail("not a regular file".into()));
+    }
+    if meta.len() > MAX_QUERY_FILE {
+        return Err(fail(format!(
+            "{} bytes, more than the {} MiB a query file may hold",
+            meta.len(),
+            MAX_QUERY_FILE >> 20
+        )));
+    }
+    std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))
+}
+
 /// Runs every non-blank line of `queries` against `index`.
 ///
 /// Each query is parsed first (not timed), then timed alone from the
@@ -20,9 +42,7 @@ pub fn run(
     options: &SearchOptions,
     count: bool,
 ) -> Result<(), Failure> {
-    let text = std::fs::read_to_string(queries).map_err(|e| {
-        Failure::Message(format!("cannot read query file {}: {e}", queries.display()))
-    })?;
+    let text = read_queries(queries)?;
     let mut parsed: Vec<Query> = Vec::new();
     for (line_no, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -46,7 +66,7 @@ pub fn run(
     for query in &parsed {
         let t = Instant::now();
         if count {
-            counts.push(index.count(query)?);
+            counts.push(index.count_with(query, options)?.0);
         } else {
             results.push(index.top_doc_ids(query, options)?);
         }

@@ -73,11 +73,6 @@ enum Command {
         /// Read the query as plain words: no operators, quotes or fields (for pasted text).
         #[arg(long)]
         literal: bool,
-        /// Most index terms one prefix* or fuzzy~ pattern expands to (the most
-        /// frequent words are kept; the search reports what was cut).
-        #[arg(long, default_value_t = 256, value_name = "N",
-              value_parser = clap::value_parser!(u32).range(1..))]
-        max_expansions: u32,
         /// Show how each hit's score is made, down to every term and field.
         #[arg(long, conflicts_with = "count")]
         explain: bool,
@@ -137,6 +132,11 @@ struct TopArgs {
     /// Require every word (default: any word).
     #[arg(long)]
     and: bool,
+    /// Most index terms one prefix* or fuzzy~ pattern expands to (the most
+    /// frequent words are kept; the search reports what was cut).
+    #[arg(long, default_value_t = 256, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_expansions: u32,
 }
 
 impl TopArgs {
@@ -149,6 +149,7 @@ impl TopArgs {
             } else {
                 Operator::Or
             },
+            max_expansions: self.max_expansions as usize,
             ..SearchOptions::default()
         }
     }
@@ -187,6 +188,47 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The options of `search`, as they would be typed.
+const SEARCH_OPTIONS: &[&str] = &[
+    "-i",
+    "--index",
+    "-k",
+    "--limit",
+    "--and",
+    "--json",
+    "--k1",
+    "--b",
+    "--title-boost",
+    "--body-boost",
+    "--count",
+    "--color",
+    "--offset",
+    "--literal",
+    "--explain",
+    "--max-expansions",
+    "-h",
+    "--help",
+];
+
+/// Everything after the options is the query, so `putin -modi` works; but
+/// an option typed after the query (`putin -k 5`) would silently become
+/// query words. Unless `--` marked where the query starts, that is refused.
+fn refuse_options_in_query(query: &[String]) -> Result<(), Failure> {
+    if std::env::args_os().any(|a| a == "--") {
+        return Ok(());
+    }
+    for word in query {
+        let name = word.split('=').next().unwrap_or(word);
+        if SEARCH_OPTIONS.contains(&name) {
+            return Err(Failure::Message(format!(
+                "`{word}` after the query looks like an option: put options before the query, \
+                 or put `--` before the query to search for it"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A clap error as one line: its paragraph before usage, lines joined.
@@ -267,17 +309,16 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             color,
             offset,
             literal,
-            max_expansions,
             explain,
             query,
         } => {
+            refuse_options_in_query(&query)?;
             let options = SearchOptions {
                 bm25: Bm25 { k1, b },
                 title_boost,
                 body_boost,
                 offset,
                 literal,
-                max_expansions: max_expansions as usize,
                 ..top.options()
             };
             let output = if count {

@@ -25,6 +25,35 @@ fn colour_on(choice: ColorChoice, no_color: bool, terminal: bool) -> bool {
     }
 }
 
+/// Terminal columns `text` takes: wide East Asian characters and emoji
+/// count two, combining marks none (a close approximation of
+/// `wcwidth`, enough to put a caret under the right character).
+pub fn display_width(text: &str) -> usize {
+    text.chars().map(char_width).sum()
+}
+
+fn char_width(c: char) -> usize {
+    let u = c as u32;
+    let combining = matches!(u,
+        0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05BD | 0x0610..=0x061A
+        | 0x064B..=0x065F | 0x0E31 | 0x0E34..=0x0E3A | 0x1AB0..=0x1AFF
+        | 0x1DC0..=0x1DFF | 0x200B..=0x200F | 0x20D0..=0x20FF | 0xFE00..=0xFE0F
+        | 0xFE20..=0xFE2F);
+    if combining {
+        return 0;
+    }
+    let wide = matches!(u,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF | 0x20000..=0x3FFFD);
+    if wide {
+        2
+    } else {
+        1
+    }
+}
+
 /// Replaces control characters (but tab) so document text cannot move the
 /// cursor, retitle the terminal or clear the screen.
 pub fn clean(text: &str) -> String {
@@ -112,6 +141,13 @@ impl Style {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_width_counts_wide_and_combining_characters() {
+        assert_eq!(display_width("abc"), 3);
+        assert_eq!(display_width("東京 x"), 6);
+        assert_eq!(display_width("e\u{301}x"), 2);
+    }
 
     #[test]
     fn colour_only_on_a_terminal_without_no_color() {

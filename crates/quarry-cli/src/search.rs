@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use quarry::{Error, Explanation, Index, SearchOptions};
 
-use crate::output::{clean, ColorChoice, Style};
+use crate::output::{clean, display_width, ColorChoice, Style};
 use crate::Failure;
 use crate::Outcome;
 
@@ -31,8 +31,8 @@ fn query_failure(text: &str, e: Error) -> Failure {
     let shown = clean(&text.replace(['\n', '\r', '\t'], " "));
     let start = syntax.span.start.min(text.len());
     let end = syntax.span.end.clamp(start, text.len());
-    let col = text.get(..start).map_or(0, |t| t.chars().count());
-    let width = text.get(start..end).map_or(1, |t| t.chars().count()).max(1);
+    let col = text.get(..start).map_or(0, display_width);
+    let width = text.get(start..end).map_or(1, display_width).max(1);
     Failure::Message(format!(
         "{e}\n  {shown}\n  {}{}",
         " ".repeat(col),
@@ -57,7 +57,10 @@ pub fn run(
         )));
     }
     if let Output::Count = output {
-        let n = index.count(&query)?;
+        let (n, expansions) = index.count_with(&query, options)?;
+        for e in expansions.iter().filter(|e| e.truncated()) {
+            eprintln!("quarry: note: {}", clean(&expansion_line(e)));
+        }
         writeln!(io::stdout().lock(), "{n}")?;
         return Ok(if n > 0 {
             Outcome::Matched
@@ -144,6 +147,19 @@ pub fn run(
         }
     }
     if !json && results.hits.is_empty() {
+        if options.offset > 0 {
+            // Past the last page: say how many there are.
+            let (n, _) = index.count_with(&results.query, options)?;
+            if n > 0 {
+                writeln!(
+                    out,
+                    "no hits on this page: {n} documents match, fewer than --offset {} + 1",
+                    options.offset
+                )?;
+                out.flush()?;
+                return Ok(Outcome::Matched);
+            }
+        }
         writeln!(out, "no documents match")?;
     }
     if let Some(s) = &results.suggestion {

@@ -354,12 +354,23 @@ impl Index {
         Ok((hits, expansions))
     }
 
-    /// The number of documents matching `query`, without scoring them.
+    /// The number of documents matching `query`, without scoring them
+    /// (expansions capped at the default [`SearchOptions::max_expansions`]).
     pub fn count(&self, query: &Query) -> Result<u64> {
-        let options = SearchOptions::default();
+        Ok(self.count_with(query, &SearchOptions::default())?.0)
+    }
+
+    /// The number of documents matching `query` with the expansion cap of
+    /// `options`, and what each expansion matched (so a cut is reported).
+    pub fn count_with(
+        &self,
+        query: &Query,
+        options: &SearchOptions,
+    ) -> Result<(u64, Vec<Expansion>)> {
+        options.validate()?;
         let mut planner = Planner {
             index: self,
-            options: &options,
+            options,
             expansions: Vec::new(),
             explaining: false,
         };
@@ -385,15 +396,19 @@ impl Index {
                 phrase_union(&mut fields, None),
                 fields.iter().any(|f| f.damaged()),
             ),
-            _ => match planner.root(query, 1.0)? {
-                Some(root) => generic::count(root),
-                None => (0, false),
-            },
+            _ => {
+                // Planned again as a tree (its expansions recorded afresh).
+                planner.expansions.clear();
+                match planner.root(query, 1.0)? {
+                    Some(root) => generic::count(root),
+                    None => (0, false),
+                }
+            }
         };
         if damaged {
             return Err(self.corrupt("postings or positions are malformed"));
         }
-        Ok(n)
+        Ok((n, planner.expansions))
     }
 
     /// How `doc`'s score for `query` is made, or `None` when `doc` does not

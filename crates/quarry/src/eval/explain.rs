@@ -67,7 +67,7 @@ impl Explanation {
         let pad = "  ".repeat(depth);
         match &self.bm25 {
             Some(b) => out.push(format!(
-                "{pad}{:.6}  {}  (idf {:.6} [N {}, n {}], tf {}, len {}, avg len {:.3}, k1 {}, b {}, boost {})",
+                "{pad}{:.6}  {}  (idf {:.6} [N {}, n {}], tf {}, len {}, avg len {:.6}, k1 {}, b {}, boost {})",
                 self.score,
                 self.description,
                 b.idf,

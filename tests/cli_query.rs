@@ -1,0 +1,210 @@
+//! The query language from the command line, as a user types it on the
+//! seed articles: operators, errors with carets, explain, did-you-mean,
+//! paging, literal mode, and arguments around the query.
+
+mod util;
+
+use util::Sandbox;
+
+fn ids(r: &util::Run) -> Vec<String> {
+    r.json_lines()
+        .iter()
+        .filter_map(|h| h["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Stderr without the note of the first run (which indexes the seeds).
+fn error_lines(r: &util::Run) -> Vec<&str> {
+    r.stderr
+        .lines()
+        .filter(|l| !l.starts_with("quarry: first run"))
+        .collect()
+}
+
+#[test]
+fn exclusions_and_required_words_change_the_hits() {
+    let s = Sandbox::new();
+    let all = s.run(&["search", "--json", "putin"]);
+    all.expect_code(0);
+    let with_modi = s.run(&["search", "--json", "+putin", "+modi"]);
+    with_modi.expect_code(0);
+    // Everything after the options is the query: `-modi` excludes.
+    let without = s.run(&["search", "--json", "putin", "-modi"]);
+    without.expect_code(0);
+    let (all, with, without) = (ids(&all), ids(&with_modi), ids(&without));
+    assert!(
+        !with.is_empty() && !without.is_empty(),
+        "{with:?} {without:?}"
+    );
+    assert!(
+        with.iter().all(|id| !without.contains(id)),
+        "{with:?} {without:?}"
+    );
+    let mut union: Vec<String> = with.iter().chain(&without).cloned().collect();
+    union.sort();
+    let mut all_sorted = all.clone();
+    all_sorted.sort();
+    assert_eq!(
+        union, all_sorted,
+        "putin = (putin AND modi) + (putin NOT modi)"
+    );
+    let r = s.run(&["search", "putin", "NOT", "modi"]);
+    assert!(r.stdout.starts_with("query: putin -modi"), "{}", r.stdout);
+}
+
+#[test]
+fn malformed_queries_point_at_the_fault() {
+    let s = Sandbox::new();
+    for (query, caret) in [
+        ("putin AND", "      ^^^"),
+        ("(putin", "^"),
+        ("putin~3", "     ^^"),
+        ("title:", "^^^^^^"),
+        ("nosuch:word", "^^^^^^"),
+    ] {
+        let r = s.run(&["search", query]);
+        r.expect_code(2);
+        let lines = error_lines(&r);
+        assert_eq!(lines.len(), 3, "{query}: {}", r.stderr);
+        assert!(
+            lines[0].starts_with("quarry: error: invalid query: "),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(lines[1], format!("  {query}"));
+        assert!(
+            lines[2].starts_with(&format!("  {caret}")),
+            "{query}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"));
+    }
+    // The caret counts terminal columns: wide characters take two.
+    let r = s.run(&["search", "--", "東京 - x"]);
+    r.expect_code(2);
+    assert_eq!(
+        error_lines(&r).get(2).copied(),
+        Some("       ^"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn options_after_the_query_are_refused_unless_after_a_double_dash() {
+    let s = Sandbox::new();
+    s.run(&["search", "putin", "-k", "5"])
+        .expect_error(&["`-k` after the query looks like an option", "--"]);
+    let r = s.run(&["search", "--json", "--", "putin", "-k"]);
+    r.expect_code(0);
+    assert!(!ids(&r).is_empty());
+}
+
+#[test]
+fn did_you_mean_proposes_real_words() {
+    let s = Sandbox::new();
+    let r = s.run(&["search", "diplomcy"]);
+    r.expect_code(1);
+    assert!(r.stderr.contains("did you mean: diplomacy"), "{}", r.stderr);
+    let r = s.run(&["search", "--json", "diplomcy"]);
+    let last = r.json_lines().pop().expect("a suggestion line");
+    assert_eq!(last["did_you_mean"], "diplomacy");
+    // A query that finds enough suggests nothing.
+    let r = s.run(&["search", "-k", "1", "putin"]);
+    assert!(!r.stderr.contains("did you mean"), "{}", r.stderr);
+}
+
+#[test]
+fn prefix_and_fuzzy_words_match_words_as_written() {
+    let s = Sandbox::new();
+    let r = s.run(&["search", "diplom*"]);
+    r.expect_code(0);
+    assert!(r.stdout.contains("expanded diplom* to"), "{}", r.stdout);
+    let r = s.run(&["search", "--count", "diplomcy~1"]);
+    r.expect_code(0);
+    let exact = s.run(&["search", "--count", "diplomacy"]);
+    assert_eq!(r.stdout, exact.stdout);
+}
+
+#[test]
+fn explain_adds_up_to_each_score() {
+    let s = Sandbox::new();
+    let r = s.run(&[
+        "search",
+        "--json",
+        "--explain",
+        "+putin \"prime minister\"~2 title:modi^2 diplom*",
+    ]);
+    r.expect_code(0);
+    let hits = r.json_lines();
+    assert!(!hits.is_empty());
+    fn leaves_sum(e: &serde_json::Value) -> f64 {
+        match e["children"].as_array() {
+            Some(children) if e["description"].as_str().unwrap_or("").starts_with("max") => {
+                children.iter().map(leaves_sum).fold(0.0, f64::max)
+            }
+            Some(children) => children.iter().map(leaves_sum).sum(),
+            None => e["score"].as_f64().unwrap(),
+        }
+    }
+    for h in hits.iter().filter(|h| h.get("explain").is_some()) {
+        let score = h["score"].as_f64().unwrap();
+        let e = &h["explain"];
+        assert!(
+            (e["score"].as_f64().unwrap() - score).abs() <= 1e-9 * score,
+            "{h}"
+        );
+        assert!((leaves_sum(e) - score).abs() <= 1e-9 * score, "{h}");
+    }
+}
+
+#[test]
+fn paging_returns_the_next_ranks() {
+    let s = Sandbox::new();
+    let twenty = ids(&s.run(&["search", "--json", "-k", "4", "the"]));
+    let second = ids(&s.run(&["search", "--json", "-k", "2", "--offset", "2", "the"]));
+    assert_eq!(second, twenty[2..4]);
+    let r = s.run(&["search", "--offset", "100", "the"]);
+    r.expect_code(0);
+    assert!(r.stdout.contains("no hits on this page"), "{}", r.stdout);
+}
+
+#[test]
+fn literal_mode_reads_pasted_text_as_words() {
+    let s = Sandbox::new();
+    s.run(&["search", "Putin said: (talks"]).expect_code(2);
+    let r = s.run(&["search", "--literal", "Putin said: (talks"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout.starts_with("query: putin said talk"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn usage_errors_say_what_is_missing() {
+    let s = Sandbox::new();
+    let r = s.run(&[]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("Usage:"), "{}", r.stderr);
+    s.run(&["search"]).expect_error(&["<QUERY>"]);
+    s.run(&["search", "--color", "x", "a"]).expect_error(&[
+        "possible values",
+        "auto",
+        "always",
+        "never",
+    ]);
+}
+
+#[test]
+fn bench_reads_only_regular_query_files() {
+    let s = Sandbox::new();
+    s.run(&["search", "putin"]).expect_code(0); // builds the seed index
+    s.run(&["bench", "--queries", "/dev/zero"])
+        .expect_error(&["/dev/zero", "not a regular file"]);
+    let q = s.write("q.txt", "putin -modi\n\"prime minister\"~2\ndiplom*\n");
+    let r = s.run(&["bench", "--queries", &q.display().to_string()]);
+    r.expect_code(0);
+    assert!(r.stderr.contains("queries 3 total"), "{}", r.stderr);
+}
