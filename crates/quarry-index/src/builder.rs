@@ -232,7 +232,7 @@ impl IndexBuilder {
         std::thread::scope(|scope| {
             let worker = std::thread::Builder::new()
                 .name("quarry-surface".into())
-                .spawn_scoped(scope, &take);
+                .spawn_scoped(scope, take);
             let mut sections = finish_sections(&analyzer, fields, store, doc_count);
             let built = match worker {
                 Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
@@ -298,7 +298,7 @@ fn finish_sections(
     let dict = dict.into_inner().expect("in-memory fst writes cannot fail");
     let infos = infos.finish(postings_out.len() as u64, positions_out.len() as u64);
     let meta = Meta {
-        doc_count: doc_count,
+        doc_count,
         language: analyzer.language(),
         total_tokens: [fields[0].total_tokens, fields[1].total_tokens],
     };
