@@ -320,7 +320,12 @@ fn damaged_index_files_are_refused_with_one_line() {
     // A flipped byte in the last section: opening is cheap and does not
     // notice, verify does.
     let mut flipped = good.clone();
-    let last = flipped.len() - 3;
+    let store = quarry::format::parse_header(&good)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == quarry::format::SectionKind::StoreData)
+        .unwrap();
+    let last = (store.offset + store.len) as usize - 3;
     flipped[last] ^= 0x20;
     s.write("flip.qidx", &flipped);
     s.run(&["verify", "-i", "flip.qidx"])
