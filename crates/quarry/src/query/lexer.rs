@@ -1,6 +1,14 @@
 //! Splits query text into tokens: operators, parentheses, field prefixes
 //! and terms (words, prefixes, fuzzy words and phrases, with their `~` and
 //! `^` modifiers already read).
+//!
+//! Lucene's other operator spellings are read as its classic parser does:
+//! `&&` and `||` written as tokens of their own are `AND` and `OR` (inside
+//! a word, as in `c&&d`, they are text), and `!` starting a token is `NOT`
+//! (`yahoo!` is a word). Lucene syntax Quarry does not support is an
+//! error, never words: the `?` wildcard (in a word with a letter or digit;
+//! `?!` alone has nothing to search for), ranges `[a TO b]` and
+//! `{a TO b}`, and regular expressions `/re/`.
 
 use super::syntax::{FieldName, LeafKind, Span, SyntaxError};
 
@@ -44,12 +52,17 @@ fn is_quote(c: char) -> bool {
 
 /// Characters that end a word.
 fn ends_word(c: char) -> bool {
-    c.is_whitespace() || is_quote(c) || matches!(c, '(' | ')' | ':' | '^' | '~')
+    c.is_whitespace() || is_quote(c) || matches!(c, '(' | ')' | ':' | '^' | '~') || is_range(c)
+}
+
+/// Characters that open or close a Lucene range, which is not supported.
+fn is_range(c: char) -> bool {
+    matches!(c, '[' | ']' | '{' | '}')
 }
 
 /// Characters that end the number after `~` or `^`.
 fn ends_number(c: char) -> bool {
-    c.is_whitespace() || is_quote(c) || matches!(c, '(' | ')' | '^' | '~')
+    c.is_whitespace() || is_quote(c) || matches!(c, '(' | ')' | '^' | '~') || is_range(c)
 }
 
 struct Lexer<'a> {
@@ -150,6 +163,28 @@ impl<'a> Lexer<'a> {
                     return err(
                         "`:` must follow a field name (`title:` or `body:`); \
                          write `\\:` to search for a colon",
+                        start,
+                        start + 1,
+                    )
+                }
+                '!' => {
+                    self.bump();
+                    self.push(TokKind::Not, start);
+                }
+                c if is_range(c) => {
+                    return err(
+                        format!(
+                            "ranges (`[a TO b]`, `{{a TO b}}`) are not supported; \
+                             write `\\{c}` to search for `{c}`"
+                        ),
+                        start,
+                        start + 1,
+                    )
+                }
+                '/' => {
+                    return err(
+                        "regular expressions (`/regex/`) are not supported; \
+                         write `\\/` to search for a `/`",
                         start,
                         start + 1,
                     )
@@ -272,15 +307,17 @@ impl<'a> Lexer<'a> {
                 && *v <= MAX_BOOST
         });
         let Some(value) = value else {
-            let shown = if n.is_empty() { "a bare `^`" } else { "this" };
-            return err(
+            let message = if n.is_empty() {
+                "`^` must be followed by a boost, a number above 0 and at most 1000000 \
+                 (as in `word^2`); write `\\^` to search for it"
+                    .to_string()
+            } else {
                 format!(
-                    "{shown} boost `^{n}` must be a number greater than 0 and at most \
-                     1000000, as in `climate^2` or `climate^0.5`"
-                ),
-                at,
-                self.pos,
-            );
+                    "the boost `^{n}` must be a number above 0 and at most 1000000, \
+                     as in `word^2` or `word^0.5`"
+                )
+            };
+            return err(message, at, self.pos);
         };
         match self.peek() {
             Some('~') if after_term => err(
@@ -303,8 +340,9 @@ impl<'a> Lexer<'a> {
         );
         let mut text = String::new();
         let mut escaped = false;
-        // Byte offsets, in `src`, of unescaped `*`.
+        // Byte offsets, in `src`, of unescaped `*`, and of the first `?`.
         let mut stars: Vec<usize> = Vec::new();
+        let mut question = None;
         while let Some(c) = self.peek() {
             if ends_word(c) {
                 break;
@@ -326,6 +364,9 @@ impl<'a> Lexer<'a> {
             if c == '*' {
                 stars.push(at);
             }
+            if c == '?' {
+                question.get_or_insert(at);
+            }
             text.push(c);
         }
         let raw = &self.src[start..self.pos];
@@ -335,6 +376,8 @@ impl<'a> Lexer<'a> {
                 "AND" => Some(TokKind::And),
                 "OR" => Some(TokKind::Or),
                 "NOT" => Some(TokKind::Not),
+                "&&" => Some(TokKind::And),
+                "||" => Some(TokKind::Or),
                 _ => None,
             };
             if let Some(op) = op {
@@ -352,6 +395,17 @@ impl<'a> Lexer<'a> {
         if next == Some(':') {
             return self.field(raw, start, after_field);
         }
+        // A `?` in a word with nothing searchable (`?!`) is punctuation: the
+        // analyzer drops the word, so reading it as text changes nothing.
+        if let Some(at) = question.filter(|_| text.chars().any(char::is_alphanumeric)) {
+            return err(
+                "`?` is a wildcard, and wildcards are not supported (only a trailing `*`, \
+                 as in `clim*`); write `\\?` to search for a question mark, or use \
+                 `--literal` for pasted text",
+                at,
+                at + 1,
+            );
+        }
         let kind = self.classify(text, &stars, start)?;
         let kind = self.fuzzy(kind)?;
         let boost = self.read_boost(true)?;
@@ -366,7 +420,8 @@ impl<'a> Lexer<'a> {
             return err(
                 format!(
                     "unknown field `{raw}`; the fields are `title` and `body` \
-                     (write `\\:` to search for a colon)"
+                     (write `\\:` to search for a colon, as in `{raw}\\:`, \
+                     or use `--literal` for pasted text)"
                 ),
                 start,
                 self.pos,
@@ -394,7 +449,7 @@ impl<'a> Lexer<'a> {
                     self.pos,
                 )
             }
-            Some(c @ ('+' | '-')) => {
+            Some(c @ ('+' | '-' | '!')) => {
                 return err(
                     format!("put `{c}` before the field, as in `{c}{raw}:word`"),
                     self.pos,
@@ -496,72 +551,5 @@ impl<'a> Lexer<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn kinds_and_spans(src: &str) -> Vec<(TokKind, (usize, usize))> {
-        tokenize(src)
-            .unwrap()
-            .into_iter()
-            .map(|t| (t.kind, (t.span.start, t.span.end)))
-            .collect()
-    }
-
-    fn term(kind: LeafKind, boost: Option<f64>) -> TokKind {
-        TokKind::Term { kind, boost }
-    }
-
-    #[test]
-    fn tokens_and_their_spans() {
-        use LeafKind::*;
-        let got = kinds_and_spans("title:(a OR \u{201C}b c\"~2^3)^2 -e-mail NOT x~ y*");
-        let want = vec![
-            (TokKind::Field(FieldName::Title), (0, 6)),
-            (TokKind::LParen, (6, 7)),
-            (term(Word("a".into()), None), (7, 8)),
-            (TokKind::Or, (9, 11)),
-            (
-                term(
-                    Phrase {
-                        text: "b c".into(),
-                        slop: 2,
-                    },
-                    Some(3.0),
-                ),
-                (12, 23),
-            ),
-            (TokKind::RParen { boost: Some(2.0) }, (23, 26)),
-            (TokKind::Minus, (27, 28)),
-            (term(Word("e-mail".into()), None), (28, 34)),
-            (TokKind::Not, (35, 38)),
-            (
-                term(
-                    Fuzzy {
-                        word: "x".into(),
-                        distance: 2,
-                    },
-                    None,
-                ),
-                (39, 41),
-            ),
-            (term(Prefix("y".into()), None), (42, 44)),
-        ];
-        assert_eq!(got, want);
-    }
-
-    #[test]
-    fn escapes_make_operators_and_fields_words() {
-        let got = kinds_and_spans("\\AND title\\:x \\-a title:OR");
-        let words: Vec<_> = got.iter().map(|(k, _)| k.clone()).collect();
-        assert_eq!(
-            words,
-            vec![
-                term(LeafKind::Word("AND".into()), None),
-                term(LeafKind::Word("title:x".into()), None),
-                term(LeafKind::Word("-a".into()), None),
-                TokKind::Field(FieldName::Title),
-                term(LeafKind::Word("OR".into()), None),
-            ]
-        );
-    }
-}
+#[path = "lexer_tests.rs"]
+mod tests;

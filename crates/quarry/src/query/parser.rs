@@ -1,7 +1,8 @@
 //! The query-language parser: tokens to an [`Expr`] tree.
 //!
 //! Precedence, loosest to tightest: juxtaposition (the default operator),
-//! `OR`, `AND`, then the prefixes `+`, `-` and `NOT`.
+//! `OR` (or `||`), `AND` (or `&&`), then the prefixes `+`, `-` and `NOT`
+//! (or `!`). Messages name an operator as it is written.
 
 use super::lexer::{tokenize, TokKind, Token};
 use super::syntax::{Expr, FieldName, Leaf, LeafKind, Occur, Span, SyntaxError};
@@ -102,16 +103,6 @@ enum Prefix {
     Not,
 }
 
-impl Prefix {
-    fn symbol(self) -> &'static str {
-        match self {
-            Prefix::Plus => "+",
-            Prefix::Minus => "-",
-            Prefix::Not => "NOT",
-        }
-    }
-}
-
 /// An operand, before it becomes a clause.
 struct Item {
     prefix: Option<Prefix>,
@@ -181,11 +172,7 @@ impl<'a> Parser<'a> {
                     )
                 }
                 TokKind::And | TokKind::Or => {
-                    let name = if tok.kind == TokKind::And {
-                        "AND"
-                    } else {
-                        "OR"
-                    };
+                    let name = self.source(tok.span);
                     return err(
                         format!(
                             "`{name}` needs something to search for before it, as in \
@@ -229,7 +216,7 @@ impl<'a> Parser<'a> {
         let mut operands = vec![first];
         while let Some(op) = self.peek().filter(|t| t.kind == TokKind::Or).cloned() {
             self.pos += 1;
-            self.expect_operand(&op, "OR")?;
+            self.expect_operand(&op, self.source(op.span))?;
             operands.push(self.and(field)?);
         }
         if let Some(bad) = operands.iter().find(|i| i.prefix.is_some()) {
@@ -280,7 +267,7 @@ impl<'a> Parser<'a> {
         let mut operands = vec![first];
         while let Some(op) = self.peek().filter(|t| t.kind == TokKind::And).cloned() {
             self.pos += 1;
-            self.expect_operand(&op, "AND")?;
+            self.expect_operand(&op, self.source(op.span))?;
             operands.push(self.unary(field)?);
         }
         let span = operands[0].span.to(operands[operands.len() - 1].span);
@@ -322,10 +309,11 @@ impl<'a> Parser<'a> {
             }
         };
         let op = self.next().expect("peeked");
-        let sym = prefix.symbol();
+        let sym = self.source(op.span);
         let what = match prefix {
             Prefix::Plus => "what to require, as in `+climate`",
             Prefix::Minus => "what to exclude, as in `climate -policy`",
+            Prefix::Not if sym == "!" => "what to exclude, as in `climate !policy`",
             Prefix::Not => "what to exclude, as in `climate NOT policy`",
         };
         match self.peek().map(|t| (&t.kind, t.span)) {

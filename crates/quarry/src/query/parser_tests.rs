@@ -159,12 +159,47 @@ fn canonical_forms() {
             &OR,
             "café \"crème brûlée\"",
         ),
-        ("what? yes! a&b a|b x, y.", &OR, "what? yes! a&b a|b x, y."),
-        ("a && b || c", &OR, "a && b || c"),
+        ("yes! a&b a|b x, y.", &OR, "yes! a&b a|b x, y."),
+        // Lucene's other operator spellings: `&&`, `||` as tokens of their
+        // own, `!` starting a token; inside words they are text.
+        ("a && b", &OR, "+a +b"),
+        ("a || b", &OR, "a b"),
+        ("a && b || c", &OR, "(+a +b) c"),
+        ("a || b && c", &AND, "a (+b +c)"),
+        ("a &&b", &OR, "a &&b"),
+        ("!a b", &OR, "-a b"),
+        ("a !b", &OR, "a -b"),
+        ("a ! b", &OR, "a -b"),
+        ("a && !b", &OR, "+a -b"),
+        ("!(a b) c", &OR, "-(a b) c"),
+        ("a !title:b", &OR, "a -title:b"),
+        ("(a)!b", &OR, "a -b"),
+        ("a&&(b)", &OR, "a&& b"),
+        (
+            "yahoo! c&&d a||b a!b & | &&& ||x",
+            &OR,
+            "yahoo! c&&d a||b a!b & | &&& ||x",
+        ),
+        ("title:&& body:||", &OR, "title:\\&& body:\\||"),
+        // Escaped unsupported syntax, and `/` inside a word.
+        (
+            "\\&& \\|| \\!a \\/x/ \\? a\\?b \\[a\\] \\{b\\}",
+            &OR,
+            "\\&& \\|| \\!a \\/x/ \\? a\\?b \\[a\\] \\{b\\}",
+        ),
+        ("km/h a/b/", &OR, "km/h a/b/"),
+        ("? ?! —?", &OR, "\\? \\?! —\\?"),
+        ("te\\?t*", &OR, "te\\?t*"),
+        ("\"te?t [a TO b] /x/ !a\"", &OR, "\"te?t [a TO b] /x/ !a\""),
         // Literal mode.
         ("title:(a \"b", &LIT, "title\\:\\(a \\\"b"),
         ("a b", &LIT_AND, "+a +b"),
         ("-a AND b*", &LIT, "\\-a \\AND b\\*"),
+        (
+            "te?t [a} /x/ !a && || x!",
+            &LIT,
+            "te\\?t \\[a\\} \\/x/ \\!a \\&& \\|| x!",
+        ),
         ("  ", &LIT, ""),
         ("x", &LIT, "x"),
         ("a\\", &LIT, "a\\\\"),
@@ -204,7 +239,8 @@ fn malformed_inputs() {
         ("a^inf", "boost `^inf`", 1),
         ("a^nan", "boost `^nan`", 1),
         ("a^1e7", "at most", 1),
-        ("a^", "a bare `^`", 1),
+        ("a^", "`^` must be followed by a boost, a number above 0", 1),
+        ("(a b)^", "`^` must be followed by a boost", 5),
         ("(a b)^0", "boost `^0`", 5),
         ("a^2^3", "only one boost", 3),
         ("a^2~1", "write `~` before the boost", 3),
@@ -265,6 +301,71 @@ fn malformed_inputs() {
         ("AND^2", "`AND` is an operator", 0),
         ("é AND", "`AND` needs something to search for after it", 3),
         ("“é” ^2", "`^` (a boost)", 9),
+        // Lucene's other operator spellings, misplaced.
+        (
+            "a &&",
+            "`&&` needs something to search for after it, as in `a && b`",
+            2,
+        ),
+        ("|| a", "`||` needs something to search for before it", 0),
+        ("a && || b", "`||` cannot follow `&&`", 5),
+        (
+            "&&^2",
+            "`&&` is an operator; to search for the word, write `\\&&`",
+            0,
+        ),
+        (
+            "!",
+            "`!` must be followed by what to exclude, as in `climate !policy`",
+            0,
+        ),
+        ("a !", "`!` must be followed by what to exclude", 2),
+        ("!!a", "`!` and `!` cannot be combined", 0),
+        ("-!a", "`-` and `!` cannot be combined", 0),
+        (
+            "title:!a",
+            "put `!` before the field, as in `!title:word`",
+            6,
+        ),
+        ("!a", "a query of only exclusions matches nothing", 0),
+        ("a OR !b", "`!b` cannot be an alternative of OR", 5),
+        // Unsupported Lucene syntax.
+        ("te?t", "wildcards are not supported", 2),
+        (
+            "this?",
+            "write `\\?` to search for a question mark, or use `--literal`",
+            4,
+        ),
+        ("?a", "wildcards are not supported", 0),
+        ("a?b?", "wildcards are not supported", 1),
+        ("title:a?", "wildcards are not supported", 7),
+        (
+            "[a TO b]",
+            "ranges (`[a TO b]`, `{a TO b}`) are not supported",
+            0,
+        ),
+        ("{a TO b}", "ranges", 0),
+        ("x a[1]", "write `\\[` to search for `[`", 3),
+        ("a]", "write `\\]` to search for `]`", 1),
+        ("title:{a TO b}", "ranges", 6),
+        ("a^2[", "ranges", 3),
+        ("\"a b\"{", "ranges", 5),
+        (
+            "/regex/",
+            "regular expressions (`/regex/`) are not supported",
+            0,
+        ),
+        ("a /b", "write `\\/` to search for a `/`", 2),
+        ("title:/x/", "regular expressions", 6),
+        ("-/x/", "regular expressions", 1),
+        // An unknown field, as in pasted text.
+        (
+            "Putin said: hello",
+            "unknown field `said`; the fields are `title` and `body`",
+            6,
+        ),
+        ("Putin said: hello", "as in `said\\:`", 6),
+        ("Putin said: hello", "or use `--literal` for pasted text", 6),
     ];
     let mut failures = Vec::new();
     for (text, want, start) in cases {
@@ -386,7 +487,8 @@ fn query_text() -> impl Strategy<Value = String> {
     let pieces = vec![
         "\"", "(", ")", "+", "-", ":", "^", "~", "*", "\\", " ", " ", " ", "\t", "AND", "OR",
         "NOT", " AND ", " OR ", " NOT ", "title", "body", "title:", "body:", "é", "\u{201C}",
-        "\u{201D}", "a", "b", "x", "é", "ü", "2", "0.5", ".", "1", "^2", "~1", "?", "!",
+        "\u{201D}", "a", "b", "x", "é", "ü", "2", "0.5", ".", "1", "^2", "~1", "?", "!", "&&",
+        "||", " && ", " || ", "&", "|", "[", "]", "{", "}", "/", " TO ",
     ];
     prop::collection::vec(prop::sample::select(pieces), 0..16).prop_map(|v| v.concat())
 }

@@ -168,12 +168,32 @@ pub enum LeafKind {
 pub(crate) fn is_special(c: char) -> bool {
     matches!(
         c,
-        '\\' | '"' | '\u{201C}' | '\u{201D}' | '(' | ')' | ':' | '^' | '~' | '*'
+        '\\' | '"'
+            | '\u{201C}'
+            | '\u{201D}'
+            | '('
+            | ')'
+            | ':'
+            | '^'
+            | '~'
+            | '*'
+            | '?'
+            | '['
+            | ']'
+            | '{'
+            | '}'
     ) || c.is_whitespace()
 }
 
+/// Whether a word is written with a leading `\`: it would otherwise be an
+/// operator (`AND`, `&&`, …) or start with one (`-`, `!`), or start a
+/// regular expression (`/`).
+fn needs_leading_escape(word: &str) -> bool {
+    matches!(word, "AND" | "OR" | "NOT" | "&&" | "||") || word.starts_with(['+', '-', '!', '/'])
+}
+
 fn write_word(f: &mut fmt::Formatter<'_>, word: &str) -> fmt::Result {
-    if matches!(word, "AND" | "OR" | "NOT") || word.starts_with(['+', '-']) {
+    if needs_leading_escape(word) {
         f.write_str("\\")?;
     }
     for c in word.chars() {
