@@ -311,7 +311,7 @@ impl Index {
             } => {
                 let mut top = TopK::new(k).excluding(exclusion);
                 if scorers.len() >= LONG_QUERY_SCORERS {
-                    windowed_union(&mut scorers, &mut top, options.pruning);
+                    windowed_union(&mut scorers, &mut top);
                 } else if options.pruning {
                     disjunction(&mut scorers, &mut top, &combine);
                 } else {

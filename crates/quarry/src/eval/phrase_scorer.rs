@@ -14,12 +14,12 @@ pub(crate) struct PhraseScorer<'a> {
     slop: u32,
     /// The frequency at the current document.
     freq: f64,
-    info: LeafInfo,
+    info: Option<LeafInfo>,
     cost: u64,
 }
 
 impl<'a> PhraseScorer<'a> {
-    pub(crate) fn new(field: PhraseField<'a>, slop: u32, info: LeafInfo) -> PhraseScorer<'a> {
+    pub(crate) fn new(field: PhraseField<'a>, slop: u32, info: Option<LeafInfo>) -> PhraseScorer<'a> {
         let cost = field
             .terms
             .first()
@@ -93,7 +93,9 @@ impl Scorer for PhraseScorer<'_> {
     }
     fn explain(&mut self) -> Explanation {
         let score = self.score();
-        let i = &self.info;
+        let Some(i) = &self.info else {
+            return Explanation::node(score, "(not explained)", Vec::new());
+        };
         let len = self.field.length();
         let slop = if self.slop > 0 {
             format!("~{}", self.slop)

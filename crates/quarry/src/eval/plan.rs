@@ -232,7 +232,7 @@ impl<'a> Planner<'a, '_> {
         for (t, leaf) in leaves.iter().enumerate() {
             let Query::Term(q) = leaf else { continue };
             for field in q.fields.iter() {
-                if let Some((scorer, _)) = self.term_leaf(&q.term, field, boost * q.boost, t)? {
+                if let Some((scorer, _)) = self.term_leaf(&q.term, field, boost * q.boost, t, false)? {
                     out.push(scorer);
                 }
             }
@@ -240,13 +240,16 @@ impl<'a> Planner<'a, '_> {
         Ok(out)
     }
 
+    /// The scorer of one (term, field), with what an explanation needs
+    /// only when `explained` (the flat paths allocate nothing for it).
     fn term_leaf(
         &self,
         term: &str,
         field: Field,
         boost: f64,
         t: usize,
-    ) -> Result<Option<(TermScorer<'a>, LeafInfo)>> {
+        explained: bool,
+    ) -> Result<Option<(TermScorer<'a>, Option<LeafInfo>)>> {
         let index = self.index;
         let Some(info) = index.term_info(field, term)? else {
             return Ok(None);
@@ -261,7 +264,7 @@ impl<'a> Planner<'a, '_> {
             weight,
             t,
         );
-        let leaf = LeafInfo {
+        let leaf = explained.then(|| LeafInfo {
             term: term.to_string(),
             field,
             idf,
@@ -270,7 +273,7 @@ impl<'a> Planner<'a, '_> {
             avg_len: avg,
             params: self.options.bm25,
             boost,
-        };
+        });
         Ok(Some((scorer, leaf)))
     }
 
@@ -281,7 +284,7 @@ impl<'a> Planner<'a, '_> {
         boost: f64,
     ) -> Result<Vec<PhraseField<'a>>> {
         Ok(self
-            .phrase_fields_with_info(p, boost)?
+            .phrase_fields_with_info(p, boost, false)?
             .into_iter()
             .map(|(f, _)| f)
             .collect())
@@ -291,7 +294,8 @@ impl<'a> Planner<'a, '_> {
         &self,
         p: &PhraseQuery,
         boost: f64,
-    ) -> Result<Vec<(PhraseField<'a>, LeafInfo)>> {
+        explained: bool,
+    ) -> Result<Vec<(PhraseField<'a>, Option<LeafInfo>)>> {
         let index = self.index;
         let n = index.doc_count();
         let positions = index.section(SectionKind::Positions);
@@ -320,7 +324,7 @@ impl<'a> Planner<'a, '_> {
             let boost = boost * p.boost * self.options.boost(field);
             let avg = index.avg_field_len(field);
             let weight = TermWeight::new(self.options.bm25, boost, idf_sum, avg);
-            let info = LeafInfo {
+            let info = explained.then(|| LeafInfo {
                 term: p
                     .terms
                     .iter()
@@ -334,7 +338,7 @@ impl<'a> Planner<'a, '_> {
                 avg_len: avg,
                 params: self.options.bm25,
                 boost,
-            };
+            });
             out.push((
                 PhraseField::new(terms, index.field_norms().field(field), weight),
                 info,
@@ -411,7 +415,7 @@ impl<'a> Planner<'a, '_> {
                 let mut leaves: Vec<BoxScorer<'a>> = Vec::new();
                 for field in q.fields.iter() {
                     if let Some((inner, info)) =
-                        self.term_leaf(&q.term, field, boost * q.boost, 0)?
+                        self.term_leaf(&q.term, field, boost * q.boost, 0, self.explaining)?
                     {
                         leaves.push(Box::new(TermLeaf { inner, info }));
                     }
@@ -420,7 +424,7 @@ impl<'a> Planner<'a, '_> {
             }
             Query::Phrase(p) => {
                 let leaves: Vec<BoxScorer<'a>> = self
-                    .phrase_fields_with_info(p, boost)?
+                    .phrase_fields_with_info(p, boost, self.explaining)?
                     .into_iter()
                     .map(|(f, info)| Box::new(PhraseScorer::new(f, p.slop, info)) as BoxScorer<'a>)
                     .collect();

@@ -72,7 +72,8 @@ pub(crate) struct LeafInfo {
 /// One (term, field) posting list as a [`Scorer`].
 pub(crate) struct TermLeaf<'a> {
     pub(crate) inner: TermScorer<'a>,
-    pub(crate) info: LeafInfo,
+    /// For explanations (built only when explaining).
+    pub(crate) info: Option<LeafInfo>,
 }
 
 impl Scorer for TermLeaf<'_> {
@@ -120,7 +121,9 @@ impl Scorer for TermLeaf<'_> {
         let tf = self.inner.cursor.freq();
         let len = self.inner.lengths.get(self.doc()).unwrap_or(0);
         let score = self.score();
-        let i = &self.info;
+        let Some(i) = &self.info else {
+            return Explanation::node(score, "(not explained)", Vec::new());
+        };
         Explanation {
             score,
             description: format!("{}:{}", i.field.name(), i.term),
