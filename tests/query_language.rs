@@ -1159,3 +1159,32 @@ proptest! {
         check_query(&c, &parsed, &o)?;
     }
 }
+
+/// A found case: bounding an exclusion inside an optional clause moved its
+/// inner cursor onto an excluded document, which then counted as a match
+/// with pruning on (`+title:sun (+body:moon -"cat cat") cat`).
+#[test]
+fn bounding_an_exclusion_keeps_excluded_documents_out() {
+    let (cat, dog, sun, moon) = (0, 1, 6, 7);
+    // d0 fills the top 1; d1 holds moon (admissible); d2 holds moon but
+    // also "cat cat", which excludes that clause there.
+    let docs: Vec<Doc> = vec![
+        [vec![sun], vec![dog]],
+        [vec![dog], vec![moon]],
+        [vec![sun], vec![moon, cat, cat]],
+    ];
+    let c = build(vocab(), docs);
+    let q = Query::parse(
+        "+title:sun (+body:moon -\"cat cat\") cat",
+        c.index.analyzer(),
+        quarry::Operator::Or,
+    )
+    .unwrap();
+    for k in [1, 2, 3] {
+        let o = SearchOptions {
+            limit: k,
+            ..SearchOptions::default()
+        };
+        check_query(&c, &q, &o).unwrap();
+    }
+}

@@ -316,7 +316,11 @@ impl Scorer for Exclude<'_> {
         self.inner.damaged() || self.excluded.damaged()
     }
     fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
-        self.inner.window_bound(lo, hi)
+        let bound = self.inner.window_bound(lo, hi);
+        // Bounding may move the inner scorer's leaves (onto an excluded
+        // document): stand on an admissible one again.
+        self.skip_excluded();
+        bound
     }
     fn block_end(&mut self, lo: DocId) -> DocId {
         self.inner.block_end(lo)

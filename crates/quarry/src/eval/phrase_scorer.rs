@@ -19,7 +19,11 @@ pub(crate) struct PhraseScorer<'a> {
 }
 
 impl<'a> PhraseScorer<'a> {
-    pub(crate) fn new(field: PhraseField<'a>, slop: u32, info: Option<LeafInfo>) -> PhraseScorer<'a> {
+    pub(crate) fn new(
+        field: PhraseField<'a>,
+        slop: u32,
+        info: Option<LeafInfo>,
+    ) -> PhraseScorer<'a> {
         let cost = field
             .terms
             .first()

@@ -232,7 +232,9 @@ impl<'a> Planner<'a, '_> {
         for (t, leaf) in leaves.iter().enumerate() {
             let Query::Term(q) = leaf else { continue };
             for field in q.fields.iter() {
-                if let Some((scorer, _)) = self.term_leaf(&q.term, field, boost * q.boost, t, false)? {
+                if let Some((scorer, _)) =
+                    self.term_leaf(&q.term, field, boost * q.boost, t, false)?
+                {
                     out.push(scorer);
                 }
             }

@@ -38,8 +38,10 @@ pub(crate) trait Scorer {
     fn explain(&mut self) -> Explanation;
     /// An upper bound of the scores of documents `lo..=hi`, which lie at
     /// or after the current document's predecessor: every document before
-    /// `lo` has been dealt with (leaves may move to `lo`). By default: 0
-    /// when the current document lies past `hi`, else [`Scorer::max_score`].
+    /// `lo` has been dealt with (leaves may move to `lo`; a combination
+    /// that keeps its own current document, such as an exclusion, restores
+    /// it). By default: 0 when the current document lies past `hi`, else
+    /// [`Scorer::max_score`].
     fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
         let _ = lo;
         if self.doc() > hi {
