@@ -1,5 +1,5 @@
-//! Combinations of scorers: union (sum), conjunction, required plus
-//! optional, exclusion and max (for expansions).
+//! Combinations of scorers: union (sum, or max for expansions),
+//! conjunction, required plus optional, exclusion.
 //!
 //! Each sums (or takes the max of) its children's scores in child order,
 //! whatever order it moves them in, so a document's score does not depend
@@ -10,26 +10,49 @@ use crate::postings::TERMINATED;
 
 use super::explain::Explanation;
 use super::scorer::{BoxScorer, Scorer};
+use super::windowed::Fold;
 
 /// The smallest current document of `children`.
 fn min_doc(children: &[BoxScorer<'_>]) -> DocId {
     children.iter().map(|c| c.doc()).min().unwrap_or(TERMINATED)
 }
 
-/// Documents matching any child; score: the sum of the matching children's.
+/// Documents matching any child; score: the sum of the matching
+/// children's, in child order, or (for an expansion) the best of them, so
+/// that a document holding several of its words scores as its best one.
 pub(crate) struct Union<'a> {
     pub(crate) children: Vec<BoxScorer<'a>>,
     doc: DocId,
+    fold: Fold,
     label: &'static str,
 }
 
 impl<'a> Union<'a> {
+    /// Scores summed.
     pub(crate) fn new(children: Vec<BoxScorer<'a>>, label: &'static str) -> Union<'a> {
+        Union::folding(children, Fold::Sum, label)
+    }
+
+    /// Scored by the best child.
+    pub(crate) fn max(children: Vec<BoxScorer<'a>>) -> Union<'a> {
+        Union::folding(children, Fold::Max, "max of (best expansion):")
+    }
+
+    fn folding(children: Vec<BoxScorer<'a>>, fold: Fold, label: &'static str) -> Union<'a> {
         let doc = min_doc(&children);
         Union {
             children,
             doc,
+            fold,
             label,
+        }
+    }
+
+    #[inline]
+    fn add(&self, acc: f64, part: f64) -> f64 {
+        match self.fold {
+            Fold::Sum => acc + part,
+            Fold::Max => acc.max(part),
         }
     }
 }
@@ -62,15 +85,18 @@ impl Scorer for Union<'_> {
     }
     fn score(&mut self) -> f64 {
         let mut s = 0.0;
-        for c in &mut self.children {
-            if c.doc() == self.doc {
-                s += c.score();
+        for i in 0..self.children.len() {
+            if self.children[i].doc() == self.doc {
+                let part = self.children[i].score();
+                s = self.add(s, part);
             }
         }
         s
     }
     fn max_score(&self) -> f64 {
-        self.children.iter().map(|c| c.max_score()).sum()
+        self.children
+            .iter()
+            .fold(0.0, |acc, c| self.add(acc, c.max_score()))
     }
     fn cost(&self) -> u64 {
         self.children.iter().map(|c| c.cost()).sum()
@@ -83,15 +109,18 @@ impl Scorer for Union<'_> {
             return 0.0;
         }
         let mut b = 0.0;
-        for c in &mut self.children {
-            b += c.window_bound(lo, hi);
+        for i in 0..self.children.len() {
+            let part = self.children[i].window_bound(lo, hi);
+            b = self.add(b, part);
         }
         b
     }
     fn block_end(&mut self, lo: DocId) -> DocId {
         let mut end = TERMINATED - 1;
         for c in &mut self.children {
-            end = end.min(c.block_end(lo));
+            if c.doc() != TERMINATED {
+                end = end.min(c.block_end(lo));
+            }
         }
         end.max(lo)
     }
@@ -327,99 +356,5 @@ impl Scorer for Exclude<'_> {
     }
     fn explain(&mut self) -> Explanation {
         self.inner.explain()
-    }
-}
-
-/// Documents matching any child; score: the best matching child's. An
-/// expansion (prefix, fuzzy) scores this way, so a document holding
-/// several of its words scores as its best one.
-pub(crate) struct Max<'a> {
-    pub(crate) children: Vec<BoxScorer<'a>>,
-    doc: DocId,
-}
-
-impl<'a> Max<'a> {
-    pub(crate) fn new(children: Vec<BoxScorer<'a>>) -> Max<'a> {
-        let doc = min_doc(&children);
-        Max { children, doc }
-    }
-}
-
-impl Scorer for Max<'_> {
-    fn doc(&self) -> DocId {
-        self.doc
-    }
-    fn advance(&mut self) -> DocId {
-        let cur = self.doc;
-        for c in &mut self.children {
-            if c.doc() == cur {
-                c.advance();
-            }
-        }
-        self.doc = min_doc(&self.children);
-        self.doc
-    }
-    fn seek(&mut self, target: DocId) -> DocId {
-        if self.doc >= target {
-            return self.doc;
-        }
-        for c in &mut self.children {
-            if c.doc() < target {
-                c.seek(target);
-            }
-        }
-        self.doc = min_doc(&self.children);
-        self.doc
-    }
-    fn score(&mut self) -> f64 {
-        let mut s = 0.0f64;
-        for c in &mut self.children {
-            if c.doc() == self.doc {
-                s = s.max(c.score());
-            }
-        }
-        s
-    }
-    fn max_score(&self) -> f64 {
-        self.children
-            .iter()
-            .map(|c| c.max_score())
-            .fold(0.0, f64::max)
-    }
-    fn cost(&self) -> u64 {
-        self.children.iter().map(|c| c.cost()).sum()
-    }
-    fn damaged(&self) -> bool {
-        self.children.iter().any(|c| c.damaged())
-    }
-    fn block_end(&mut self, lo: DocId) -> DocId {
-        let mut end = TERMINATED - 1;
-        for c in &mut self.children {
-            if c.doc() != TERMINATED {
-                end = end.min(c.block_end(lo));
-            }
-        }
-        end.max(lo)
-    }
-    fn window_bound(&mut self, lo: DocId, hi: DocId) -> f64 {
-        if self.doc > hi {
-            return 0.0;
-        }
-        let mut b = 0.0f64;
-        for c in &mut self.children {
-            b = b.max(c.window_bound(lo, hi));
-        }
-        b
-    }
-    fn explain(&mut self) -> Explanation {
-        let doc = self.doc;
-        let parts: Vec<Explanation> = self
-            .children
-            .iter_mut()
-            .filter(|c| c.doc() == doc)
-            .map(|c| c.explain())
-            .collect();
-        let score = self.score();
-        Explanation::node(score, "max of (best expansion):", parts)
     }
 }

@@ -42,7 +42,7 @@ pub(crate) fn collect(root: Root<'_>, top: &mut TopK<'_>, pruning: bool) -> bool
             if top.capacity() <= MAX_TAAT_K {
                 max_by_child(&mut children, top, pruning);
             } else {
-                let mut m = super::combine::Max::new(children);
+                let mut m = super::combine::Union::max(children);
                 one(&mut m, top, pruning);
                 return m.damaged();
             }
@@ -61,7 +61,7 @@ pub(crate) fn count(root: Root<'_>) -> (u64, bool) {
     let mut s: BoxScorer<'_> = match root {
         Root::Any { children, .. } => Box::new(super::combine::Union::new(children, "")),
         Root::ReqOpt { required, .. } => required,
-        Root::Max(children) => Box::new(super::combine::Max::new(children)),
+        Root::Max(children) => Box::new(super::combine::Union::max(children)),
         Root::One(s) => s,
     };
     let mut n = 0;
@@ -80,29 +80,56 @@ const MAX_TAAT_K: usize = 256;
 fn one(s: &mut dyn Scorer, top: &mut TopK<'_>, pruning: bool) {
     let max = s.max_score();
     let mut doc = s.doc();
-    let mut window: (DocId, f64) = (0, f64::INFINITY);
-    let mut first = true;
+    let mut window = BlockWindow::default();
     while doc != TERMINATED {
         let bar = top.bar();
         if pruning && bar.excludes(max, doc) {
             return;
         }
-        if pruning && !bar.is_open() {
-            if first || doc > window.0 {
-                first = false;
-                let hi = s.block_end(doc).max(doc);
-                window = (hi, s.window_bound(doc, hi));
-            }
-            if bar.excludes(window.1, doc) {
-                if window.0 >= TERMINATED - 1 {
-                    return;
-                }
-                doc = s.seek(window.0 + 1);
+        if pruning {
+            if let Some(next) = window.skip(s, bar, doc) {
+                doc = next;
                 continue;
             }
         }
         top.push(doc, s.score());
         doc = s.advance();
+    }
+}
+
+/// One scorer's current window (to the end of its nearest block) and the
+/// bound of its scores there, for skipping windows that cannot beat the bar.
+#[derive(Default)]
+struct BlockWindow {
+    /// Last document and bound; `None` before the first window.
+    current: Option<(DocId, f64)>,
+}
+
+impl BlockWindow {
+    /// Where `s`, standing on `doc`, goes next if no document of its
+    /// window can beat `bar` (`TERMINATED` when that was the last window);
+    /// `None` when `doc` must be scored.
+    fn skip(&mut self, s: &mut dyn Scorer, bar: Bar, doc: DocId) -> Option<DocId> {
+        if bar.is_open() {
+            return None;
+        }
+        let (end, bound) = match self.current {
+            Some((end, bound)) if doc <= end => (end, bound),
+            _ => {
+                let end = s.block_end(doc).max(doc);
+                let w = (end, s.window_bound(doc, end));
+                self.current = Some(w);
+                w
+            }
+        };
+        if !bar.excludes(bound, doc) {
+            return None;
+        }
+        Some(if end >= TERMINATED - 1 {
+            TERMINATED
+        } else {
+            s.seek(end + 1)
+        })
     }
 }
 
@@ -341,21 +368,11 @@ fn max_by_child(children: &mut [BoxScorer<'_>], top: &mut TopK<'_>, pruning: boo
             break;
         }
         let mut doc = child.doc();
-        // The child's current block window: its last document and bound.
-        let mut window: (DocId, f64) = (0, f64::INFINITY);
-        let mut first = true;
+        let mut window = BlockWindow::default();
         while doc != TERMINATED {
-            if pruning && !bar.is_open() {
-                if first || doc > window.0 {
-                    first = false;
-                    let hi = child.block_end(doc).max(doc);
-                    window = (hi, child.window_bound(doc, hi));
-                }
-                if bar.excludes(window.1, doc) {
-                    if window.0 >= TERMINATED - 1 {
-                        break;
-                    }
-                    doc = child.seek(window.0 + 1);
+            if pruning {
+                if let Some(next) = window.skip(child.as_mut(), bar, doc) {
+                    doc = next;
                     continue;
                 }
             }

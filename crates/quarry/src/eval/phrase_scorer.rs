@@ -5,7 +5,7 @@
 use crate::index::DocId;
 use crate::postings::TERMINATED;
 
-use super::explain::{Bm25Explanation, Explanation};
+use super::explain::Explanation;
 use super::phrase::PhraseField;
 use super::scorer::{LeafInfo, Scorer};
 
@@ -97,32 +97,12 @@ impl Scorer for PhraseScorer<'_> {
     }
     fn explain(&mut self) -> Explanation {
         let score = self.score();
-        let Some(i) = &self.info else {
-            return Explanation::node(score, "(not explained)", Vec::new());
-        };
         let len = self.field.length();
         let slop = if self.slop > 0 {
             format!("~{}", self.slop)
         } else {
             String::new()
         };
-        Explanation {
-            score,
-            description: format!("{}:\"{}\"{slop}", i.field.name(), i.term),
-            bm25: Some(Bm25Explanation {
-                term: i.term.clone(),
-                field: i.field,
-                idf: i.idf,
-                doc_freq: i.doc_freq,
-                doc_count: i.doc_count,
-                tf: self.freq,
-                field_len: len,
-                avg_field_len: i.avg_len,
-                k1: i.params.k1,
-                b: i.params.b,
-                boost: i.boost,
-            }),
-            children: Vec::new(),
-        }
+        LeafInfo::explain(self.info.as_ref(), score, self.freq, len, &slop)
     }
 }

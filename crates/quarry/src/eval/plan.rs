@@ -24,7 +24,7 @@ use crate::schema::Field;
 use crate::search::{Expansion, SearchOptions};
 
 use super::collect::Exclusion;
-use super::combine::{Conjunction, Exclude, Max, ReqOpt, Union};
+use super::combine::{Conjunction, Exclude, ReqOpt, Union};
 use super::groups::Combine;
 use super::phrase::{PhraseField, PhraseTerm};
 use super::phrase_scorer::PhraseScorer;
@@ -549,6 +549,6 @@ impl<'a> Planner<'a, '_> {
         if children.len() >= WINDOWED_FROM && !self.explaining {
             return Box::new(Windowed::new(children, Fold::Max));
         }
-        Box::new(Max::new(children))
+        Box::new(Union::max(children))
     }
 }

@@ -123,19 +123,38 @@ impl Scorer for TermLeaf<'_> {
         let tf = self.inner.cursor.freq();
         let len = self.inner.lengths.get(self.doc()).unwrap_or(0);
         let score = self.score();
-        let Some(i) = &self.info else {
+        LeafInfo::explain(self.info.as_ref(), score, f64::from(tf), len, "")
+    }
+}
+
+impl LeafInfo {
+    /// The explanation of a leaf scoring `score` with frequency `tf` in a
+    /// field of `len` tokens; `suffix` follows the term (a phrase's slop).
+    pub(crate) fn explain(
+        info: Option<&LeafInfo>,
+        score: f64,
+        tf: f64,
+        len: u32,
+        suffix: &str,
+    ) -> Explanation {
+        let Some(i) = info else {
             return Explanation::node(score, "(not explained)", Vec::new());
+        };
+        let term = if i.term.contains(' ') {
+            format!("\"{}\"{suffix}", i.term)
+        } else {
+            format!("{}{suffix}", i.term)
         };
         Explanation {
             score,
-            description: format!("{}:{}", i.field.name(), i.term),
+            description: format!("{}:{term}", i.field.name()),
             bm25: Some(Bm25Explanation {
                 term: i.term.clone(),
                 field: i.field,
                 idf: i.idf,
                 doc_freq: i.doc_freq,
                 doc_count: i.doc_count,
-                tf: f64::from(tf),
+                tf,
                 field_len: len,
                 avg_field_len: i.avg_len,
                 k1: i.params.k1,
