@@ -208,3 +208,30 @@ fn bench_reads_only_regular_query_files() {
     r.expect_code(0);
     assert!(r.stderr.contains("queries 3 total"), "{}", r.stderr);
 }
+
+#[test]
+fn sloppy_phrases_of_a_repeated_word_take_distinct_positions() {
+    let s = Sandbox::new();
+    s.write("d/a.txt", "the lower the price the better\n");
+    s.write("d/b.txt", "the price\n");
+    let idx = s.path("i.qidx").display().to_string();
+    s.run(&[
+        "index",
+        "-q",
+        &s.path("d").display().to_string(),
+        "-o",
+        &idx,
+    ])
+    .expect_code(0);
+    let count = |q: &str| {
+        let r = s.run(&["search", "-i", &idx, "--count", "--", q]);
+        r.stdout.trim().to_string()
+    };
+    assert_eq!(
+        count("\"the the the\"~2"),
+        "1",
+        "positions 0, 2, 4: two moves"
+    );
+    assert_eq!(count("\"the the the\"~1"), "0");
+    assert_eq!(count("\"the the\"~1"), "1");
+}

@@ -239,19 +239,30 @@ impl Brute<'_> {
         let mut at = vec![0usize; lists.len()];
         let mut freq = 0.0;
         loop {
+            // Two terms on one position (a repeated word): the one with the
+            // larger offset moves on, until none collide.
+            'separate: loop {
+                for i in 0..lists.len() {
+                    for j in i + 1..lists.len() {
+                        if lists[i].0[at[i]] == lists[j].0[at[j]] {
+                            let k = if lists[i].1 > lists[j].1 { i } else { j };
+                            at[k] += 1;
+                            if at[k] == lists[k].0.len() {
+                                return Some(freq);
+                            }
+                            continue 'separate;
+                        }
+                    }
+                }
+                break;
+            }
             let vs: Vec<i64> = (0..lists.len())
                 .map(|i| lists[i].0[at[i]] - lists[i].1)
                 .collect();
             let max = *vs.iter().max().unwrap();
             let min = *vs.iter().min().unwrap();
             let moves = max - min;
-            let mut distinct = true;
-            for i in 0..lists.len() {
-                for j in i + 1..lists.len() {
-                    distinct &= lists[i].0[at[i]] != lists[j].0[at[j]];
-                }
-            }
-            if moves <= i64::from(p.slop) && distinct {
+            if moves <= i64::from(p.slop) {
                 freq += 1.0 / (1.0 + moves as f64);
             }
             let lo = vs.iter().position(|&v| v == min).unwrap();

@@ -148,10 +148,11 @@ impl PhraseField<'_> {
     /// positions): the sum, over the matches, of `1 / (1 + moves)`, where a
     /// match takes one position per term and its *moves* are
     /// `max(p_i − o_i) − min(p_i − o_i)` (`p_i` the term's position, `o_i`
-    /// its offset in the phrase), at most `slop`; repeated terms must sit
-    /// at distinct positions. Matches are found as Lucene does: starting
-    /// from each term's first position, the term furthest behind moves to
-    /// its next position until one runs out. With `slop` 0 this counts the
+    /// its offset in the phrase), at most `slop`. Matches are found as Lucene
+    /// does: starting from each term's first position, the term furthest
+    /// behind moves to its next position until one runs out; whenever two
+    /// repeated terms stand on one position, the one with the larger offset
+    /// moves on first. With `slop` 0 this counts the
     /// exact occurrences.
     pub(crate) fn sloppy_frequency(&mut self, slop: u32) -> f64 {
         let n = self.terms.len();
@@ -171,6 +172,15 @@ impl PhraseField<'_> {
         };
         let mut freq = 0.0;
         loop {
+            // Repeated terms on one position: the one later in the phrase
+            // moves on, as in Lucene's sloppy matcher.
+            while let Some(k) = self.collision(&at) {
+                at[k] += 1;
+                if at[k] == self.lists[k].len() {
+                    self.at = at;
+                    return freq;
+                }
+            }
             let mut lo = (i64::MAX, 0usize);
             let mut hi = i64::MIN;
             for i in 0..n {
@@ -181,7 +191,7 @@ impl PhraseField<'_> {
                 hi = hi.max(v);
             }
             let moves = hi - lo.0;
-            if moves <= i64::from(slop) && self.distinct_positions(&at) {
+            if moves <= i64::from(slop) {
                 freq += 1.0 / (1.0 + moves as f64);
             }
             let i = lo.1;
@@ -193,17 +203,21 @@ impl PhraseField<'_> {
         }
     }
 
-    /// True when no two terms of a candidate match sit at one position
-    /// (only repeated terms can).
-    fn distinct_positions(&self, at: &[usize]) -> bool {
+    /// Of two terms standing on one position (only repeated terms can),
+    /// the one with the larger offset in the phrase.
+    fn collision(&self, at: &[usize]) -> Option<usize> {
         for i in 0..at.len() {
             for j in i + 1..at.len() {
                 if self.lists[i][at[i]] == self.lists[j][at[j]] {
-                    return false;
+                    return Some(if self.terms[i].offset > self.terms[j].offset {
+                        i
+                    } else {
+                        j
+                    });
                 }
             }
         }
-        true
+        None
     }
 }
 
