@@ -289,6 +289,7 @@ impl Index {
 
     fn run(&self, query: &Query, options: &SearchOptions) -> Result<(Ranked, Vec<Expansion>)> {
         options.validate()?;
+        check_boosts(query, 1.0)?;
         let k = options.limit.saturating_add(options.offset);
         if options.limit == 0 {
             return Ok((Vec::new(), Vec::new()));
@@ -368,6 +369,7 @@ impl Index {
         options: &SearchOptions,
     ) -> Result<(u64, Vec<Expansion>)> {
         options.validate()?;
+        check_boosts(query, 1.0)?;
         let mut planner = Planner {
             index: self,
             options,
@@ -423,6 +425,7 @@ impl Index {
         options: &SearchOptions,
     ) -> Result<Option<Explanation>> {
         options.validate()?;
+        check_boosts(query, 1.0)?;
         let mut planner = Planner {
             index: self,
             options,
@@ -446,9 +449,55 @@ impl Index {
     }
 }
 
+/// Every leaf's boost, multiplied through its enclosing groups, must stay
+/// within 0 to [`SearchOptions::MAX_BOOST`], so that scores stay finite.
+fn check_boosts(query: &Query, above: f64) -> Result<()> {
+    let (own, children): (f64, Vec<&Query>) = match query {
+        Query::Term(t) => (t.boost, Vec::new()),
+        Query::Phrase(p) => (p.boost, Vec::new()),
+        Query::Expansion(e) => (e.boost, Vec::new()),
+        Query::Bool(b) => (
+            b.boost,
+            b.must.iter().chain(&b.should).chain(&b.must_not).collect(),
+        ),
+    };
+    let boost = above * own;
+    if !(0.0..=SearchOptions::MAX_BOOST).contains(&boost) {
+        return Err(Error::InvalidQuery(format!(
+            "boosts multiply to {boost:e} at `{query}`; nested boosts must multiply to between 0 and {:e}",
+            SearchOptions::MAX_BOOST
+        )));
+    }
+    children
+        .into_iter()
+        .try_for_each(|c| check_boosts(c, boost))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_boosts_must_multiply_to_at_most_the_maximum() {
+        let leaf = |boost| {
+            Query::Term(crate::query::TermQuery {
+                term: "war".into(),
+                fields: crate::query::Fields::ALL,
+                boost,
+            })
+        };
+        let group = |q, boost| {
+            Query::Bool(crate::query::BoolQuery {
+                should: vec![q],
+                boost,
+                ..Default::default()
+            })
+        };
+        assert!(check_boosts(&group(group(leaf(1000.0), 1000.0), 1.0), 1.0).is_ok());
+        let err = check_boosts(&group(group(leaf(1000.0), 1000.0), 2.0), 1.0).unwrap_err();
+        assert!(err.to_string().contains("nested boosts"), "{err}");
+        assert!(check_boosts(&leaf(f64::NAN), 1.0).is_err());
+    }
 
     #[test]
     fn invalid_boost_is_rejected() {
