@@ -76,17 +76,19 @@ enum Command {
         /// Show how each hit's score is made, down to every term and field.
         #[arg(long, conflicts_with = "count")]
         explain: bool,
-        /// The query, in the query language (see `quarry help search` and
-        /// README.md): words (any may match; all with --and), +required,
-        /// -excluded, AND/OR/NOT, (groups), "phrases", "phrases"~slop,
-        /// title:/body: fields, word^boost, prefix*, fuzzy~1 or ~2 (`word~`
-        /// means ~2), backslash escapes. Everything after the options is the
-        /// query, so `quarry search putin -modi` works; `--` ends options too.
+        /// The query, in the query language (README.md, "The query
+        /// language"): words (any may match; all with --and), +required,
+        /// -excluded, AND/OR/NOT (or && || !), (groups), "phrases",
+        /// "phrases"~slop, title:/body: fields, word^boost, prefix*,
+        /// fuzzy~1 or ~2 (`word~` means ~2), backslash escapes; --literal
+        /// reads plain words. Everything after the options is the query, so
+        /// `quarry search putin -modi` works; an option typed after the
+        /// query is refused unless `--` comes before the query.
         #[arg(required = true, value_name = "QUERY", trailing_var_arg = true,
               allow_hyphen_values = true, num_args = 1..)]
         query: Vec<String>,
     },
-    /// Time a file of queries, one per line ("quoted" lines are phrases).
+    /// Time a file of queries, one per line, in the query language.
     ///
     /// Prints `query-index<TAB>rank<TAB>id<TAB>score` per hit on stdout and
     /// one line `queries N total S mean_us M p50_us P p99_us Q` on stderr.
