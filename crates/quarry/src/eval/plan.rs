@@ -394,11 +394,11 @@ impl<'a> Planner<'a, '_> {
         for q in clauses {
             let found = match q {
                 Query::Expansion(e) => {
-                    let terms = self.expansion_children(e, boost)?;
+                    let terms = self.resolve(e)?;
                     if terms.len() <= SPREAD_EXPANSIONS_MAX {
-                        terms
+                        self.term_children(&terms, e, boost)?
                     } else {
-                        vec![self.max(terms)]
+                        self.max_of_terms(&terms, e, boost)?.into_iter().collect()
                     }
                 }
                 _ => self.scorer(q, boost)?.into_iter().collect(),
@@ -438,14 +438,7 @@ impl<'a> Planner<'a, '_> {
                     .collect();
                 Ok(self.one_or_union(leaves, "sum of (fields):"))
             }
-            Query::Expansion(e) => {
-                let children = self.expansion_children(e, boost)?;
-                Ok(match children.len() {
-                    0 => None,
-                    1 => children.into_iter().next(),
-                    _ => Some(self.max(children)),
-                })
-            }
+            Query::Expansion(e) => self.expansion_max(e, boost),
             Query::Bool(b) => self.bool_scorer(b, boost),
         }
     }
@@ -506,9 +499,27 @@ impl<'a> Planner<'a, '_> {
     /// One scorer per index term of the expansion's words (each summed over
     /// the fields), recording the expansion.
     fn expansion_children(&mut self, e: &ExpansionQuery, boost: f64) -> Result<Vec<BoxScorer<'a>>> {
+        let terms = self.resolve(e)?;
+        self.term_children(&terms, e, boost)
+    }
+
+    /// The index terms of an expansion, its report recorded.
+    fn resolve(&mut self, e: &ExpansionQuery) -> Result<Vec<String>> {
         let expansion = self.index.expand(e, self.options.max_expansions)?;
-        let mut out = Vec::with_capacity(expansion.terms.len());
-        for term in &expansion.terms {
+        let terms = expansion.terms.clone();
+        self.expansions.push(expansion);
+        Ok(terms)
+    }
+
+    /// One scorer per term (each summed over the fields).
+    fn term_children(
+        &mut self,
+        terms: &[String],
+        e: &ExpansionQuery,
+        boost: f64,
+    ) -> Result<Vec<BoxScorer<'a>>> {
+        let mut out = Vec::with_capacity(terms.len());
+        for term in terms {
             let leaf = Query::Term(crate::query::TermQuery {
                 term: term.clone(),
                 fields: e.fields,
@@ -518,8 +529,46 @@ impl<'a> Planner<'a, '_> {
                 out.push(s);
             }
         }
-        self.expansions.push(expansion);
         Ok(out)
+    }
+
+    /// The best of an expansion's terms as one scorer (`None`: no term is
+    /// in the index): many terms are gathered a window at a time straight
+    /// from their (term, field) cursors.
+    fn expansion_max(&mut self, e: &ExpansionQuery, boost: f64) -> Result<Option<BoxScorer<'a>>> {
+        let terms = self.resolve(e)?;
+        self.max_of_terms(&terms, e, boost)
+    }
+
+    /// The best of `terms` (of expansion `e`) as one scorer.
+    fn max_of_terms(
+        &mut self,
+        terms: &[String],
+        e: &ExpansionQuery,
+        boost: f64,
+    ) -> Result<Option<BoxScorer<'a>>> {
+        if terms.len() < WINDOWED_FROM || self.explaining {
+            let mut children = self.term_children(terms, e, boost)?;
+            return Ok(match children.len() {
+                0 => None,
+                1 => children.pop(),
+                _ => Some(self.max(children)),
+            });
+        }
+        let mut per_term = Vec::with_capacity(terms.len());
+        for term in terms {
+            let mut fields = Vec::new();
+            for field in e.fields.iter() {
+                if let Some((s, _)) = self.term_leaf(term, field, boost * e.boost, 0, false)? {
+                    fields.push(s);
+                }
+            }
+            if !fields.is_empty() {
+                per_term.push(fields);
+            }
+        }
+        Ok((!per_term.is_empty())
+            .then(|| Box::new(Windowed::max_of_terms(per_term)) as BoxScorer<'a>))
     }
 }
 

@@ -14,6 +14,7 @@ use crate::postings::TERMINATED;
 
 use super::explain::Explanation;
 use super::scorer::{BoxScorer, Scorer};
+use super::term::TermScorer;
 
 /// Documents per window.
 const WINDOW: u32 = 4096;
@@ -30,8 +31,28 @@ pub(crate) enum Fold {
     Max,
 }
 
+/// What a windowed combination combines.
+pub(crate) enum Children<'a> {
+    /// Any scorers.
+    Boxed(Vec<BoxScorer<'a>>),
+    /// Index terms, each its (term, field) scorers in field order (an
+    /// expansion's terms): gathered in tight loops over decoded blocks,
+    /// each term's fields summed as a union of fields sums them.
+    Terms(Vec<Vec<TermScorer<'a>>>),
+}
+
+impl Children<'_> {
+    fn min_doc(&self) -> DocId {
+        match self {
+            Children::Boxed(c) => c.iter().map(|c| c.doc()).min(),
+            Children::Terms(t) => t.iter().flatten().map(|s| s.doc()).min(),
+        }
+        .unwrap_or(TERMINATED)
+    }
+}
+
 pub(crate) struct Windowed<'a> {
-    children: Vec<BoxScorer<'a>>,
+    children: Children<'a>,
     combine: Fold,
     /// The window: documents `lo..lo + WINDOW`.
     lo: DocId,
@@ -41,6 +62,11 @@ pub(crate) struct Windowed<'a> {
     doc: DocId,
     max: f64,
     cost: u64,
+    /// For `Children::Terms`: one term's sums in the window, and the
+    /// slots it touched.
+    term_acc: Vec<f64>,
+    term_bits: Vec<u64>,
+    touched: Vec<u32>,
 }
 
 impl<'a> Windowed<'a> {
@@ -50,6 +76,25 @@ impl<'a> Windowed<'a> {
             Fold::Max => children.iter().map(|c| c.max_score()).fold(0.0, f64::max),
         };
         let cost = children.iter().map(|c| c.cost()).sum();
+        Windowed::start(Children::Boxed(children), combine, max, cost)
+    }
+
+    /// The best of `terms` (each its field scorers, in field order).
+    pub(crate) fn max_of_terms(terms: Vec<Vec<TermScorer<'a>>>) -> Windowed<'a> {
+        let max = terms
+            .iter()
+            .map(|fields| fields.iter().map(|s| s.max_score).sum::<f64>())
+            .fold(0.0, f64::max);
+        let cost = terms
+            .iter()
+            .flatten()
+            .map(|s| u64::from(s.cursor.doc_freq()))
+            .sum();
+        Windowed::start(Children::Terms(terms), Fold::Max, max, cost)
+    }
+
+    fn start(children: Children<'a>, combine: Fold, max: f64, cost: u64) -> Windowed<'a> {
+        let first = children.min_doc();
         let mut w = Windowed {
             children,
             combine,
@@ -59,15 +104,75 @@ impl<'a> Windowed<'a> {
             doc: 0,
             max,
             cost,
+            term_acc: Vec::new(),
+            term_bits: Vec::new(),
+            touched: Vec::new(),
         };
-        let first = w
-            .children
-            .iter()
-            .map(|c| c.doc())
-            .min()
-            .unwrap_or(TERMINATED);
         w.fill_from(first);
         w
+    }
+
+    /// Puts `s` into slot `i`, combining with what is there.
+    #[inline]
+    fn put(&mut self, i: usize, s: f64) {
+        let slot = &mut self.acc[i];
+        let word = &mut self.bits[i / 64];
+        if *word & (1 << (i % 64)) == 0 {
+            *slot = s;
+            *word |= 1 << (i % 64);
+        } else if self.combine == Fold::Sum {
+            *slot += s;
+        } else {
+            *slot = slot.max(s);
+        }
+    }
+
+    /// Gathers the terms' postings of `from..=hi` into the slots; returns
+    /// whether any was found and the first document past `hi`.
+    fn gather_terms(&mut self, from: DocId, hi: DocId) -> (bool, DocId) {
+        let Children::Terms(terms) = &mut self.children else {
+            return (false, TERMINATED);
+        };
+        let mut terms = std::mem::take(terms);
+        self.term_acc.resize(WINDOW as usize, 0.0);
+        self.term_bits.resize(WINDOW as usize / 64, 0);
+        let mut any = false;
+        let mut next = TERMINATED;
+        for fields in &mut terms {
+            // The term's score: its fields summed in field order.
+            for s in fields.iter_mut() {
+                let mut d = s.doc();
+                if d < from {
+                    d = s.cursor.seek(from);
+                }
+                while d <= hi {
+                    let i = (d - from) as usize;
+                    let v = s.score_in_block();
+                    let (word, bit) = (i / 64, 1u64 << (i % 64));
+                    if self.term_bits[word] & bit == 0 {
+                        self.term_bits[word] |= bit;
+                        self.term_acc[i] = v;
+                        self.touched.push(i as u32);
+                    } else {
+                        self.term_acc[i] += v;
+                    }
+                    d = s.cursor.advance();
+                }
+                next = next.min(d);
+            }
+            any |= !self.touched.is_empty();
+            let touched = std::mem::take(&mut self.touched);
+            for &i in &touched {
+                let i = i as usize;
+                self.term_bits[i / 64] = 0;
+                let v = self.term_acc[i];
+                self.put(i, v);
+            }
+            self.touched = touched;
+            self.touched.clear();
+        }
+        self.children = Children::Terms(terms);
+        (any, next)
     }
 
     /// Fills the window starting at `from` (moving on while windows are
@@ -80,31 +185,37 @@ impl<'a> Windowed<'a> {
             }
             self.lo = from;
             let hi = from.saturating_add(WINDOW - 1).min(TERMINATED - 1);
-            let mut next = TERMINATED;
-            let mut any = false;
-            for c in &mut self.children {
-                let mut d = c.doc();
-                if d < from {
-                    d = c.seek(from);
-                }
-                while d <= hi {
-                    let i = (d - from) as usize;
-                    let s = c.score();
-                    let slot = &mut self.acc[i];
-                    let word = &mut self.bits[i / 64];
-                    if *word & (1 << (i % 64)) == 0 {
-                        *slot = s;
-                        *word |= 1 << (i % 64);
-                    } else if self.combine == Fold::Sum {
-                        *slot += s;
-                    } else {
-                        *slot = slot.max(s);
+            let (any, next) = match &mut self.children {
+                Children::Terms(_) => self.gather_terms(from, hi),
+                Children::Boxed(children) => {
+                    let mut next = TERMINATED;
+                    let mut any = false;
+                    for c in children.iter_mut() {
+                        let mut d = c.doc();
+                        if d < from {
+                            d = c.seek(from);
+                        }
+                        while d <= hi {
+                            let i = (d - from) as usize;
+                            let s = c.score();
+                            let slot = &mut self.acc[i];
+                            let word = &mut self.bits[i / 64];
+                            if *word & (1 << (i % 64)) == 0 {
+                                *slot = s;
+                                *word |= 1 << (i % 64);
+                            } else if self.combine == Fold::Sum {
+                                *slot += s;
+                            } else {
+                                *slot = slot.max(s);
+                            }
+                            any = true;
+                            d = c.advance();
+                        }
+                        next = next.min(d);
                     }
-                    any = true;
-                    d = c.advance();
+                    (any, next)
                 }
-                next = next.min(d);
-            }
+            };
             if any {
                 self.doc = self.lo;
                 self.settle();
@@ -127,12 +238,7 @@ impl<'a> Windowed<'a> {
             }
             i = (i / 64 + 1) * 64;
         }
-        let next = self
-            .children
-            .iter()
-            .map(|c| c.doc())
-            .min()
-            .unwrap_or(TERMINATED);
+        let next = self.children.min_doc();
         self.fill_from(next);
     }
 
@@ -181,7 +287,10 @@ impl Scorer for Windowed<'_> {
         self.cost
     }
     fn damaged(&self) -> bool {
-        self.children.iter().any(|c| c.damaged())
+        match &self.children {
+            Children::Boxed(c) => c.iter().any(|c| c.damaged()),
+            Children::Terms(t) => t.iter().flatten().any(TermScorer::damaged),
+        }
     }
     fn explain(&mut self) -> Explanation {
         // Explanations are built from the plain combinations (see
