@@ -243,7 +243,7 @@ impl Index {
             })
             .collect::<Result<Vec<Hit>>>()?;
         let suggestion = if hits.len() < options.limit {
-            self.suggest_query(text, options)?
+            self.did_you_mean(text, options)?
         } else {
             None
         };
@@ -294,12 +294,7 @@ impl Index {
         if options.limit == 0 {
             return Ok((Vec::new(), Vec::new()));
         }
-        let mut planner = Planner {
-            index: self,
-            options,
-            expansions: Vec::new(),
-            explaining: false,
-        };
+        let mut planner = Planner::new(self, options, false);
         let plan = planner.plan(query)?;
         let expansions = std::mem::take(&mut planner.expansions);
         let mut damaged = false;
@@ -370,12 +365,7 @@ impl Index {
     ) -> Result<(u64, Vec<Expansion>)> {
         options.validate()?;
         check_boosts(query, 1.0)?;
-        let mut planner = Planner {
-            index: self,
-            options,
-            expansions: Vec::new(),
-            explaining: false,
-        };
+        let mut planner = Planner::new(self, options, false);
         let (n, damaged) = match planner.plan(query)? {
             Plan::Nothing => (0, false),
             Plan::FlatOr {
@@ -398,8 +388,10 @@ impl Index {
                 phrase_union(&mut fields, None),
                 fields.iter().any(|f| f.damaged()),
             ),
+            Plan::Tree(root) => generic::count(root),
             _ => {
-                // Planned again as a tree (its expansions recorded afresh).
+                // A flat shape with an exclusion: counted as a tree (its
+                // expansions recorded afresh).
                 planner.expansions.clear();
                 match planner.root(query, 1.0)? {
                     Some(root) => generic::count(root),
@@ -426,12 +418,7 @@ impl Index {
     ) -> Result<Option<Explanation>> {
         options.validate()?;
         check_boosts(query, 1.0)?;
-        let mut planner = Planner {
-            index: self,
-            options,
-            expansions: Vec::new(),
-            explaining: true,
-        };
+        let mut planner = Planner::new(self, options, true);
         let Some(mut s) = planner.scorer(query, 1.0)? else {
             return Ok(None);
         };

@@ -99,7 +99,18 @@ pub(crate) struct Planner<'a, 'o> {
     pub(crate) explaining: bool,
 }
 
-impl<'a> Planner<'a, '_> {
+impl<'a, 'o> Planner<'a, 'o> {
+    /// A planner for `index` and `options`; `explaining` builds the plain
+    /// combinations, whose explanations show every child.
+    pub(crate) fn new(index: &'a Index, options: &'o SearchOptions, explaining: bool) -> Self {
+        Planner {
+            index,
+            options,
+            expansions: Vec::new(),
+            explaining,
+        }
+    }
+
     /// The plan of `query`, using a tuned flat path where one applies.
     pub(crate) fn plan(&mut self, query: &Query) -> Result<Plan<'a>> {
         if let Some(plan) = self.flat(query)? {
