@@ -72,11 +72,16 @@ pub fn run(
         Output::Text(style) => (false, style),
         _ => (true, Style::new(ColorChoice::Never)),
     };
-    let results = index
-        .search(text, options)
-        .map_err(|e| query_failure(text, e))?;
-    let mut terms = results.query.positive_terms();
-    for e in &results.expansions {
+    // The parsed query runs as is, and each hit's stored document is read
+    // once, below (Index::search would parse again and read id and title).
+    let (hits, expansions) = index.top_doc_ids_with_expansions(&query, options)?;
+    let suggestion = if hits.len() < options.limit {
+        index.did_you_mean(text, options)?
+    } else {
+        None
+    };
+    let mut terms = query.positive_terms();
+    for e in &expansions {
         terms.extend(e.terms.iter().cloned());
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -86,22 +91,22 @@ pub fn run(
             "{}",
             style.dim(&clean(&format!(
                 "query: {}  ({} documents in {})",
-                results.query,
+                query,
                 index.doc_count(),
                 index.path().display()
             )))
         )?;
-        for e in &results.expansions {
+        for e in &expansions {
             writeln!(out, "{}", style.dim(&clean(&expansion_line(e))))?;
         }
     }
-    for (i, hit) in results.hits.iter().enumerate() {
+    for (i, &(doc_id, score)) in hits.iter().enumerate() {
         let rank = options.offset + i + 1;
         // One store read per hit: id, title and body together.
-        let doc = index.document(hit.doc)?;
+        let doc = index.document(doc_id)?;
         let snippet = quarry::snippet::snippet(index.analyzer(), &doc.body, &terms, SNIPPET_CHARS);
         let explanation = if explain {
-            index.explain(&results.query, hit.doc, options)?
+            index.explain(&query, doc_id, options)?
         } else {
             None
         };
@@ -113,10 +118,10 @@ pub fn run(
                 .collect();
             let mut line = serde_json::json!({
                 "rank": rank,
-                "score": hit.score,
+                "score": score,
                 "id": doc.id,
                 "title": doc.title,
-                "doc": hit.doc,
+                "doc": doc_id,
                 "snippet": snippet.text,
                 "highlights": highlights,
             });
@@ -129,7 +134,7 @@ pub fn run(
                 out,
                 "{:>3}. {}  {}",
                 rank,
-                style.score(&format!("{:.4}", hit.score)),
+                style.score(&format!("{score:.4}")),
                 style.id(&clean(&doc.id))
             )?;
             if !doc.title.is_empty() {
@@ -146,10 +151,10 @@ pub fn run(
             }
         }
     }
-    if !json && results.hits.is_empty() {
+    if !json && hits.is_empty() {
         if options.offset > 0 {
             // Past the last page: say how many there are.
-            let (n, _) = index.count_with(&results.query, options)?;
+            let (n, _) = index.count_with(&query, options)?;
             if n > 0 {
                 writeln!(
                     out,
@@ -162,7 +167,7 @@ pub fn run(
         }
         writeln!(out, "no documents match")?;
     }
-    if let Some(s) = &results.suggestion {
+    if let Some(s) = &suggestion {
         if json {
             let line = serde_json::json!({
                 "did_you_mean": s.text,
@@ -175,7 +180,7 @@ pub fn run(
         }
     }
     out.flush()?;
-    Ok(if results.hits.is_empty() {
+    Ok(if hits.is_empty() {
         Outcome::NoMatch
     } else {
         Outcome::Matched

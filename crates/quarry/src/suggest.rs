@@ -13,11 +13,13 @@ impl Index {
     /// lies within two edits of it. Suggestions are words as written in
     /// the documents (lower-cased), one edit before two, the more frequent
     /// first.
-    pub(crate) fn suggest_query(
-        &self,
-        text: &str,
-        options: &SearchOptions,
-    ) -> Result<Option<Suggestion>> {
+    ///
+    /// [`Index::search`] asks this when it finds fewer hits than asked for;
+    /// callers that run a parsed query themselves can ask it too.
+    ///
+    /// # Errors
+    /// [`crate::Error::Corrupt`] for a damaged dictionary.
+    pub fn did_you_mean(&self, text: &str, options: &SearchOptions) -> Result<Option<Suggestion>> {
         let parse_options = ParseOptions {
             default_operator: DefaultOperator::Or,
             literal: options.literal,
