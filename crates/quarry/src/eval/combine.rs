@@ -17,6 +17,18 @@ fn min_doc(children: &[BoxScorer<'_>]) -> DocId {
     children.iter().map(|c| c.doc()).min().unwrap_or(TERMINATED)
 }
 
+/// The nearest block end, from `lo` on, among the children not exhausted
+/// (at least `lo`).
+fn nearest_block_end(children: &mut [BoxScorer<'_>], lo: DocId) -> DocId {
+    let mut end = TERMINATED - 1;
+    for c in children {
+        if c.doc() != TERMINATED {
+            end = end.min(c.block_end(lo));
+        }
+    }
+    end.max(lo)
+}
+
 /// Documents matching any child; score: the sum of the matching
 /// children's, in child order, or (for an expansion) the best of them, so
 /// that a document holding several of its words scores as its best one.
@@ -116,13 +128,7 @@ impl Scorer for Union<'_> {
         b
     }
     fn block_end(&mut self, lo: DocId) -> DocId {
-        let mut end = TERMINATED - 1;
-        for c in &mut self.children {
-            if c.doc() != TERMINATED {
-                end = end.min(c.block_end(lo));
-            }
-        }
-        end.max(lo)
+        nearest_block_end(&mut self.children, lo)
     }
     fn explain(&mut self) -> Explanation {
         let doc = self.doc;
@@ -223,11 +229,7 @@ impl Scorer for Conjunction<'_> {
         b
     }
     fn block_end(&mut self, lo: DocId) -> DocId {
-        let mut end = TERMINATED - 1;
-        for c in &mut self.children {
-            end = end.min(c.block_end(lo));
-        }
-        end.max(lo)
+        nearest_block_end(&mut self.children, lo)
     }
     fn explain(&mut self) -> Explanation {
         let parts: Vec<Explanation> = self.children.iter_mut().map(|c| c.explain()).collect();
