@@ -207,17 +207,28 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The operands of a chain `x OP y OP z` read by `operand` (one when
+    /// there is no `op`).
+    fn chain(
+        &mut self,
+        op: TokKind,
+        field: Option<FieldName>,
+        operand: fn(&mut Self, Option<FieldName>) -> Result<Item, SyntaxError>,
+    ) -> Result<Vec<Item>, SyntaxError> {
+        let mut operands = vec![operand(self, field)?];
+        while let Some(tok) = self.peek().filter(|t| t.kind == op).cloned() {
+            self.pos += 1;
+            self.expect_operand(&tok, self.source(tok.span))?;
+            operands.push(operand(self, field)?);
+        }
+        Ok(operands)
+    }
+
     /// An `OR` chain, or a single operand.
     fn or(&mut self, field: Option<FieldName>) -> Result<Item, SyntaxError> {
-        let first = self.and(field)?;
-        if !matches!(self.peek(), Some(t) if t.kind == TokKind::Or) {
-            return Ok(first);
-        }
-        let mut operands = vec![first];
-        while let Some(op) = self.peek().filter(|t| t.kind == TokKind::Or).cloned() {
-            self.pos += 1;
-            self.expect_operand(&op, self.source(op.span))?;
-            operands.push(self.and(field)?);
+        let mut operands = self.chain(TokKind::Or, field, Self::and)?;
+        if operands.len() == 1 {
+            return Ok(operands.remove(0));
         }
         if let Some(bad) = operands.iter().find(|i| i.prefix.is_some()) {
             return Err(self.or_prefix_error(bad, &operands));
@@ -260,15 +271,9 @@ impl<'a> Parser<'a> {
 
     /// An `AND` chain, or a single operand.
     fn and(&mut self, field: Option<FieldName>) -> Result<Item, SyntaxError> {
-        let first = self.unary(field)?;
-        if !matches!(self.peek(), Some(t) if t.kind == TokKind::And) {
-            return Ok(first);
-        }
-        let mut operands = vec![first];
-        while let Some(op) = self.peek().filter(|t| t.kind == TokKind::And).cloned() {
-            self.pos += 1;
-            self.expect_operand(&op, self.source(op.span))?;
-            operands.push(self.unary(field)?);
+        let mut operands = self.chain(TokKind::And, field, Self::unary)?;
+        if operands.len() == 1 {
+            return Ok(operands.remove(0));
         }
         let span = operands[0].span.to(operands[operands.len() - 1].span);
         let clauses: Vec<(Occur, Expr)> = operands
