@@ -434,6 +434,43 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Prefixes of about a hundred terms (a windowed max: filled a window
+    /// at a time, passed over under the bar with its siblings' bounds,
+    /// looked up child by child when probed sparsely) beside frequent and
+    /// rare words, phrases, fields, boosts and exclusions, over corpora
+    /// that span several windows.
+    #[test]
+    fn many_term_expansions_beside_words_match_brute_force(
+        seed in any::<u64>(),
+        n in 3000usize..12000,
+        form in 0usize..8,
+        prefixes in proptest::sample::subsequence(vec!["b", "d", "f", "g", "k", "ba"], 2),
+        picks in proptest::collection::vec(0usize..400, 3),
+        (k, offset, k1, b, boosts) in options_strategy(),
+    ) {
+        let words = long_vocab();
+        let c = corpus(words.clone(), seed, n);
+        let (p, p2) = (prefixes[0], prefixes[1]);
+        let [w1, w2, w3] = [0, 1, 2].map(|i| words[picks[i]].as_str());
+        let text = match form {
+            0 => format!("{p}* {w1}"),
+            1 => format!("{p}* {w1} {w2}"),
+            2 => format!("{p}*^2 title:{w1} -{w3}"),
+            3 => format!("+{w1} {p}* {w2}"),
+            4 => format!("({p}* {w1}) AND {w2}"),
+            5 => format!("{p}* {p2}* {w1}"),
+            6 => format!("{p}* \"{w1} {w2}\""),
+            _ => format!("body:{p}* {w1}^3 title:{w2}"),
+        };
+        let q = Query::parse(&text, c.index.analyzer(), Operator::Or).unwrap();
+        let o = opts(k, offset, k1, b, boosts, true);
+        check_query(&c, &q, &o)?;
+    }
+}
+
 /// A found case: bounding an exclusion inside an optional clause moved its
 /// inner cursor onto an excluded document, which then counted as a match
 /// with pruning on (`+title:sun (+body:moon -"cat cat") cat`).

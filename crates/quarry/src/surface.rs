@@ -6,8 +6,7 @@
 //! analyzer ([`crate::analysis::Analyzer::stem`] of the form, or
 //! [`crate::analysis::Analyzer::normalize`]): no pointers are stored.
 
-use fst::automaton::{Automaton, Str};
-use fst::{IntoStreamer, Streamer};
+use fst::automaton::Automaton;
 
 use crate::analysis::lowercase;
 use crate::automaton::{DamerauLevenshtein, DlState, NextChars, MAX_DISTANCE};
@@ -118,11 +117,10 @@ impl Index {
     pub fn surface_prefix(&self, prefix: &str, limit: usize) -> Result<SurfaceMatches> {
         let map = self.surface_map()?;
         let lower = lowercase(prefix);
-        let mut stream = map.search(Str::new(&lower).starts_with()).into_stream();
         let mut out = MostFrequent::new(limit);
-        while let Some((key, doc_freq)) = stream.next() {
-            out.offer(self, key, doc_freq, 0)?;
-        }
+        prefix_walk(map.as_fst(), lower.as_bytes(), |key, doc_freq| {
+            out.offer(self, key, doc_freq, 0)
+        })?;
         Ok(out.finish())
     }
 
@@ -189,6 +187,53 @@ impl Index {
             }
         })
     }
+}
+
+/// Every key of `fst` that starts with `prefix`, in key order, with its
+/// value: the prefix's node is found by its bytes, and its subtree walked
+/// depth first (no automaton to step, no bounds to compare per key, as a
+/// range stream has).
+fn prefix_walk<D: AsRef<[u8]>>(
+    fst: &fst::raw::Fst<D>,
+    prefix: &[u8],
+    mut on_final: impl FnMut(&[u8], u64) -> Result<()>,
+) -> Result<()> {
+    let mut node = fst.root();
+    let mut out = fst::raw::Output::zero();
+    for &b in prefix {
+        let Some(i) = node.find_input(b) else {
+            return Ok(());
+        };
+        let t = node.transition(i);
+        out = out.cat(t.out);
+        node = fst.node(t.addr);
+    }
+    let mut key = prefix.to_vec();
+    if node.is_final() {
+        on_final(&key, out.cat(node.final_output()).value())?;
+    }
+    // (node, next transition, output so far, key length at the node)
+    let mut stack = vec![(node, 0usize, out, key.len())];
+    while let Some(top) = stack.last_mut() {
+        let (node, at, out, depth) = *top;
+        if at == node.len() {
+            stack.pop();
+            continue;
+        }
+        top.1 += 1;
+        key.truncate(depth);
+        let t = node.transition(at);
+        let out = out.cat(t.out);
+        let child = fst.node(t.addr);
+        key.push(t.inp);
+        if child.is_final() {
+            on_final(&key, out.cat(child.final_output()).value())?;
+        }
+        if !child.is_empty() {
+            stack.push((child, 0, out, key.len()));
+        }
+    }
+    Ok(())
 }
 
 /// Depth-first search of `fst` under the fuzzy automaton `aut`, in key

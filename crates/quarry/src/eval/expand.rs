@@ -2,6 +2,8 @@
 //! document words it matches (words as written, lower-cased, from the
 //! SURFACE dictionary), each analyzed as the indexer analyzed it.
 
+use std::collections::HashSet;
+
 use crate::error::Result;
 use crate::index::Index;
 use crate::query::{ExpansionKind, ExpansionQuery, Query};
@@ -16,10 +18,12 @@ impl Index {
             ExpansionKind::Fuzzy(d) => self.surface_fuzzy(&pattern.pattern, d, limit)?,
         };
         let mut terms: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         let mut words = Vec::with_capacity(matches.words.len());
         for w in matches.words {
             self.analyzer().for_each_token(&w.word, |t| {
-                if !terms.iter().any(|x| *x == t.term) {
+                if !seen.contains(t.term.as_ref()) {
+                    seen.insert(t.term.to_string());
                     terms.push(t.term.into_owned());
                 }
             });

@@ -214,6 +214,7 @@ fn any(children: &mut [BoxScorer<'_>], group: &[usize], top: &mut TopK<'_>, prun
             if essential_from == n {
                 return;
             }
+            children.iter_mut().for_each(|c| c.raise_bar(bar.score));
         }
         let essential = &by_bound[essential_from..];
         let doc = essential

@@ -19,7 +19,7 @@ use crate::bm25::{idf, TermWeight};
 use crate::error::Result;
 use crate::format::SectionKind;
 use crate::index::Index;
-use crate::query::{BoolQuery, ExpansionQuery, PhraseQuery, Query};
+use crate::query::{BoolQuery, ExpansionKind, ExpansionQuery, PhraseQuery, Query};
 use crate::schema::Field;
 use crate::search::{Expansion, SearchOptions};
 
@@ -28,7 +28,7 @@ use super::combine::{Conjunction, Exclude, ReqOpt, Union};
 use super::groups::Combine;
 use super::phrase::{PhraseField, PhraseTerm};
 use super::phrase_scorer::PhraseScorer;
-use super::scorer::{BoxScorer, LeafInfo, TermLeaf};
+use super::scorer::{BoxScorer, LeafInfo, Scorer, TermLeaf};
 use super::term::TermScorer;
 use super::windowed::{Fold, Windowed, WINDOWED_FROM};
 
@@ -94,6 +94,8 @@ pub(crate) struct Planner<'a, 'o> {
     pub(crate) index: &'a Index,
     pub(crate) options: &'o SearchOptions,
     pub(crate) expansions: Vec<Expansion>,
+    /// Every pattern expanded so far (see [`Planner::expand`]).
+    expanded: Vec<(ExpansionKind, String, Expansion)>,
     /// Builds the plain combinations (child by child), whose explanations
     /// show every child, instead of windowed ones.
     pub(crate) explaining: bool,
@@ -107,6 +109,7 @@ impl<'a, 'o> Planner<'a, 'o> {
             index,
             options,
             expansions: Vec::new(),
+            expanded: Vec::new(),
             explaining,
         }
     }
@@ -199,7 +202,7 @@ impl<'a, 'o> Planner<'a, 'o> {
         for (c, q) in b.should.iter().enumerate() {
             match q {
                 Query::Expansion(e) => {
-                    let expansion = self.index.expand(e, self.options.max_expansions)?;
+                    let expansion = self.expand(e)?;
                     if expansion.terms.len() > FLAT_EXPANSIONS_MAX {
                         return Ok(None);
                     }
@@ -397,23 +400,54 @@ impl<'a, 'o> Planner<'a, 'o> {
     }
 
     /// A top-level union of `clauses`, an expansion's terms spread out as
-    /// one group (see [`Root::Any`]).
+    /// one group (see [`Root::Any`]). An expansion of many terms is one
+    /// windowed max that knows its siblings' window bounds (see
+    /// [`Windowed::with_rest`]).
     fn grouped_any(&mut self, clauses: &[Query], boost: f64) -> Result<Option<Root<'a>>> {
-        let mut children = Vec::new();
-        let mut group = Vec::new();
-        let mut g = 0;
-        for q in clauses {
+        let mut built: Vec<Vec<BoxScorer<'a>>> = Vec::with_capacity(clauses.len());
+        let mut windowed: Vec<(usize, Windowed<'a>)> = Vec::new();
+        for (k, q) in clauses.iter().enumerate() {
             let found = match q {
                 Query::Expansion(e) => {
                     let terms = self.resolve(e)?;
                     if terms.len() <= SPREAD_EXPANSIONS_MAX {
                         self.term_children(&terms, e, boost)?
-                    } else {
+                    } else if self.explaining {
                         self.max_of_terms(&terms, e, boost)?.into_iter().collect()
+                    } else {
+                        if let Some(w) = self.windowed_max(&terms, e, boost)? {
+                            windowed.push((k, w));
+                        }
+                        Vec::new()
                     }
                 }
                 _ => self.scorer(q, boost)?.into_iter().collect(),
             };
+            built.push(found);
+        }
+        // Each windowed max gets fresh scorers of the other clauses, for
+        // their window bounds only (a many-term expansion among them: its
+        // bound).
+        let fixed: Vec<(usize, f64)> = windowed.iter().map(|(k, w)| (*k, w.max_score())).collect();
+        let n = built.iter().map(Vec::len).sum::<usize>() + windowed.len();
+        for (k, w) in windowed {
+            let mut rest = Vec::new();
+            let mut constant = 0.0;
+            for (j, q) in clauses.iter().enumerate() {
+                if j == k {
+                    continue;
+                }
+                match fixed.iter().find(|(i, _)| *i == j) {
+                    Some(&(_, max)) => constant += max,
+                    None => rest.extend(self.scorer(q, boost)?),
+                }
+            }
+            built[k].push(Box::new(w.with_rest(rest, constant, n)));
+        }
+        let mut children = Vec::new();
+        let mut group = Vec::new();
+        let mut g = 0;
+        for found in built {
             if !found.is_empty() {
                 group.extend(std::iter::repeat_n(g, found.len()));
                 children.extend(found);
@@ -516,10 +550,25 @@ impl<'a, 'o> Planner<'a, 'o> {
 
     /// The index terms of an expansion, its report recorded.
     fn resolve(&mut self, e: &ExpansionQuery) -> Result<Vec<String>> {
-        let expansion = self.index.expand(e, self.options.max_expansions)?;
+        let expansion = self.expand(e)?;
         let terms = expansion.terms.clone();
         self.expansions.push(expansion);
         Ok(terms)
+    }
+
+    /// The expansion of `e`, walked once per pattern (a flat plan that
+    /// gives up leaves it to the tree planner).
+    fn expand(&mut self, e: &ExpansionQuery) -> Result<Expansion> {
+        let done = self
+            .expanded
+            .iter()
+            .find(|(k, p, _)| *k == e.kind && *p == e.pattern);
+        if let Some((_, _, x)) = done {
+            return Ok(x.clone());
+        }
+        let x = self.index.expand(e, self.options.max_expansions)?;
+        self.expanded.push((e.kind, e.pattern.clone(), x.clone()));
+        Ok(x)
     }
 
     /// One scorer per term (each summed over the fields).
@@ -566,6 +615,19 @@ impl<'a, 'o> Planner<'a, 'o> {
                 _ => Some(self.max(children)),
             });
         }
+        Ok(self
+            .windowed_max(terms, e, boost)?
+            .map(|w| Box::new(w) as BoxScorer<'a>))
+    }
+
+    /// The best of `terms` (of expansion `e`) gathered a window at a time
+    /// straight from their (term, field) cursors.
+    fn windowed_max(
+        &mut self,
+        terms: &[String],
+        e: &ExpansionQuery,
+        boost: f64,
+    ) -> Result<Option<Windowed<'a>>> {
         let mut per_term = Vec::with_capacity(terms.len());
         for term in terms {
             let mut fields = Vec::new();
@@ -578,8 +640,10 @@ impl<'a, 'o> Planner<'a, 'o> {
                 per_term.push(fields);
             }
         }
-        Ok((!per_term.is_empty())
-            .then(|| Box::new(Windowed::max_of_terms(per_term)) as BoxScorer<'a>))
+        Ok(
+            (!per_term.is_empty())
+                .then(|| Windowed::max_of_terms(per_term, self.index.doc_count())),
+        )
     }
 }
 
@@ -605,7 +669,7 @@ impl<'a> Planner<'a, '_> {
             }
         }
         if scorers.len() >= WINDOWED_FROM && !self.explaining {
-            return Box::new(Windowed::new(scorers, Fold::Sum));
+            return Box::new(Windowed::new(scorers, Fold::Sum, self.index.doc_count()));
         }
         Box::new(Union::new(scorers, label))
     }
@@ -613,7 +677,7 @@ impl<'a> Planner<'a, '_> {
     /// The max of `children`, windowed when there are many.
     fn max(&self, children: Vec<BoxScorer<'a>>) -> BoxScorer<'a> {
         if children.len() >= WINDOWED_FROM && !self.explaining {
-            return Box::new(Windowed::new(children, Fold::Max));
+            return Box::new(Windowed::new(children, Fold::Max, self.index.doc_count()));
         }
         Box::new(Union::max(children))
     }

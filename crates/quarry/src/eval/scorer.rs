@@ -30,6 +30,14 @@ pub(crate) trait Scorer {
     /// same rounded operations as the scores, so it holds in floating
     /// point).
     fn max_score(&self) -> f64;
+    /// The k-th best score of a top-level sum this scorer is a child of
+    /// has risen to `bar`: from now on, a document whose total (this
+    /// scorer's score with its siblings' bounds) cannot reach it may be
+    /// reported absent; scores of the documents reported stay exact. By
+    /// default, ignored.
+    fn raise_bar(&mut self, bar: f64) {
+        let _ = bar;
+    }
     /// About how many documents it visits: leads conjunctions.
     fn cost(&self) -> u64;
     /// True when damaged index bytes were met.

@@ -8,9 +8,26 @@
 //! then steps through the filled slots. A slot's sum is added in child
 //! order, as [`super::combine::Union`] adds, and a max does not depend on
 //! order, so the scores are bit-identical to the plain combinations'.
+//!
+//! Filling a window pays for every posting in it, which is right when the
+//! combination is walked document after document, but not when it only
+//! answers sparse lookups (a non-essential child of MaxScore probed for
+//! another word's rare candidates): then a seek far ahead moves each child
+//! to the target and combines the children standing there ("point mode").
+//! Which of the two a far seek takes follows a running average of the
+//! distance between seeks, against the cost of a window (`point.rs`).
+//!
+//! An expansion's max that is a child of the top-level sum also knows its
+//! siblings' window bounds, and once the k-th best score is known it
+//! passes over what cannot reach it (`gather.rs`).
 
 use crate::index::DocId;
 use crate::postings::TERMINATED;
+
+mod gather;
+mod point;
+
+use gather::Rest;
 
 use super::explain::Explanation;
 use super::scorer::{BoxScorer, Scorer};
@@ -21,6 +38,10 @@ const WINDOW: u32 = 4096;
 
 /// From how many children a union or max is windowed.
 pub(crate) const WINDOWED_FROM: usize = 8;
+
+/// What moving one child to a far target costs, in postings gathered into
+/// a window (a skip and a block decode against a score and a slot write).
+const SEEK_COST: f64 = 4.0;
 
 /// How the children's scores combine.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -67,20 +88,39 @@ pub(crate) struct Windowed<'a> {
     term_acc: Vec<f64>,
     term_bits: Vec<u64>,
     touched: Vec<u32>,
+    /// Per field of a term, its scores and presence in the window (for
+    /// [`Windowed::gather_probing`]).
+    field_acc: Vec<Vec<f64>>,
+    field_bits: Vec<Vec<u64>>,
+    /// The siblings of a top-level sum (see [`Windowed::with_rest`]) and
+    /// the bar raised (see [`Scorer::raise_bar`]).
+    rest: Option<Rest<'a>>,
+    bar: f64,
+    /// Point mode: the current document is the least of the children's,
+    /// the slots are empty, and its score is combined on demand (cached).
+    point: bool,
+    point_score: Option<f64>,
+    /// The last seek's target and the running mean distance between
+    /// seeks; from `point_gap` apart, a far seek takes point mode.
+    last_target: DocId,
+    mean_gap: f64,
+    point_gap: f64,
 }
 
 impl<'a> Windowed<'a> {
-    pub(crate) fn new(children: Vec<BoxScorer<'a>>, combine: Fold) -> Windowed<'a> {
+    /// The `combine` of `children`, in an index of `docs` documents.
+    pub(crate) fn new(children: Vec<BoxScorer<'a>>, combine: Fold, docs: u32) -> Windowed<'a> {
         let max = match combine {
             Fold::Sum => children.iter().map(|c| c.max_score()).sum(),
             Fold::Max => children.iter().map(|c| c.max_score()).fold(0.0, f64::max),
         };
         let cost = children.iter().map(|c| c.cost()).sum();
-        Windowed::start(Children::Boxed(children), combine, max, cost)
+        Windowed::start(Children::Boxed(children), combine, max, cost, docs)
     }
 
-    /// The best of `terms` (each its field scorers, in field order).
-    pub(crate) fn max_of_terms(terms: Vec<Vec<TermScorer<'a>>>) -> Windowed<'a> {
+    /// The best of `terms` (each its field scorers, in field order), in an
+    /// index of `docs` documents.
+    pub(crate) fn max_of_terms(terms: Vec<Vec<TermScorer<'a>>>, docs: u32) -> Windowed<'a> {
         let max = terms
             .iter()
             .map(|fields| fields.iter().map(|s| s.max_score).sum::<f64>())
@@ -90,11 +130,26 @@ impl<'a> Windowed<'a> {
             .flatten()
             .map(|s| u64::from(s.cursor.doc_freq()))
             .sum();
-        Windowed::start(Children::Terms(terms), Fold::Max, max, cost)
+        Windowed::start(Children::Terms(terms), Fold::Max, max, cost, docs)
     }
 
-    fn start(children: Children<'a>, combine: Fold, max: f64, cost: u64) -> Windowed<'a> {
+    fn start(
+        children: Children<'a>,
+        combine: Fold,
+        max: f64,
+        cost: u64,
+        docs: u32,
+    ) -> Windowed<'a> {
         let first = children.min_doc();
+        let cursors = match &children {
+            Children::Boxed(c) => c.len(),
+            Children::Terms(t) => t.iter().map(Vec::len).sum(),
+        };
+        // Point mode pays `cursors * SEEK_COST` per seek, a window
+        // `density * WINDOW`: point mode wins when seeks are further apart
+        // than `cursors * SEEK_COST / density` documents.
+        let density = cost as f64 / f64::from(docs.max(1));
+        let point_gap = cursors as f64 * SEEK_COST / density.max(f64::MIN_POSITIVE);
         let mut w = Windowed {
             children,
             combine,
@@ -107,6 +162,15 @@ impl<'a> Windowed<'a> {
             term_acc: Vec::new(),
             term_bits: Vec::new(),
             touched: Vec::new(),
+            field_acc: Vec::new(),
+            field_bits: Vec::new(),
+            rest: None,
+            bar: 0.0,
+            point: false,
+            point_score: None,
+            last_target: 0,
+            mean_gap: 0.0,
+            point_gap,
         };
         w.fill_from(first);
         w
@@ -125,54 +189,6 @@ impl<'a> Windowed<'a> {
         } else {
             *slot = slot.max(s);
         }
-    }
-
-    /// Gathers the terms' postings of `from..=hi` into the slots; returns
-    /// whether any was found and the first document past `hi`.
-    fn gather_terms(&mut self, from: DocId, hi: DocId) -> (bool, DocId) {
-        let Children::Terms(terms) = &mut self.children else {
-            return (false, TERMINATED);
-        };
-        let mut terms = std::mem::take(terms);
-        self.term_acc.resize(WINDOW as usize, 0.0);
-        self.term_bits.resize(WINDOW as usize / 64, 0);
-        let mut any = false;
-        let mut next = TERMINATED;
-        for fields in &mut terms {
-            // The term's score: its fields summed in field order.
-            for s in fields.iter_mut() {
-                let mut d = s.doc();
-                if d < from {
-                    d = s.cursor.seek(from);
-                }
-                while d <= hi {
-                    let i = (d - from) as usize;
-                    let v = s.score_in_block();
-                    let (word, bit) = (i / 64, 1u64 << (i % 64));
-                    if self.term_bits[word] & bit == 0 {
-                        self.term_bits[word] |= bit;
-                        self.term_acc[i] = v;
-                        self.touched.push(i as u32);
-                    } else {
-                        self.term_acc[i] += v;
-                    }
-                    d = s.cursor.advance();
-                }
-                next = next.min(d);
-            }
-            any |= !self.touched.is_empty();
-            let touched = std::mem::take(&mut self.touched);
-            for &i in &touched {
-                let i = i as usize;
-                self.term_bits[i / 64] = 0;
-                let v = self.term_acc[i];
-                self.put(i, v);
-            }
-            self.touched = touched;
-            self.touched.clear();
-        }
-        self.children = Children::Terms(terms);
-        (any, next)
     }
 
     /// Fills the window starting at `from` (moving on while windows are
@@ -221,7 +237,7 @@ impl<'a> Windowed<'a> {
                 self.settle();
                 return;
             }
-            from = next;
+            from = next.max(hi.saturating_add(1));
         }
     }
 
@@ -238,7 +254,8 @@ impl<'a> Windowed<'a> {
             }
             i = (i / 64 + 1) * 64;
         }
-        let next = self.children.min_doc();
+        // Children passed over under a floor may still stand in the window.
+        let next = self.children.min_doc().max(self.lo.saturating_add(WINDOW));
         self.fill_from(next);
     }
 
@@ -256,6 +273,11 @@ impl Scorer for Windowed<'_> {
         if self.doc == TERMINATED {
             return TERMINATED;
         }
+        if self.point {
+            self.point = false;
+            self.fill_from(self.doc + 1);
+            return self.doc;
+        }
         self.clear_slot();
         self.settle();
         self.doc
@@ -264,7 +286,16 @@ impl Scorer for Windowed<'_> {
         if self.doc >= target {
             return self.doc;
         }
-        if target - self.lo < WINDOW {
+        let gap = f64::from(target - self.last_target.min(target));
+        self.last_target = target;
+        self.mean_gap = 0.75 * self.mean_gap + 0.25 * gap;
+        let in_window = !self.point && target - self.lo < WINDOW;
+        if !in_window && self.mean_gap >= self.point_gap {
+            self.seek_point(target);
+        } else if self.point {
+            self.point = false;
+            self.fill_from(target);
+        } else if in_window {
             // Drop the slots passed over, then find the next filled one.
             for i in (self.doc - self.lo) as usize..(target - self.lo) as usize {
                 self.bits[i / 64] &= !(1 << (i % 64));
@@ -278,10 +309,16 @@ impl Scorer for Windowed<'_> {
         self.doc
     }
     fn score(&mut self) -> f64 {
+        if self.point {
+            return self.point_score();
+        }
         self.acc[(self.doc - self.lo) as usize]
     }
     fn max_score(&self) -> f64 {
         self.max
+    }
+    fn raise_bar(&mut self, bar: f64) {
+        self.bar = self.bar.max(bar);
     }
     fn cost(&self) -> u64 {
         self.cost
