@@ -22,10 +22,14 @@ command -v valgrind > /dev/null || { echo "$0: needs valgrind" >&2; exit 2; }
 
 cargo build --release --manifest-path "$ROOT/Cargo.toml" -p quarry-cli >&2
 quarry=$ROOT/target/release/quarry
-# Collect inside top_docs when it is a function of its own, else inside
-# its caller top_doc_ids (inlining varies between builds).
-symbol=$(nm -C "$quarry" | grep -o 'quarry::search::<impl quarry::index::Index>::top_docs$' || true)
-[ -n "$symbol" ] || symbol='quarry::search::<impl quarry::index::Index>::top_doc_ids'
+# Collect inside the first of top_docs, top_doc_ids and run that is a
+# function of its own (inlining varies between builds).
+symbol=
+for f in top_docs top_doc_ids run; do
+    symbol=$(nm -C "$quarry" | grep -o "quarry::search::<impl quarry::index::Index>::$f\$" | head -1 || true)
+    [ -z "$symbol" ] || break
+done
+[ -n "$symbol" ] || { echo "$0: no query entry point found in $quarry" >&2; exit 2; }
 
 out=$(mktemp)
 trap 'rm -f "$out" "$out.log"' EXIT

@@ -97,17 +97,20 @@ compare() {
     printf '\n'
 }
 
+# KINDS limits the sets run (default: all of them).
+KINDS=${KINDS:-"or and phrase boolean fuzzy prefix"}
+wants() { [[ " $KINDS " == *" $1 "* ]]; }
 for seed in "${SEEDS[@]}"; do
     for kind in terms phrase boolean fuzzy prefix; do
         python3 "$SHARED/corpora/queries.py" "$CORPUS" --kind "$kind" --n 1000 --seed "$seed" \
             > "$WORK/$kind-$seed.txt"
     done
-    compare "seed $seed or" "$WORK/terms-$seed.txt" or
-    compare "seed $seed and" "$WORK/terms-$seed.txt" and --and
-    compare "seed $seed phrase" "$WORK/phrase-$seed.txt" or
-    compare "seed $seed boolean" "$WORK/boolean-$seed.txt" or
-    compare "seed $seed fuzzy" "$WORK/fuzzy-$seed.txt" terms
-    compare "seed $seed prefix" "$WORK/prefix-$seed.txt" terms
+    if wants or; then compare "seed $seed or" "$WORK/terms-$seed.txt" or; fi
+    if wants and; then compare "seed $seed and" "$WORK/terms-$seed.txt" and --and; fi
+    if wants phrase; then compare "seed $seed phrase" "$WORK/phrase-$seed.txt" or; fi
+    if wants boolean; then compare "seed $seed boolean" "$WORK/boolean-$seed.txt" or; fi
+    if wants fuzzy; then compare "seed $seed fuzzy" "$WORK/fuzzy-$seed.txt" terms; fi
+    if wants prefix; then compare "seed $seed prefix" "$WORK/prefix-$seed.txt" terms; fi
 done
 
 # Long OR queries: N distinct words of one document (LONG=0 skips them;
