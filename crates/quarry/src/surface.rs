@@ -36,11 +36,17 @@ pub struct SurfaceMatches {
 }
 
 /// Keeps the `limit` most frequent of the matches offered in word order
-/// (so a tie goes to the word offered first).
+/// (so a tie goes to the word offered first). Matches are kept as
+/// (frequency, distance, bytes in one buffer) until the end, when the best
+/// are selected and only they become strings: a short prefix offers
+/// thousands of words.
 struct MostFrequent {
     limit: usize,
-    kept: Vec<SurfaceWord>,
-    /// Once the kept set has been cut to `limit`, a new match must be more
+    /// (document frequency, distance, start and end in `bytes`), in the
+    /// order offered.
+    offered: Vec<(u64, u8, u32, u32)>,
+    bytes: Vec<u8>,
+    /// Once the matches have been cut to `limit`, a new one must be more
     /// frequent than this to enter (an equal one comes later in word order).
     bar: Option<u64>,
     total: usize,
@@ -50,49 +56,85 @@ impl MostFrequent {
     fn new(limit: usize) -> Self {
         MostFrequent {
             limit,
-            kept: Vec::new(),
+            offered: Vec::new(),
+            bytes: Vec::new(),
             bar: None,
             total: 0,
         }
     }
 
-    fn offer(&mut self, index: &Index, key: &[u8], doc_freq: u64, distance: u8) -> Result<()> {
+    /// Offers a match; `false` when `key` is not UTF-8 (a damaged
+    /// dictionary).
+    fn offer(&mut self, key: &[u8], doc_freq: u64, distance: u8) -> bool {
         self.total += 1;
-        if self.limit == 0 || self.bar.is_some_and(|bar| doc_freq <= bar) {
-            return Ok(());
+        if std::str::from_utf8(key).is_err() {
+            return false;
         }
-        let word = std::str::from_utf8(key)
-            .map_err(|_| index.corrupt("a surface form is not UTF-8"))?
-            .to_string();
-        self.kept.push(SurfaceWord {
-            word,
-            doc_freq,
-            distance,
-        });
-        if self.kept.len() >= self.limit.saturating_mul(2).max(64) {
+        if self.limit == 0 || self.bar.is_some_and(|bar| doc_freq <= bar) {
+            return true;
+        }
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(key);
+        self.offered
+            .push((doc_freq, distance, start, self.bytes.len() as u32));
+        if self.offered.len() >= self.limit.saturating_mul(4).max(4096) {
             self.cut();
         }
-        Ok(())
+        true
     }
 
-    /// Keeps the `limit` best: more frequent first, ties by word.
-    fn cut(&mut self) {
-        if self.kept.len() > self.limit {
-            self.kept.sort_unstable_by(|a, b| {
-                b.doc_freq
-                    .cmp(&a.doc_freq)
-                    .then_with(|| a.word.cmp(&b.word))
-            });
-            self.kept.truncate(self.limit);
-            self.bar = self.kept.last().map(|w| w.doc_freq);
+    /// The `limit` best of the offered, in the order offered: more
+    /// frequent first, ties to the earlier offered (word order).
+    fn best(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.offered.len()).collect();
+        if order.len() > self.limit {
+            let better = |a: &usize, b: &usize| {
+                let (fa, fb) = (self.offered[*a].0, self.offered[*b].0);
+                fb.cmp(&fa).then(a.cmp(b))
+            };
+            order.select_nth_unstable_by(self.limit - 1, better);
+            order.truncate(self.limit);
+            order.sort_unstable();
         }
+        order
     }
 
-    fn finish(mut self) -> SurfaceMatches {
-        self.cut();
-        sort_for_display(&mut self.kept);
+    /// Keeps only the `limit` best (memory stays bounded however many
+    /// words match).
+    fn cut(&mut self) {
+        let order = self.best();
+        let mut bytes = Vec::with_capacity(self.bytes.len() / 2);
+        let mut kept = Vec::with_capacity(order.len());
+        for i in order {
+            let (doc_freq, distance, start, end) = self.offered[i];
+            let from = bytes.len() as u32;
+            bytes.extend_from_slice(&self.bytes[start as usize..end as usize]);
+            kept.push((doc_freq, distance, from, bytes.len() as u32));
+        }
+        self.bar = kept.iter().map(|k| k.0).min();
+        self.offered = kept;
+        self.bytes = bytes;
+    }
+
+    fn finish(self) -> SurfaceMatches {
+        let order = self.best();
+        let mut words: Vec<SurfaceWord> = order
+            .iter()
+            .map(|&i| {
+                let (doc_freq, distance, start, end) = self.offered[i];
+                let word = std::str::from_utf8(&self.bytes[start as usize..end as usize])
+                    .unwrap_or_default()
+                    .to_string();
+                SurfaceWord {
+                    word,
+                    doc_freq,
+                    distance,
+                }
+            })
+            .collect();
+        sort_for_display(&mut words);
         SurfaceMatches {
-            words: self.kept,
+            words,
             total: self.total,
         }
     }
@@ -119,7 +161,7 @@ impl Index {
         let lower = lowercase(prefix);
         let mut out = MostFrequent::new(limit);
         prefix_walk(map.as_fst(), lower.as_bytes(), |key, doc_freq| {
-            out.offer(self, key, doc_freq, 0)
+            self.offered(out.offer(key, doc_freq, 0))
         })?;
         Ok(out.finish())
     }
@@ -134,9 +176,18 @@ impl Index {
     pub fn surface_fuzzy(&self, word: &str, distance: u8, limit: usize) -> Result<SurfaceMatches> {
         let mut out = MostFrequent::new(limit);
         self.fuzzy_each(&lowercase(word), distance, |key, doc_freq, d| {
-            out.offer(self, key, doc_freq, d)
+            self.offered(out.offer(key, doc_freq, d))
         })?;
         Ok(out.finish())
+    }
+
+    /// An offer's outcome as a result: `false` means a damaged form.
+    fn offered(&self, ok: bool) -> Result<()> {
+        if ok {
+            Ok(())
+        } else {
+            Err(self.corrupt("a surface form is not UTF-8"))
+        }
     }
 
     /// Did-you-mean: up to `max` real words of the collection close to
@@ -348,6 +399,53 @@ mod tests {
             0..8,
         )
         .prop_map(|cs| cs.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// The prefix walk finds exactly the keys that start with the
+        /// prefix, in key order, with their values.
+        #[test]
+        fn prefix_walk_finds_exactly_the_keys_with_the_prefix(
+            prefix in word(),
+            keys in proptest::collection::btree_set(word(), 0..80),
+        ) {
+            let map = fst::Map::from_iter(keys.iter().enumerate().map(|(i, w)| (w.clone(), i as u64))).unwrap();
+            let mut found = Vec::new();
+            prefix_walk(map.as_fst(), prefix.as_bytes(), |key, v| {
+                found.push((String::from_utf8(key.to_vec()).unwrap(), v));
+                Ok(())
+            }).unwrap();
+            let expected: Vec<(String, u64)> = keys
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.starts_with(&prefix))
+                .map(|(i, w)| (w.clone(), i as u64))
+                .collect();
+            prop_assert_eq!(found, expected);
+        }
+
+        /// The most frequent `limit` words (ties to the earlier word) are
+        /// kept however many are offered, through any number of cuts.
+        #[test]
+        fn most_frequent_keeps_the_best_through_cuts(
+            limit in 0usize..1100,
+            freqs in proptest::collection::vec(0u64..50, 0..9000),
+        ) {
+            let words: Vec<String> = (0..freqs.len()).map(|i| format!("w{i:05}")).collect();
+            let mut m = MostFrequent::new(limit);
+            for (w, &f) in words.iter().zip(&freqs) {
+                prop_assert!(m.offer(w.as_bytes(), f, 0));
+            }
+            let got = m.finish();
+            prop_assert_eq!(got.total, words.len());
+            let mut expected: Vec<(u64, &String)> = freqs.iter().copied().zip(&words).collect();
+            expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+            expected.truncate(limit);
+            let got: Vec<(u64, &String)> = got.words.iter().map(|w| (w.doc_freq, &w.word)).collect();
+            prop_assert_eq!(got, expected);
+        }
     }
 
     proptest! {

@@ -263,6 +263,10 @@ fn probed_fields(fields: &mut [TermScorer<'_>], lo: DocId, hi: DocId, floor: f64
     if fields.len() > 4 {
         return 0;
     }
+    if fields.iter().map(|s| s.max_score).sum::<f64>() < floor {
+        // Even the term's best scores stay below (no skip data read).
+        return SKIP;
+    }
     let mut bounds = [(0.0f64, 0usize); 4];
     let bounds = &mut bounds[..fields.len()];
     for (f, (b, s)) in bounds.iter_mut().zip(fields.iter_mut()).enumerate() {
