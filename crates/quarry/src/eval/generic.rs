@@ -198,6 +198,18 @@ fn any(children: &mut [BoxScorer<'_>], group: &[usize], top: &mut TopK<'_>, prun
     for i in 0..n {
         prefix[i + 1] = prefix[i] + maxes[by_bound[i]];
     }
+    if pruning {
+        // A lower bound of the k-th best score, found before collecting,
+        // lets windowed expansions pass over what cannot reach it early.
+        let k = top.capacity();
+        let mut seed = 0.0f64;
+        for c in children.iter_mut() {
+            seed = seed.max(c.bar_seed(k, &mut |d| top.admits(d)));
+        }
+        if seed > 0.0 {
+            children.iter_mut().for_each(|c| c.raise_bar(seed));
+        }
+    }
     let mut contrib = vec![0.0; n];
     let mut present = vec![false; n];
     let mut essential_from = 0;

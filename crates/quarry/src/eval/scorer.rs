@@ -38,6 +38,14 @@ pub(crate) trait Scorer {
     fn raise_bar(&mut self, bar: f64) {
         let _ = bar;
     }
+    /// A lower bound of the k-th best score of a top-level sum this
+    /// scorer is a child of, found cheaply before collecting (0: none):
+    /// k documents `admits` lets through that score at least that much
+    /// here alone (a child's score never exceeds its sum's). By default, 0.
+    fn bar_seed(&mut self, k: usize, admits: &mut dyn FnMut(DocId) -> bool) -> f64 {
+        let _ = (k, admits);
+        0.0
+    }
     /// About how many documents it visits: leads conjunctions.
     fn cost(&self) -> u64;
     /// True when damaged index bytes were met.

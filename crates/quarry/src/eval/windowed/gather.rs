@@ -27,6 +27,65 @@ impl<'a> Windowed<'a> {
         self
     }
 
+    /// A lower bound of the k-th best score of the sum this max belongs
+    /// to: the k-th best term score among the documents of the terms of
+    /// highest bounds, each term's shortest field list read in full and
+    /// its other fields looked up there, from copies of their cursors (a
+    /// document's score is at least any of its terms'). 0 when they hold
+    /// fewer than k documents.
+    pub(super) fn seed(&mut self, k: usize, admits: &mut dyn FnMut(DocId) -> bool) -> f64 {
+        let Children::Terms(terms) = &self.children else {
+            return 0.0;
+        };
+        if self.rest.is_none() || k == 0 {
+            return 0.0;
+        }
+        let bound = |fields: &Vec<TermScorer<'_>>| fields.iter().map(|s| s.max_score).sum::<f64>();
+        let mut order: Vec<&Vec<TermScorer<'_>>> = terms.iter().collect();
+        order.sort_by(|a, b| bound(b).total_cmp(&bound(a)));
+        let mut budget = SEED_POSTINGS;
+        let mut found: Vec<(DocId, f64)> = Vec::new();
+        for fields in order.into_iter().take(SEED_TERMS) {
+            let Some(lead) = (0..fields.len()).min_by_key(|&f| fields[f].cursor.doc_freq()) else {
+                continue;
+            };
+            let df = fields[lead].cursor.doc_freq() as usize;
+            if df > budget {
+                continue;
+            }
+            budget -= df;
+            let mut copies: Vec<TermScorer<'_>> = fields.to_vec();
+            while copies[lead].doc() != TERMINATED {
+                let doc = copies[lead].doc();
+                // The term's score there: its fields summed in field order.
+                let mut score: Option<f64> = None;
+                for s in copies.iter_mut() {
+                    if s.doc() < doc {
+                        s.cursor.seek(doc);
+                    }
+                    if s.doc() == doc {
+                        let v = s.score();
+                        score = Some(score.map_or(v, |t| t + v));
+                    }
+                }
+                found.push((doc, score.unwrap_or(0.0)));
+                copies[lead].cursor.advance();
+            }
+            if copies.iter().any(TermScorer::damaged) {
+                return 0.0;
+            }
+        }
+        // Each document once, at its best.
+        found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        found.dedup_by_key(|f| f.0);
+        let mut scores: Vec<f64> = found.iter().filter(|f| admits(f.0)).map(|f| f.1).collect();
+        if scores.len() < k {
+            return 0.0;
+        }
+        scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+        scores[k - 1]
+    }
+
     /// The least score a document of `lo..=hi` must have to matter: the
     /// bar less the siblings' bounds in the window (rounding margins
     /// included, so a document passed over is truly out); 0 without
@@ -223,6 +282,11 @@ impl<'a> Windowed<'a> {
         true
     }
 }
+
+/// Most postings [`Windowed::seed`] reads in full, and most terms it
+/// looks at.
+const SEED_POSTINGS: usize = 4096;
+const SEED_TERMS: usize = 64;
 
 /// The other children of the top-level sum a windowed max belongs to.
 pub(super) struct Rest<'a> {

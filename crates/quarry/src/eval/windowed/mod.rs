@@ -36,6 +36,9 @@ use super::term::TermScorer;
 /// Documents per window.
 const WINDOW: u32 = 4096;
 
+/// Documents in an expansion's first window (see [`Windowed::span`]).
+const FIRST_SPAN: u32 = 256;
+
 /// From how many children a union or max is windowed.
 pub(crate) const WINDOWED_FROM: usize = 8;
 
@@ -75,7 +78,12 @@ impl Children<'_> {
 pub(crate) struct Windowed<'a> {
     children: Children<'a>,
     combine: Fold,
-    /// The window: documents `lo..lo + WINDOW`.
+    /// The window: documents `lo..lo + span`. An expansion's windows
+    /// start small and double up to [`WINDOW`]: before the bar is known
+    /// every posting is gathered, so the first ones should be few.
+    span: u32,
+    filled: bool,
+    /// The window: documents `lo..lo + span`.
     lo: DocId,
     acc: Vec<f64>,
     bits: Vec<u64>,
@@ -141,6 +149,10 @@ impl<'a> Windowed<'a> {
         docs: u32,
     ) -> Windowed<'a> {
         let first = children.min_doc();
+        let span = match children {
+            Children::Terms(_) => FIRST_SPAN,
+            Children::Boxed(_) => WINDOW,
+        };
         let cursors = match &children {
             Children::Boxed(c) => c.len(),
             Children::Terms(t) => t.iter().map(Vec::len).sum(),
@@ -154,6 +166,8 @@ impl<'a> Windowed<'a> {
             children,
             combine,
             lo: 0,
+            span,
+            filled: false,
             acc: vec![0.0; WINDOW as usize],
             bits: vec![0; WINDOW as usize / 64],
             doc: 0,
@@ -200,7 +214,11 @@ impl<'a> Windowed<'a> {
                 return;
             }
             self.lo = from;
-            let hi = from.saturating_add(WINDOW - 1).min(TERMINATED - 1);
+            if self.filled {
+                self.span = self.span.saturating_mul(2).min(WINDOW);
+            }
+            self.filled = true;
+            let hi = from.saturating_add(self.span - 1).min(TERMINATED - 1);
             let (any, next) = match &mut self.children {
                 Children::Terms(_) => self.gather_terms(from, hi),
                 Children::Boxed(children) => {
@@ -255,7 +273,10 @@ impl<'a> Windowed<'a> {
             i = (i / 64 + 1) * 64;
         }
         // Children passed over under a floor may still stand in the window.
-        let next = self.children.min_doc().max(self.lo.saturating_add(WINDOW));
+        let next = self
+            .children
+            .min_doc()
+            .max(self.lo.saturating_add(self.span));
         self.fill_from(next);
     }
 
@@ -289,7 +310,7 @@ impl Scorer for Windowed<'_> {
         let gap = f64::from(target - self.last_target.min(target));
         self.last_target = target;
         self.mean_gap = 0.75 * self.mean_gap + 0.25 * gap;
-        let in_window = !self.point && target - self.lo < WINDOW;
+        let in_window = !self.point && target - self.lo < self.span;
         if !in_window && self.mean_gap >= self.point_gap {
             self.seek_point(target);
         } else if self.point {
@@ -319,6 +340,9 @@ impl Scorer for Windowed<'_> {
     }
     fn raise_bar(&mut self, bar: f64) {
         self.bar = self.bar.max(bar);
+    }
+    fn bar_seed(&mut self, k: usize, admits: &mut dyn FnMut(DocId) -> bool) -> f64 {
+        self.seed(k, admits)
     }
     fn cost(&self) -> u64 {
         self.cost
