@@ -39,6 +39,15 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Merge indexes into one, as if their inputs were indexed one after another in this order.
+    Merge {
+        /// The indexes to merge, in order (their documents are numbered in this order).
+        #[arg(required = true, value_name = "INDEX")]
+        inputs: Vec<PathBuf>,
+        /// Where to write the merged index (may be one of the inputs: it is replaced atomically).
+        #[arg(short, long, value_name = "INDEX")]
+        output: PathBuf,
+    },
     /// Search an index; exits 0 if something matched, 1 if nothing did.
     Search {
         /// The index file (default: the built-in seed articles).
@@ -299,6 +308,19 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             output,
             quiet,
         } => index(&inputs, &output, quiet),
+        Command::Merge { inputs, output } => {
+            let s = quarry_index::merge_index_files(&inputs, &output)?;
+            writeln!(
+                io::stdout().lock(),
+                "merged {} indexes ({} documents) in {:.2} s -> {} ({})",
+                s.members,
+                s.documents,
+                s.seconds,
+                output.display(),
+                human_bytes(s.index_bytes)
+            )?;
+            Ok(Outcome::Matched)
+        }
         Command::Search {
             index,
             top,

@@ -52,6 +52,14 @@ pub enum IndexError {
         /// The path given.
         path: PathBuf,
     },
+    /// An index to merge could not be opened, decoded or combined.
+    Index(quarry::Error),
+}
+
+impl From<quarry::Error> for IndexError {
+    fn from(e: quarry::Error) -> Self {
+        IndexError::Index(e)
+    }
 }
 
 impl fmt::Display for IndexError {
@@ -94,6 +102,7 @@ impl fmt::Display for IndexError {
                 path.display(),
                 path.join("index.qidx").display()
             ),
+            IndexError::Index(e) => write!(f, "{e}"),
         }
     }
 }
@@ -104,6 +113,7 @@ impl std::error::Error for IndexError {
             IndexError::InputUnreadable { source, .. } | IndexError::Write { source, .. } => {
                 Some(source)
             }
+            IndexError::Index(e) => Some(e),
             _ => None,
         }
     }

@@ -8,6 +8,8 @@
 //!
 //! - [`build_index`]: inputs in, index file out, with a [`BuildSummary`].
 //! - [`IndexBuilder`]: add documents from anywhere, then write them.
+//! - [`merge_index_files`]: one index from several, as if built from their
+//!   inputs in order.
 //! - [`input`]: how files become [`Document`]s, and the [`Warning`]s on the way.
 //!
 //! ```
@@ -30,6 +32,7 @@
 mod builder;
 mod error;
 pub mod input;
+mod merge;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +41,7 @@ use std::time::Instant;
 pub use builder::IndexBuilder;
 pub use error::IndexError;
 pub use input::{Document, InputStats, Warning};
+pub use merge::{merge_index_files, MergeSummary};
 pub use writer::write_index_file;
 
 /// What a build did.
@@ -85,7 +89,7 @@ pub fn build_index(
 /// Refuses an output path that would destroy something that is not an
 /// index: a directory, one of the inputs, or any other existing file that
 /// does not start with Quarry's magic bytes. An existing index is replaced.
-fn check_output(inputs: &[PathBuf], output: &Path) -> Result<(), IndexError> {
+pub(crate) fn check_output(inputs: &[PathBuf], output: &Path) -> Result<(), IndexError> {
     if output.is_dir() {
         return Err(IndexError::OutputIsDirectory {
             path: output.to_path_buf(),

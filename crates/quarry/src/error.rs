@@ -54,6 +54,14 @@ pub enum Error {
     /// The query text is malformed: the message names the problem, the
     /// span points at it.
     QuerySyntax(crate::query::SyntaxError),
+    /// Indexes that cannot be merged or searched together (built for
+    /// different languages, or too many documents in all).
+    Incompatible {
+        /// The member concerned.
+        path: PathBuf,
+        /// Why, and what to do.
+        detail: String,
+    },
     /// A document id beyond the end of the index was asked for.
     NoSuchDocument {
         /// The id asked for.
@@ -118,6 +126,9 @@ impl fmt::Display for Error {
             Error::InvalidOption(msg) => write!(f, "invalid search option: {msg}"),
             Error::InvalidQuery(msg) => write!(f, "invalid query: {msg}"),
             Error::QuerySyntax(e) => write!(f, "invalid query: {e}"),
+            Error::Incompatible { path, detail } => {
+                write!(f, "{}: cannot be combined with the others: {detail}", path.display())
+            }
             Error::NoSuchDocument { doc, doc_count } => write!(
                 f,
                 "no document {doc}: internal ids run from 0 to {} in this index",

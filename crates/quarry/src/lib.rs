@@ -35,6 +35,7 @@ mod eval;
 pub mod fieldnorm;
 pub mod format;
 mod index;
+pub mod merge;
 pub mod postings;
 pub mod query;
 pub mod schema;

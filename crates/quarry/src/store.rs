@@ -208,6 +208,26 @@ impl<'a> StoreReader<'a> {
         })
     }
 
+    /// Calls `f` with every stored document's id, title and body, in
+    /// order, decompressing each block once.
+    pub fn for_each(&self, mut f: impl FnMut(&str, &str, &str)) -> Result<(), String> {
+        for b in 0..self.block_count() {
+            let (first, count, raw) = self.block(b)?;
+            let mut at = 0;
+            for doc in first..first + count {
+                let mut field = || {
+                    let s = read_str(&raw, &mut at)
+                        .ok_or_else(|| format!("stored document {doc} is cut short"))?;
+                    std::str::from_utf8(s)
+                        .map_err(|_| format!("stored document {doc} is not UTF-8"))
+                };
+                let (id, title, body) = (field()?, field()?, field()?);
+                f(id, title, body);
+            }
+        }
+        Ok(())
+    }
+
     /// Decodes every block and document: the number of documents found.
     pub fn check_all(&self) -> Result<u32, String> {
         let mut docs = 0u32;

@@ -1,0 +1,62 @@
+//! `quarry merge`: one index from several, byte-identical to indexing
+//! their inputs one after another in that order.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use quarry::Index;
+
+use crate::error::IndexError;
+use crate::writer::write_index_file;
+
+/// What a merge did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MergeSummary {
+    /// Number of indexes merged.
+    pub members: usize,
+    /// Documents in the merged index.
+    pub documents: u32,
+    /// Size of the index file written.
+    pub index_bytes: u64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// Merges the indexes at `inputs`, in that order, into one at `output`.
+///
+/// `output` may be one of the inputs (the merged file replaces it
+/// atomically); any other existing file there must be an index.
+///
+/// # Errors
+/// [`IndexError::Index`] when an input cannot be opened or decoded, or the
+/// inputs cannot be combined; [`IndexError::OutputNotAnIndex`],
+/// [`IndexError::OutputIsDirectory`] or [`IndexError::Write`] for the
+/// output. On error, whatever was at `output` is unchanged.
+pub fn merge_index_files(inputs: &[PathBuf], output: &Path) -> Result<MergeSummary, IndexError> {
+    let start = Instant::now();
+    let is_input = |o: &Path| {
+        let Ok(c) = o.canonicalize() else {
+            return false;
+        };
+        inputs
+            .iter()
+            .any(|i| i.canonicalize().is_ok_and(|x| x == c))
+    };
+    if !is_input(output) {
+        crate::check_output(&[], output)?;
+    }
+    let mut members = Vec::with_capacity(inputs.len());
+    for path in inputs {
+        members.push(Index::open(path)?);
+    }
+    let refs: Vec<&Index> = members.iter().collect();
+    let sections = quarry::merge::merge(&refs)?;
+    let documents = refs.iter().map(|m| m.doc_count()).sum();
+    let index_bytes = write_index_file(output, &sections)?;
+    Ok(MergeSummary {
+        members: inputs.len(),
+        documents,
+        index_bytes,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}

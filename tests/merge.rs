@@ -1,0 +1,108 @@
+//! Merging indexes: the merged file is byte-identical to a build of the
+//! members' documents in order, whatever the split.
+
+mod util;
+
+use proptest::prelude::*;
+use quarry::format::SectionKind;
+use quarry::Index;
+use quarry_index::IndexBuilder;
+
+/// A document of words from a small vocabulary (shared stems, case and
+/// punctuation, so stemming and surface forms matter), title and body.
+fn document() -> impl Strategy<Value = (String, String)> {
+    let word = proptest::sample::select(vec![
+        "Cat", "cats", "dog", "dogs", "running", "runs", "ran", "sea", "seas", "ship", "shipping",
+        "é", "naïve", "Über", "the", "a", "of", "x1", "42",
+    ]);
+    let field = |n| proptest::collection::vec(word.clone(), 0..n).prop_map(|w| w.join(" "));
+    (field(4), field(40))
+}
+
+fn build(docs: &[(String, String)], first_id: usize) -> Vec<u8> {
+    let mut b = IndexBuilder::default();
+    for (i, (title, body)) in docs.iter().enumerate() {
+        b.add(&format!("d{}", first_id + i), title, body).unwrap();
+    }
+    b.to_bytes()
+}
+
+fn merged(parts: &[Vec<u8>]) -> Vec<u8> {
+    let members: Vec<Index> = parts
+        .iter()
+        .map(|p| Index::from_bytes(p.clone()).unwrap())
+        .collect();
+    let refs: Vec<&Index> = members.iter().collect();
+    let sections = quarry::merge::merge(&refs).unwrap();
+    let refs: Vec<(SectionKind, &[u8])> =
+        sections.iter().map(|(k, b)| (*k, b.as_slice())).collect();
+    quarry::format::assemble(&refs)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn merging_a_split_gives_the_whole_build(
+        docs in proptest::collection::vec(document(), 0..400),
+        cuts in proptest::collection::vec(0usize..400, 0..5),
+    ) {
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(docs.len())).collect();
+        cuts.push(0);
+        cuts.push(docs.len());
+        cuts.sort_unstable();
+        let parts: Vec<Vec<u8>> = cuts
+            .windows(2)
+            .map(|w| build(&docs[w[0]..w[1]], w[0]))
+            .collect();
+        let whole = build(&docs, 0);
+        let got = merged(&parts);
+        prop_assert!(got == whole, "merged {} parts ({} bytes) differ from the whole build ({} bytes)", parts.len(), got.len(), whole.len());
+        Index::from_bytes(got).unwrap().verify().unwrap();
+    }
+}
+
+#[test]
+fn merge_cli_writes_the_concatenated_build_and_may_replace_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let quarry = util::quarry_bin();
+    let docs: Vec<(String, String)> = (0..300)
+        .map(|i| {
+            (
+                format!("title {i}"),
+                format!("body words {} and {}", i % 7, i % 13),
+            )
+        })
+        .collect();
+    let a = dir.path().join("a.qidx");
+    let b = dir.path().join("b.qidx");
+    std::fs::write(&a, build(&docs[..120], 0)).unwrap();
+    std::fs::write(&b, build(&docs[120..], 120)).unwrap();
+    let out = std::process::Command::new(&quarry)
+        .args([
+            "merge",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "-o",
+            a.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&a).unwrap(), build(&docs, 0));
+    // A file that is not an index is never overwritten.
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "keep me").unwrap();
+    let out = std::process::Command::new(&quarry)
+        .args(["merge", b.to_str().unwrap(), "-o", text.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read_to_string(&text).unwrap(), "keep me");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
