@@ -99,6 +99,9 @@ fn merged_lengths(members: &[&Index], doc_count: u32) -> Result<[Vec<u32>; 2]> {
     Ok(out)
 }
 
+/// The bytes of TERMDICT, TERMINFO, POSTINGS and POSITIONS.
+type TermSections = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+
 /// TERMDICT, TERMINFO, POSTINGS and POSITIONS: the members' dictionaries
 /// walked together in key order, each term's postings concatenated.
 fn merge_terms(
@@ -106,7 +109,7 @@ fn merge_terms(
     bases: &[u32],
     lengths: &[Vec<u32>; 2],
     avg_len: [f64; 2],
-) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> {
+) -> Result<TermSections> {
     let mut maps = Vec::with_capacity(members.len());
     for m in members {
         maps.push(m.dict()?);
