@@ -75,6 +75,7 @@ fn broken_seed_cache_is_rebuilt() {
 fn index_directory_then_search() {
     let s = Sandbox::new();
     corpus(&s);
+    std::fs::create_dir_all(s.path("out")).unwrap();
     let r = s.run(&["index", "docs", "-o", "out/idx.qidx"]);
     r.expect_code(0);
     assert!(

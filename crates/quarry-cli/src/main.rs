@@ -38,6 +38,15 @@ enum Command {
         /// Print no per-file warnings, only the summary.
         #[arg(short, long)]
         quiet: bool,
+        /// Threads that invert documents (default: every core).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// Memory budget for the build, e.g. 512M or 2G (default 1G, least 64M).
+        /// Past it, documents are inverted in chunks written to temporary
+        /// files beside the output and merged at the end; the index is the
+        /// same whatever the budget and the threads.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        memory: Option<u64>,
     },
     /// Merge indexes into one, as if their inputs were indexed one after another in this order.
     Merge {
@@ -198,6 +207,11 @@ fn main() -> ExitCode {
             eprintln!("quarry: error: {msg}");
             ExitCode::from(2)
         }
+        Err(Failure::Interrupted(msg)) => {
+            eprintln!("quarry: error: {msg}");
+            // As a shell reports a process ended by SIGINT.
+            ExitCode::from(130)
+        }
     }
 }
 
@@ -270,6 +284,8 @@ enum Failure {
     /// The reader of our output went away: not an error.
     BrokenPipe,
     Message(String),
+    /// Stopped by Ctrl-C or SIGTERM.
+    Interrupted(String),
 }
 
 impl From<io::Error> for Failure {
@@ -290,7 +306,10 @@ impl From<quarry::Error> for Failure {
 
 impl From<quarry_index::IndexError> for Failure {
     fn from(e: quarry_index::IndexError) -> Self {
-        Failure::Message(e.to_string())
+        match e {
+            quarry_index::IndexError::Interrupted => Failure::Interrupted(e.to_string()),
+            e => Failure::Message(e.to_string()),
+        }
     }
 }
 
@@ -307,7 +326,18 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             inputs,
             output,
             quiet,
-        } => index(&inputs, &output, quiet),
+            threads,
+            memory,
+        } => {
+            let mut options = quarry_index::BuildOptions::default();
+            if let Some(t) = threads {
+                options.threads = usize::from(t);
+            }
+            if let Some(m) = memory {
+                options.memory = m;
+            }
+            index(&inputs, &output, quiet, &options)
+        }
         Command::Merge { inputs, output } => {
             let s = quarry_index::merge_index_files(&inputs, &output)?;
             writeln!(
@@ -376,7 +406,46 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
 /// Warnings printed one by one before the rest are only counted.
 const MAX_WARNINGS_SHOWN: u64 = 20;
 
-fn index(inputs: &[PathBuf], output: &Path, quiet: bool) -> Result<Outcome, Failure> {
+/// Set by Ctrl-C or SIGTERM: a build stops and removes its temporary files.
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A size such as `512M`, `2G`, `1GiB` or plain bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size; write e.g. 512M or 2G"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(format!("{text:?}: unknown unit; use K, M, G or T")),
+    };
+    let bytes = n
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("{text:?} is too large"))?;
+    if bytes < quarry_index::MIN_MEMORY {
+        return Err(format!("{text:?} is below the least budget, 64M"));
+    }
+    Ok(bytes)
+}
+
+fn index(
+    inputs: &[PathBuf],
+    output: &Path,
+    quiet: bool,
+    options: &quarry_index::BuildOptions,
+) -> Result<Outcome, Failure> {
+    // A second signal while the first is handled ends the process at once.
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
     let mut shown = 0u64;
     let mut on_warning = |w: quarry_index::Warning| {
         if !quiet && shown < MAX_WARNINGS_SHOWN {
@@ -384,7 +453,7 @@ fn index(inputs: &[PathBuf], output: &Path, quiet: bool) -> Result<Outcome, Fail
         }
         shown += 1;
     };
-    let s = quarry_index::build_index(inputs, output, &mut on_warning)?;
+    let s = quarry_index::build_index_with(inputs, output, options, &STOP, &mut on_warning)?;
     if !quiet && shown > MAX_WARNINGS_SHOWN {
         eprintln!("quarry: … and {} more warnings", shown - MAX_WARNINGS_SHOWN);
     }

@@ -81,6 +81,15 @@ pub fn open_seed_index() -> Result<Index, String> {
         }
     }
     eprintln!("quarry: {note}");
+    // The cache directory is ours to create (an index's -o directory is not).
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            format!(
+                "{}: cannot create the cache directory: {e} (set QUARRY_CACHE_DIR to a writable directory, or pass -i INDEX)",
+                dir.display()
+            )
+        })?;
+    }
     quarry_index::write_index_file(&path, &builder.finish()).map_err(|e| {
         format!("{e} (set QUARRY_CACHE_DIR to a writable directory, or pass -i INDEX)")
     })?;

@@ -52,6 +52,14 @@ pub enum IndexError {
         /// The path given.
         path: PathBuf,
     },
+    /// The directory the output would go in does not exist.
+    OutputDirectoryMissing {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The build was interrupted (Ctrl-C, SIGTERM); nothing was written
+    /// and its temporary files are gone.
+    Interrupted,
     /// An index to merge could not be opened, decoded or combined.
     Index(quarry::Error),
 }
@@ -101,6 +109,15 @@ impl fmt::Display for IndexError {
                 "{}: is a directory; give the index a file name, e.g. {}",
                 path.display(),
                 path.join("index.qidx").display()
+            ),
+            IndexError::OutputDirectoryMissing { path } => write!(
+                f,
+                "{}: no such directory; create it first or choose another -o",
+                path.display()
+            ),
+            IndexError::Interrupted => write!(
+                f,
+                "interrupted; nothing was written and any index already there is unchanged"
             ),
             IndexError::Index(e) => write!(f, "{e}"),
         }

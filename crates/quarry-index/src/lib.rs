@@ -33,6 +33,7 @@ mod builder;
 mod error;
 pub mod input;
 mod merge;
+mod pipeline;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +43,7 @@ pub use builder::IndexBuilder;
 pub use error::IndexError;
 pub use input::{Document, InputStats, Warning};
 pub use merge::{merge_index_files, MergeSummary};
+pub use pipeline::{BuildOptions, DEFAULT_MEMORY, MIN_MEMORY};
 pub use writer::write_index_file;
 
 /// What a build did.
@@ -55,7 +57,8 @@ pub struct BuildSummary {
     pub seconds: f64,
 }
 
-/// Indexes every input path and writes the index to `output`.
+/// Indexes every input path and writes the index to `output`, with
+/// [`BuildOptions::default`] (every core, [`DEFAULT_MEMORY`]).
 ///
 /// `on_warning` hears of each file or line that could not be used; those
 /// never stop the build. Nothing is written when no document was found.
@@ -67,18 +70,32 @@ pub fn build_index(
     output: &Path,
     on_warning: &mut dyn FnMut(Warning),
 ) -> Result<BuildSummary, IndexError> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    build_index_with(inputs, output, &BuildOptions::default(), &never, on_warning)
+}
+
+/// [`build_index`] with `options`, stopping with
+/// [`IndexError::Interrupted`] soon after `stop` is set (from a signal
+/// handler, say). The index's bytes do not depend on `options`.
+///
+/// # Errors
+/// See [`IndexError`]. On error, whatever was at `output` is unchanged
+/// and no temporary file is left.
+pub fn build_index_with(
+    inputs: &[PathBuf],
+    output: &Path,
+    options: &BuildOptions,
+    stop: &std::sync::atomic::AtomicBool,
+    on_warning: &mut dyn FnMut(Warning),
+) -> Result<BuildSummary, IndexError> {
     let start = Instant::now();
     check_output(inputs, output)?;
-    let mut builder = IndexBuilder::default();
-    let input = input::read_inputs(
-        inputs,
-        &mut |doc| builder.add(&doc.id, &doc.title, &doc.body).map(drop),
-        on_warning,
-    )?;
-    if builder.doc_count() == 0 {
-        return Err(IndexError::NoDocuments);
+    let (dir, _) = writer::dir_and_name(output);
+    if !dir.is_dir() {
+        return Err(IndexError::OutputDirectoryMissing { path: dir });
     }
-    let index_bytes = write_index_file(output, &builder.finish())?;
+    writer::sweep_stale(output);
+    let (input, index_bytes) = pipeline::build(inputs, output, options, stop, on_warning)?;
     Ok(BuildSummary {
         input,
         index_bytes,

@@ -31,15 +31,10 @@ pub fn write_index_file(
         path: path.to_path_buf(),
         source,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(err)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "index".into());
+    let (dir, name) = dir_and_name(path);
+    if !dir.is_dir() {
+        return Err(IndexError::OutputDirectoryMissing { path: dir });
+    }
     let (tmp, file) = create_temp(&dir, &name).map_err(err)?;
     // From here the temporary file is ours: remove it on any failure.
     let result = write_then_rename(file, &tmp, path, &dir, sections);
@@ -49,12 +44,58 @@ pub fn write_index_file(
     result.map_err(err)
 }
 
+/// The directory `path` lies in (`.` for a bare name) and its file name.
+pub(crate) fn dir_and_name(path: &Path) -> (PathBuf, String) {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "index".into());
+    (dir, name)
+}
+
+/// Removes temporary files a killed build left beside `output`: names
+/// `.NAME.PID-N.tmp` whose process no longer runs. Only where running
+/// processes can be listed (`/proc`); elsewhere nothing is removed.
+pub(crate) fn sweep_stale(output: &Path) {
+    let (dir, name) = dir_and_name(output);
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let Some(rest) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some((pid, n)) = rest.split_once('-') else {
+            continue;
+        };
+        let (Ok(pid), Ok(_)) = (pid.parse::<u32>(), n.parse::<u64>()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Numbers temporary files within this process.
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Creates a new temporary file beside the target, named
 /// `.NAME.PID-N.tmp`, with a name no other writer (process or thread) holds.
-fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, File)> {
+pub(crate) fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, File)> {
     let mut last_err = None;
     for _ in 0..64 {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);

@@ -59,10 +59,23 @@ pub fn merge(members: &[&Index]) -> Result<Vec<(SectionKind, Vec<u8>)>> {
     }
     let lengths = merged_lengths(members, doc_count)?;
     let avg_len = total_tokens.map(|t| t as f64 / f64::from(doc_count.max(1)));
-    let (dict, infos, postings, positions) = merge_terms(members, &bases, &lengths, avg_len)?;
+    // The stored documents and surface forms do not depend on the terms:
+    // they are merged on a second thread (here, if none can start).
+    let side = || -> Result<_> { Ok((merge_store(members)?, merge_surface(members)?)) };
+    let (terms, side) = std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("quarry-merge".into())
+            .spawn_scoped(scope, side);
+        let terms = merge_terms(members, &bases, &lengths, avg_len);
+        let side = match worker {
+            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(_) => side(),
+        };
+        (terms, side)
+    });
+    let (dict, infos, postings, positions) = terms?;
+    let ((store_index, store_data), surface) = side?;
     let norms = fieldnorm::encode(&lengths);
-    let (store_index, store_data) = merge_store(members)?;
-    let surface = merge_surface(members)?;
     let meta = Meta {
         doc_count,
         language,

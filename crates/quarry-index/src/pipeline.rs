@@ -1,0 +1,301 @@
+//! Building with several threads and a memory budget.
+//!
+//! The calling thread reads the inputs and cuts the documents, in input
+//! order, into chunks of about [`BuildOptions::chunk_bytes`] of text.
+//! Worker threads each invert a chunk into a complete in-memory index and
+//! write it to a temporary *segment* file beside the output; a bounded
+//! queue keeps at most one waiting chunk per worker, so memory stays
+//! bounded by the budget whatever the input size. At the end the segments
+//! are merged in chunk order ([`quarry::merge`]). A merge gives the bytes a
+//! single build of the same documents gives, so the index does not depend
+//! on the number of threads, the budget, or where the chunks were cut. An
+//! input that fits one chunk is built in memory and written directly.
+
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
+
+use quarry::Index;
+
+use crate::error::IndexError;
+use crate::input::{self, Document, InputStats, Warning};
+use crate::writer::{create_temp, write_index_file};
+use crate::IndexBuilder;
+
+/// How a build may use the machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// Worker threads that invert documents (at least 1).
+    pub threads: usize,
+    /// Memory budget for the whole build, in bytes.
+    pub memory: u64,
+}
+
+/// The default memory budget: 1 GiB.
+pub const DEFAULT_MEMORY: u64 = 1 << 30;
+
+/// The least budget a build accepts: 64 MiB.
+pub const MIN_MEMORY: u64 = 64 << 20;
+
+impl Default for BuildOptions {
+    /// Every core, [`DEFAULT_MEMORY`].
+    fn default() -> Self {
+        BuildOptions {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            memory: DEFAULT_MEMORY,
+        }
+    }
+}
+
+/// Bytes of builder memory per byte of document text (measured on
+/// `mix.jsonl`: 478 MiB for 130 MiB of input), rounded up.
+const MEMORY_PER_TEXT_BYTE: u64 = 4;
+
+/// Most text per chunk when several threads share the work.
+const PARALLEL_CHUNK_BYTES: u64 = 16 << 20;
+
+impl BuildOptions {
+    /// Text per chunk: each worker holds one chunk being inverted (about
+    /// [`MEMORY_PER_TEXT_BYTE`] times its text) and the queue one waiting
+    /// chunk per worker, all within the budget; with several threads, at
+    /// most [`PARALLEL_CHUNK_BYTES`].
+    pub fn chunk_bytes(&self) -> u64 {
+        let threads = self.threads.max(1) as u64;
+        let fit =
+            (self.memory.max(MIN_MEMORY) / (threads * (MEMORY_PER_TEXT_BYTE + 1))).max(1 << 20);
+        if threads > 1 {
+            // Several threads need several chunks to share out.
+            fit.min(PARALLEL_CHUNK_BYTES)
+        } else {
+            fit
+        }
+    }
+}
+
+/// One chunk, in input order: its documents, or (the first chunk,
+/// inverted while it was read) its builder.
+struct Chunk {
+    seq: usize,
+    work: Work,
+}
+
+enum Work {
+    Docs(Vec<Document>),
+    Built(Box<IndexBuilder>),
+}
+
+/// Temporary files of one build, removed when it ends, however it ends.
+#[derive(Default)]
+pub(crate) struct TempFiles(Mutex<Vec<PathBuf>>);
+
+impl TempFiles {
+    fn add(&self, p: PathBuf) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(p);
+    }
+}
+
+impl Drop for TempFiles {
+    fn drop(&mut self) {
+        for p in self
+            .0
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// What the workers share.
+struct Shared<'a> {
+    dir: PathBuf,
+    name: String,
+    temps: &'a TempFiles,
+    segments: Mutex<Vec<(usize, PathBuf)>>,
+    failed: Mutex<Option<IndexError>>,
+}
+
+impl Shared<'_> {
+    fn fail(&self, e: IndexError) {
+        let mut f = self.failed.lock().unwrap_or_else(|e| e.into_inner());
+        f.get_or_insert(e);
+    }
+
+    fn has_failed(&self) -> bool {
+        self.failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
+    /// A worker: inverts chunks until the queue closes.
+    fn work(&self, rx: &Mutex<mpsc::Receiver<Chunk>>) {
+        loop {
+            let job = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+            let Ok(chunk) = job else { return };
+            if self.has_failed() {
+                continue;
+            }
+            let seq = chunk.seq;
+            match write_segment(chunk.work, &self.dir, &self.name, self.temps) {
+                Ok(p) => self
+                    .segments
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((seq, p)),
+                Err(e) => self.fail(e),
+            }
+        }
+    }
+}
+
+/// Reads `inputs` and writes their index to `output` (see the module
+/// documentation). Returns the input statistics and the index size.
+pub(crate) fn build(
+    inputs: &[PathBuf],
+    output: &Path,
+    options: &BuildOptions,
+    stop: &AtomicBool,
+    on_warning: &mut dyn FnMut(Warning),
+) -> Result<(InputStats, u64), IndexError> {
+    let chunk_bytes = options.chunk_bytes();
+    let threads = options.threads.max(1);
+    let temps = TempFiles::default();
+    let (dir, name) = crate::writer::dir_and_name(output);
+    let shared = Shared {
+        dir,
+        name,
+        temps: &temps,
+        segments: Mutex::new(Vec::new()),
+        failed: Mutex::new(None),
+    };
+    // The first chunk is inverted here as it is read: if it is the only
+    // one, it is written directly, without a segment or a merge; if not,
+    // a worker writes it as the first segment.
+    let mut first = Some(IndexBuilder::default());
+    let mut first_bytes = 0u64;
+    let mut current: Vec<Document> = Vec::new();
+    let (tx, rx) = mpsc::sync_channel::<Chunk>(threads);
+    let rx = Mutex::new(rx);
+    let seq = Cell::new(0usize);
+    let stats = std::thread::scope(|scope| -> Result<InputStats, IndexError> {
+        let tx = tx;
+        let send = |work: Work| {
+            if seq.get() == 0 {
+                for _ in 0..threads {
+                    let (shared, rx) = (&shared, &rx);
+                    scope.spawn(move || shared.work(rx));
+                }
+            }
+            // A worker that stopped has recorded why.
+            let _ = tx.send(Chunk {
+                seq: seq.get(),
+                work,
+            });
+            seq.set(seq.get() + 1);
+        };
+        let mut current_bytes = 0u64;
+        let stats = input::read_inputs(
+            inputs,
+            &mut |doc| {
+                if stop.load(Ordering::Relaxed) {
+                    return Err(IndexError::Interrupted);
+                }
+                if shared.has_failed() {
+                    return Err(shared
+                        .failed
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .take()
+                        .unwrap_or(IndexError::Interrupted));
+                }
+                let bytes = (doc.id.len() + doc.title.len() + doc.body.len()) as u64;
+                if let Some(b) = &mut first {
+                    if first_bytes < chunk_bytes {
+                        first_bytes += bytes;
+                        b.add(&doc.id, &doc.title, &doc.body)?;
+                        return Ok(());
+                    }
+                    if let Some(b) = first.take() {
+                        send(Work::Built(Box::new(b)));
+                    }
+                }
+                current_bytes += bytes;
+                current.push(doc);
+                if current_bytes >= chunk_bytes {
+                    current_bytes = 0;
+                    send(Work::Docs(std::mem::take(&mut current)));
+                }
+                Ok(())
+            },
+            on_warning,
+        )?;
+        if !current.is_empty() {
+            send(Work::Docs(std::mem::take(&mut current)));
+        }
+        Ok(stats)
+        // The queue closes here; the scope waits for the workers.
+    })?;
+    if let Some(e) = shared
+        .failed
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+    {
+        return Err(e);
+    }
+    if stop.load(Ordering::Relaxed) {
+        return Err(IndexError::Interrupted);
+    }
+    let mut segments = shared
+        .segments
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    let bytes = if let Some(builder) = first {
+        if builder.doc_count() == 0 {
+            return Err(IndexError::NoDocuments);
+        }
+        write_index_file(output, &builder.finish())?
+    } else {
+        segments.sort_unstable();
+        let mut members = Vec::with_capacity(segments.len());
+        for (_, p) in &segments {
+            members.push(Index::open(p)?);
+        }
+        let refs: Vec<&Index> = members.iter().collect();
+        let sections = quarry::merge::merge(&refs)?;
+        drop(members);
+        write_index_file(output, &sections)?
+    };
+    drop(temps);
+    Ok((stats, bytes))
+}
+
+/// Inverts one chunk and writes it as a segment file; returns its path.
+fn write_segment(
+    work: Work,
+    dir: &Path,
+    name: &str,
+    temps: &TempFiles,
+) -> Result<PathBuf, IndexError> {
+    let builder = match work {
+        Work::Built(b) => *b,
+        Work::Docs(docs) => {
+            let mut b = IndexBuilder::default();
+            for d in &docs {
+                b.add(&d.id, &d.title, &d.body)?;
+            }
+            b
+        }
+    };
+    let bytes = builder.to_bytes();
+    let err = |source| IndexError::Write {
+        path: dir.join(name),
+        source,
+    };
+    let (path, mut file) = create_temp(dir, name).map_err(err)?;
+    temps.add(path.clone());
+    std::io::Write::write_all(&mut file, &bytes).map_err(err)?;
+    Ok(path)
+}

@@ -1,0 +1,185 @@
+//! Building with threads and a memory budget: the index's bytes do not
+//! depend on them; interrupted and failed builds leave nothing behind.
+
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use quarry_index::{build_index_with, BuildOptions, IndexError, MIN_MEMORY};
+
+/// About `mb` MiB of JSON Lines with a vocabulary that grows with the
+/// text (made-up words), repeated words and empty titles.
+fn corpus(path: &Path, mb: usize, seed: u64) {
+    let mut x = seed | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < mb << 20 {
+        let words: Vec<String> = (0..(next() % 300 + 1))
+            .map(|_| {
+                let r = next() % 100_000;
+                // Zipf-ish: small numbers far more often.
+                format!("w{}", r * r / 100_000 / (1 + next() % 50))
+            })
+            .collect();
+        let title = if i % 5 == 0 {
+            String::new()
+        } else {
+            words[..words.len().min(3)].join(" ")
+        };
+        out.push_str(&format!(
+            "{{\"id\":\"doc-{i}\",\"title\":\"{title}\",\"body\":\"{}\"}}\n",
+            words.join(" ")
+        ));
+        i += 1;
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+fn build(input: &Path, output: &Path, threads: usize, memory: u64) -> Result<Vec<u8>, IndexError> {
+    let never = AtomicBool::new(false);
+    let options = BuildOptions { threads, memory };
+    build_index_with(
+        &[input.to_path_buf()],
+        output,
+        &options,
+        &never,
+        &mut |_| {},
+    )?;
+    Ok(std::fs::read(output).unwrap())
+}
+
+fn temp_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tmp"))
+        .collect()
+}
+
+#[test]
+fn the_index_is_the_same_whatever_the_threads_and_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("c.jsonl");
+    corpus(&input, 6, 7);
+    let out = dir.path().join("i.qidx");
+    // One chunk, built in memory and written directly.
+    let whole = build(&input, &out, 1, 1 << 30).unwrap();
+    quarry::Index::open(&out).unwrap().verify().unwrap();
+    // The least budget: chunks of about 1 MiB to 4 MiB, segments, merge.
+    for threads in [1, 2, 3, 8] {
+        let got = build(&input, &out, threads, MIN_MEMORY).unwrap();
+        assert!(
+            got == whole,
+            "{threads} threads at the least budget: the bytes differ"
+        );
+    }
+    assert_eq!(temp_files(dir.path()), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn a_stopped_build_writes_nothing_and_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("c.jsonl");
+    corpus(&input, 1, 3);
+    let out = dir.path().join("i.qidx");
+    let before = build(&input, &out, 2, MIN_MEMORY).unwrap();
+    let stop = AtomicBool::new(true);
+    let options = BuildOptions {
+        threads: 2,
+        memory: MIN_MEMORY,
+    };
+    let err = build_index_with(
+        std::slice::from_ref(&input),
+        &out,
+        &options,
+        &stop,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, IndexError::Interrupted), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), before);
+    assert_eq!(temp_files(dir.path()), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn ctrl_c_during_a_build_keeps_the_old_index_and_removes_temporary_files() {
+    let s = util::Sandbox::new();
+    let input = s.path("c.jsonl");
+    corpus(&input, 24, 5);
+    let out = s.path("i.qidx");
+    s.run(&[
+        "index",
+        "c.jsonl",
+        "-o",
+        "i.qidx",
+        "--threads",
+        "2",
+        "--memory",
+        "64M",
+    ])
+    .expect_code(0);
+    let before = std::fs::read(&out).unwrap();
+    let child = std::process::Command::new(util::quarry_bin())
+        .current_dir(s.path(""))
+        .args([
+            "index",
+            "c.jsonl",
+            "-o",
+            "i.qidx",
+            "--threads",
+            "2",
+            "--memory",
+            "64M",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out_status = child.wait_with_output().unwrap();
+    if out_status.status.success() {
+        // The build won the race; nothing to check.
+        return;
+    }
+    let err = String::from_utf8_lossy(&out_status.stderr);
+    assert!(err.contains("interrupted"), "{err}");
+    assert_eq!(out_status.status.code(), Some(130));
+    assert_eq!(std::fs::read(&out).unwrap(), before);
+    assert_eq!(temp_files(&s.path("")), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn temporary_files_of_a_killed_build_are_swept_by_the_next() {
+    let s = util::Sandbox::new();
+    s.write("a.txt", "alpha beta");
+    // No process has this id (beyond the kernel's pid range).
+    let stale = s.write(".i.qidx.4294967294-0.tmp", "half an index");
+    let foreign = s.write(".other.qidx.4294967294-0.tmp", "not ours to remove");
+    s.run(&["index", "a.txt", "-o", "i.qidx"]).expect_code(0);
+    assert!(!stale.exists(), "the stale temporary file is still there");
+    assert!(
+        foreign.exists(),
+        "a temporary file of another output was removed"
+    );
+}
+
+#[test]
+fn an_output_directory_that_does_not_exist_is_an_error() {
+    let s = util::Sandbox::new();
+    s.write("a.txt", "alpha beta");
+    s.run(&["index", "a.txt", "-o", "no/such/dir/i.qidx"])
+        .expect_error(&["no/such/dir", "no such directory"]);
+    assert!(!s.path("no").exists());
+}
