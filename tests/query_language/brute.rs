@@ -60,9 +60,9 @@ impl Brute<'_> {
                 .count();
             return Some(count as f64);
         }
-        // Ascending document frequency in this field; ties: query order.
-        let mut order: Vec<usize> = (0..terms.len()).collect();
-        order.sort_by_key(|&i| self.c.df[fi(field)][terms[i].0]);
+        // Query order: of two terms equally far behind, the earlier in the
+        // phrase (smaller offset) moves, as in Lucene.
+        let order: Vec<usize> = (0..terms.len()).collect();
         let lists: Vec<(Vec<i64>, i64)> = order
             .iter()
             .map(|&i| {
@@ -106,7 +106,10 @@ impl Brute<'_> {
             if moves <= i64::from(p.slop) {
                 freq += 1.0 / (1.0 + moves as f64);
             }
-            let lo = vs.iter().position(|&v| v == min).unwrap();
+            let lo = (0..lists.len())
+                .filter(|&i| vs[i] == min)
+                .min_by_key(|&i| lists[i].1)
+                .unwrap();
             at[lo] += 1;
             if at[lo] == lists[lo].0.len() {
                 return Some(freq);

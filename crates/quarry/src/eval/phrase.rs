@@ -150,7 +150,8 @@ impl PhraseField<'_> {
     /// `max(p_i − o_i) − min(p_i − o_i)` (`p_i` the term's position, `o_i`
     /// its offset in the phrase), at most `slop`. Matches are found as Lucene
     /// does: starting from each term's first position, the term furthest
-    /// behind moves to its next position until one runs out; whenever two
+    /// behind (of two, the earlier in the phrase) moves to its next
+    /// position until one runs out; whenever two
     /// repeated terms stand on one position, the one with the larger offset
     /// moves on first. With `slop` 0 this counts the
     /// exact occurrences.
@@ -185,7 +186,12 @@ impl PhraseField<'_> {
             let mut hi = i64::MIN;
             for i in 0..n {
                 let v = value(i, &at, &self.lists, &self.terms);
-                if v < lo.0 {
+                // Ties: the term earlier in the phrase moves (Lucene's
+                // order), so the frequency depends on the document and the
+                // phrase only, never on the order the scorer holds the
+                // terms in (rarest first, which differs between an index
+                // and its shards).
+                if v < lo.0 || (v == lo.0 && self.terms[i].offset < self.terms[lo.1].offset) {
                     lo = (v, i);
                 }
                 hi = hi.max(v);
