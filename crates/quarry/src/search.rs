@@ -30,6 +30,7 @@ use crate::eval::plan::{Plan, Planner};
 use crate::index::{DocId, Index};
 use crate::query::{ExpansionKind, Operator, Query};
 use crate::schema::Field;
+use crate::set::Globals;
 
 /// How to search: how many hits, how to combine words, how to score.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -288,13 +289,26 @@ impl Index {
     }
 
     fn run(&self, query: &Query, options: &SearchOptions) -> Result<(Ranked, Vec<Expansion>)> {
+        self.run_in(query, options, None)
+    }
+
+    /// [`Index::run`], scoring with an index set's statistics when given.
+    pub(crate) fn run_in(
+        &self,
+        query: &Query,
+        options: &SearchOptions,
+        globals: Option<&Globals<'_>>,
+    ) -> Result<(Ranked, Vec<Expansion>)> {
         options.validate()?;
         check_boosts(query, 1.0)?;
         let k = options.limit.saturating_add(options.offset);
         if options.limit == 0 {
             return Ok((Vec::new(), Vec::new()));
         }
-        let mut planner = Planner::new(self, options, false);
+        let mut planner = match globals {
+            Some(g) => Planner::in_set(self, options, false, g),
+            None => Planner::new(self, options, false),
+        };
         let plan = planner.plan(query)?;
         let expansions = std::mem::take(&mut planner.expansions);
         let mut damaged = false;
@@ -363,9 +377,22 @@ impl Index {
         query: &Query,
         options: &SearchOptions,
     ) -> Result<(u64, Vec<Expansion>)> {
+        self.count_in(query, options, None)
+    }
+
+    /// [`Index::count_with`], with an index set's expansions when given.
+    pub(crate) fn count_in(
+        &self,
+        query: &Query,
+        options: &SearchOptions,
+        globals: Option<&Globals<'_>>,
+    ) -> Result<(u64, Vec<Expansion>)> {
         options.validate()?;
         check_boosts(query, 1.0)?;
-        let mut planner = Planner::new(self, options, false);
+        let mut planner = match globals {
+            Some(g) => Planner::in_set(self, options, false, g),
+            None => Planner::new(self, options, false),
+        };
         let (n, damaged) = match planner.plan(query)? {
             Plan::Nothing => (0, false),
             Plan::FlatOr {
@@ -416,9 +443,23 @@ impl Index {
         doc: DocId,
         options: &SearchOptions,
     ) -> Result<Option<Explanation>> {
+        self.explain_in(query, doc, options, None)
+    }
+
+    /// [`Index::explain`], scoring with an index set's statistics when given.
+    pub(crate) fn explain_in(
+        &self,
+        query: &Query,
+        doc: DocId,
+        options: &SearchOptions,
+        globals: Option<&Globals<'_>>,
+    ) -> Result<Option<Explanation>> {
         options.validate()?;
         check_boosts(query, 1.0)?;
-        let mut planner = Planner::new(self, options, true);
+        let mut planner = match globals {
+            Some(g) => Planner::in_set(self, options, true, g),
+            None => Planner::new(self, options, true),
+        };
         let Some(mut s) = planner.scorer(query, 1.0)? else {
             return Ok(None);
         };

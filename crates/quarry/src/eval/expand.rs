@@ -8,15 +8,35 @@ use crate::error::Result;
 use crate::index::Index;
 use crate::query::{ExpansionKind, ExpansionQuery, Query};
 use crate::search::Expansion;
+use crate::surface::SurfaceMatches;
 
 impl Index {
     /// The words and index terms `pattern` matches, at most `limit` words
     /// (the most frequent).
     pub(crate) fn expand(&self, pattern: &ExpansionQuery, limit: usize) -> Result<Expansion> {
-        let matches = match pattern.kind {
-            ExpansionKind::Prefix => self.surface_prefix(&pattern.pattern, limit)?,
-            ExpansionKind::Fuzzy(d) => self.surface_fuzzy(&pattern.pattern, d, limit)?,
-        };
+        let matches = self.surface_matches(pattern, limit)?;
+        Ok(self.expansion_of(pattern, matches))
+    }
+
+    /// The surface forms `pattern` matches, at most `limit` (the most
+    /// frequent).
+    pub(crate) fn surface_matches(
+        &self,
+        pattern: &ExpansionQuery,
+        limit: usize,
+    ) -> Result<SurfaceMatches> {
+        match pattern.kind {
+            ExpansionKind::Prefix => self.surface_prefix(&pattern.pattern, limit),
+            ExpansionKind::Fuzzy(d) => self.surface_fuzzy(&pattern.pattern, d, limit),
+        }
+    }
+
+    /// The expansion of `pattern` into the index terms of `matches`.
+    pub(crate) fn expansion_of(
+        &self,
+        pattern: &ExpansionQuery,
+        matches: SurfaceMatches,
+    ) -> Expansion {
         let mut terms: Vec<String> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut words = Vec::with_capacity(matches.words.len());
@@ -31,12 +51,12 @@ impl Index {
         }
         let mut shown = pattern.clone();
         shown.boost = 1.0;
-        Ok(Expansion {
+        Expansion {
             pattern: Query::Expansion(shown).to_string(),
             kind: pattern.kind,
             words,
             terms,
             matched: matches.total,
-        })
+        }
     }
 }

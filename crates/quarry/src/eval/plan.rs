@@ -30,6 +30,8 @@ use super::phrase::{PhraseField, PhraseTerm};
 use super::phrase_scorer::PhraseScorer;
 use super::scorer::{BoxScorer, LeafInfo, Scorer, TermLeaf};
 use super::term::TermScorer;
+use crate::set::Globals;
+
 use super::windowed::{Fold, Windowed, WINDOWED_FROM};
 
 /// Expansions of at most this many terms are spread out in a top-level
@@ -99,6 +101,9 @@ pub(crate) struct Planner<'a, 'o> {
     /// Builds the plain combinations (child by child), whose explanations
     /// show every child, instead of windowed ones.
     pub(crate) explaining: bool,
+    /// For a member of an index set: the set's statistics and expansions,
+    /// which score in place of this index's own.
+    globals: Option<&'o Globals<'o>>,
 }
 
 impl<'a, 'o> Planner<'a, 'o> {
@@ -111,7 +116,39 @@ impl<'a, 'o> Planner<'a, 'o> {
             expansions: Vec::new(),
             expanded: Vec::new(),
             explaining,
+            globals: None,
         }
+    }
+
+    /// A planner for a member of an index set, scoring with the set's
+    /// `globals`.
+    pub(crate) fn in_set(
+        index: &'a Index,
+        options: &'o SearchOptions,
+        explaining: bool,
+        globals: &'o Globals<'o>,
+    ) -> Self {
+        Planner {
+            globals: Some(globals),
+            ..Planner::new(index, options, explaining)
+        }
+    }
+
+    /// Documents, a term's document frequency and a field's average length
+    /// as BM25 sees them: this index's, or its set's.
+    fn stats(&self, field: Field, term: &str, local_df: u32) -> Result<(u32, u32, f64)> {
+        Ok(match self.globals {
+            Some(g) => (
+                g.doc_count(),
+                g.doc_freq(field, term)?,
+                g.avg_field_len(field),
+            ),
+            None => (
+                self.index.doc_count(),
+                local_df,
+                self.index.avg_field_len(field),
+            ),
+        })
     }
 
     /// The plan of `query`, using a tuned flat path where one applies.
@@ -277,8 +314,8 @@ impl<'a, 'o> Planner<'a, 'o> {
             return Ok(None);
         };
         let boost = boost * self.options.boost(field);
-        let idf = idf(index.doc_count(), info.doc_freq);
-        let avg = index.avg_field_len(field);
+        let (n, df, avg) = self.stats(field, term, info.doc_freq)?;
+        let idf = idf(n, df);
         let weight = TermWeight::new(self.options.bm25, boost, idf, avg);
         let scorer = TermScorer::new(
             index.postings_of(&info)?,
@@ -290,8 +327,8 @@ impl<'a, 'o> Planner<'a, 'o> {
             term: term.to_string(),
             field,
             idf,
-            doc_freq: info.doc_freq,
-            doc_count: index.doc_count(),
+            doc_freq: df,
+            doc_count: n,
             avg_len: avg,
             params: self.options.bm25,
             boost,
@@ -319,19 +356,21 @@ impl<'a, 'o> Planner<'a, 'o> {
         explained: bool,
     ) -> Result<Vec<(PhraseField<'a>, Option<LeafInfo>)>> {
         let index = self.index;
-        let n = index.doc_count();
         let positions = index.section(SectionKind::Positions);
         let mut out = Vec::new();
         'fields: for field in p.fields.iter() {
             let mut terms = Vec::with_capacity(p.terms.len());
             let mut idf_sum = 0.0;
             let mut min_df = u32::MAX;
+            let (mut n, mut avg) = (index.doc_count(), index.avg_field_len(field));
             for (term, offset) in &p.terms {
                 let Some(info) = index.term_info(field, term)? else {
                     continue 'fields;
                 };
-                idf_sum += idf(n, info.doc_freq);
-                min_df = min_df.min(info.doc_freq);
+                let (docs, df, avg_len) = self.stats(field, term, info.doc_freq)?;
+                (n, avg) = (docs, avg_len);
+                idf_sum += idf(n, df);
+                min_df = min_df.min(df);
                 let pos = positions
                     .get(info.positions.0 as usize..info.positions.1 as usize)
                     .ok_or_else(|| index.corrupt("a term's positions lie outside their section"))?;
@@ -344,7 +383,6 @@ impl<'a, 'o> Planner<'a, 'o> {
             // Rarest first: it leads the intersection.
             terms.sort_by_key(|t| t.cursor.doc_freq());
             let boost = boost * p.boost * self.options.boost(field);
-            let avg = index.avg_field_len(field);
             let weight = TermWeight::new(self.options.bm25, boost, idf_sum, avg);
             let info = explained.then(|| LeafInfo {
                 term: p
@@ -566,7 +604,10 @@ impl<'a, 'o> Planner<'a, 'o> {
         if let Some((_, _, x)) = done {
             return Ok(x.clone());
         }
-        let x = self.index.expand(e, self.options.max_expansions)?;
+        let x = match self.globals.and_then(|g| g.expansion(e)) {
+            Some(x) => x.clone(),
+            None => self.index.expand(e, self.options.max_expansions)?,
+        };
         self.expanded.push((e.kind, e.pattern.clone(), x.clone()));
         Ok(x)
     }

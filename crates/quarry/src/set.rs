@@ -1,0 +1,379 @@
+//! Several indexes searched as one, with exact global statistics.
+//!
+//! An [`IndexSet`] scores every member with the set's statistics, not the
+//! member's own: the number of documents, each term's document frequency
+//! per field and each field's total length are summed over the members,
+//! and prefix and fuzzy patterns are expanded once over the members'
+//! surface forms together (their frequencies summed). Each member then
+//! runs the query as usual and the members' top documents are merged by
+//! score, then by document. Documents are numbered one member after
+//! another, so scores, ranks and ids are those of the index
+//! [`crate::merge::merge`] makes of the same members, bit for bit.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use crate::analysis::Analyzer;
+use crate::error::{Error, Result};
+use crate::eval::explain::Explanation;
+use crate::index::{DocId, Index};
+use crate::query::{ExpansionKind, ExpansionQuery, Query};
+use crate::schema::Field;
+use crate::search::{Expansion, Hit, Ranked, SearchOptions, SearchResults};
+use crate::store::StoredDocument;
+use crate::surface::{SurfaceMatches, SurfaceWord};
+
+/// Indexes searched as one (see the module documentation).
+pub struct IndexSet {
+    members: Vec<Index>,
+    /// The first document id of each member.
+    bases: Vec<DocId>,
+    doc_count: u32,
+    total_tokens: [u64; 2],
+}
+
+impl IndexSet {
+    /// The set of `members`, in this order.
+    ///
+    /// # Errors
+    /// [`Error::Incompatible`] when there are none, when they were built
+    /// for different languages, or hold more documents than one index can.
+    pub fn new(members: Vec<Index>) -> Result<IndexSet> {
+        let Some(first) = members.first() else {
+            return Err(Error::Incompatible {
+                path: std::path::PathBuf::from("(none)"),
+                detail: "an index set needs at least one index".into(),
+            });
+        };
+        let language = first.meta().language;
+        let mut bases = Vec::with_capacity(members.len());
+        let mut doc_count = 0u32;
+        let mut total_tokens = [0u64; 2];
+        for m in &members {
+            if m.meta().language != language {
+                return Err(Error::Incompatible {
+                    path: m.path().to_path_buf(),
+                    detail: format!(
+                        "it was built for {:?} text and the first index for {:?}; rebuild it with the same language",
+                        m.meta().language,
+                        language
+                    ),
+                });
+            }
+            bases.push(doc_count);
+            doc_count = doc_count
+                .checked_add(m.doc_count())
+                .filter(|&n| n < u32::MAX - 1)
+                .ok_or_else(|| Error::Incompatible {
+                    path: m.path().to_path_buf(),
+                    detail: "the indexes hold more documents than one set can (4,294,967,294)"
+                        .into(),
+                })?;
+            for (t, add) in total_tokens.iter_mut().zip(m.meta().total_tokens) {
+                *t += add;
+            }
+        }
+        Ok(IndexSet {
+            members,
+            bases,
+            doc_count,
+            total_tokens,
+        })
+    }
+
+    /// Opens the index files at `paths` as one set.
+    ///
+    /// # Errors
+    /// What [`Index::open`] and [`IndexSet::new`] return.
+    pub fn open<P: AsRef<Path>>(paths: &[P]) -> Result<IndexSet> {
+        let members = paths.iter().map(Index::open).collect::<Result<Vec<_>>>()?;
+        IndexSet::new(members)
+    }
+
+    /// The members, in order.
+    pub fn members(&self) -> &[Index] {
+        &self.members
+    }
+
+    /// Documents in all members.
+    pub fn doc_count(&self) -> u32 {
+        self.doc_count
+    }
+
+    /// The analyzer every member shares.
+    pub fn analyzer(&self) -> &Analyzer {
+        self.members[0].analyzer()
+    }
+
+    /// Average length of `field` over all members' documents.
+    pub fn avg_field_len(&self, field: Field) -> f64 {
+        if self.doc_count == 0 {
+            0.0
+        } else {
+            self.total_tokens[field as usize] as f64 / f64::from(self.doc_count)
+        }
+    }
+
+    /// Parses `text` with the operator and literal mode of `options`.
+    ///
+    /// # Errors
+    /// [`Error::QuerySyntax`] for malformed query text.
+    pub fn parse_query_with(&self, text: &str, options: &SearchOptions) -> Result<Query> {
+        self.members[0].parse_query_with(text, options)
+    }
+
+    /// The member holding set document `doc`, and its id there.
+    fn locate(&self, doc: DocId) -> Option<(&Index, DocId)> {
+        let i = self.bases.partition_point(|&b| b <= doc).checked_sub(1)?;
+        let local = doc - self.bases[i];
+        (local < self.members[i].doc_count()).then(|| (&self.members[i], local))
+    }
+
+    /// Stored document `doc` (set numbering).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchDocument`] past the end; [`Error::Corrupt`].
+    pub fn document(&self, doc: DocId) -> Result<StoredDocument> {
+        match self.locate(doc) {
+            Some((m, local)) => m.document(local),
+            None => Err(Error::NoSuchDocument {
+                doc,
+                doc_count: self.doc_count,
+            }),
+        }
+    }
+
+    /// The top documents (set numbering) and scores of `query`, ranks
+    /// `offset + 1` to `offset + limit`, with what each expansion matched.
+    ///
+    /// # Errors
+    /// As [`Index::top_doc_ids`].
+    pub fn top_doc_ids_with_expansions(
+        &self,
+        query: &Query,
+        options: &SearchOptions,
+    ) -> Result<(Ranked, Vec<Expansion>)> {
+        let globals = self.globals(query, options)?;
+        // Every member gives its best offset + limit; the set's page is
+        // taken from them all.
+        let each = SearchOptions {
+            offset: 0,
+            limit: options.limit.saturating_add(options.offset),
+            ..*options
+        };
+        let mut all: Ranked = Vec::new();
+        let mut expansions = None;
+        for (m, &base) in self.members.iter().zip(&self.bases) {
+            let (hits, x) = m.run_in(query, &each, Some(&globals))?;
+            all.extend(hits.into_iter().map(|(d, s)| (base + d, s)));
+            expansions.get_or_insert(x);
+        }
+        if options.limit == 0 {
+            all.clear();
+        }
+        // Best first: higher score, then the earlier document.
+        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let page = all
+            .into_iter()
+            .skip(options.offset)
+            .take(options.limit)
+            .collect();
+        Ok((page, expansions.unwrap_or_default()))
+    }
+
+    /// [`IndexSet::top_doc_ids_with_expansions`] without the expansions.
+    ///
+    /// # Errors
+    /// As [`Index::top_doc_ids`].
+    pub fn top_doc_ids(&self, query: &Query, options: &SearchOptions) -> Result<Ranked> {
+        Ok(self.top_doc_ids_with_expansions(query, options)?.0)
+    }
+
+    /// Parses `text` and returns the top hits (set numbering), as
+    /// [`Index::search`] does; a suggestion comes from the first member
+    /// that has one.
+    ///
+    /// # Errors
+    /// As [`Index::search`].
+    pub fn search(&self, text: &str, options: &SearchOptions) -> Result<SearchResults> {
+        let query = self.parse_query_with(text, options)?;
+        let (top, expansions) = self.top_doc_ids_with_expansions(&query, options)?;
+        let hits = top
+            .into_iter()
+            .map(|(doc, score)| {
+                let stored = self.document(doc)?;
+                Ok(Hit {
+                    doc,
+                    score,
+                    id: stored.id,
+                    title: stored.title,
+                })
+            })
+            .collect::<Result<Vec<Hit>>>()?;
+        let mut suggestion = None;
+        if hits.len() < options.limit {
+            for m in &self.members {
+                suggestion = m.did_you_mean(text, options)?;
+                if suggestion.is_some() {
+                    break;
+                }
+            }
+        }
+        Ok(SearchResults {
+            hits,
+            query,
+            expansions,
+            suggestion,
+        })
+    }
+
+    /// The number of documents matching `query` in all members, and what
+    /// each expansion matched.
+    ///
+    /// # Errors
+    /// As [`Index::count_with`].
+    pub fn count_with(
+        &self,
+        query: &Query,
+        options: &SearchOptions,
+    ) -> Result<(u64, Vec<Expansion>)> {
+        let globals = self.globals(query, options)?;
+        let mut n = 0;
+        let mut expansions = None;
+        for m in &self.members {
+            let (c, x) = m.count_in(query, options, Some(&globals))?;
+            n += c;
+            expansions.get_or_insert(x);
+        }
+        Ok((n, expansions.unwrap_or_default()))
+    }
+
+    /// How set document `doc`'s score for `query` is made (see
+    /// [`Index::explain`]), with the set's statistics.
+    ///
+    /// # Errors
+    /// As [`Index::explain`].
+    pub fn explain(
+        &self,
+        query: &Query,
+        doc: DocId,
+        options: &SearchOptions,
+    ) -> Result<Option<Explanation>> {
+        let Some((m, local)) = self.locate(doc) else {
+            return Ok(None);
+        };
+        let globals = self.globals(query, options)?;
+        m.explain_in(query, local, options, Some(&globals))
+    }
+
+    /// The statistics and expansions of `query` over the whole set.
+    fn globals(&self, query: &Query, options: &SearchOptions) -> Result<Globals<'_>> {
+        let mut patterns = Vec::new();
+        collect_expansions(query, &mut patterns);
+        let mut expansions: Vec<(ExpansionKind, String, Expansion)> = Vec::new();
+        for e in patterns {
+            if expansions
+                .iter()
+                .any(|(k, p, _)| *k == e.kind && *p == e.pattern)
+            {
+                continue;
+            }
+            let x = self.expand(e, options.max_expansions)?;
+            expansions.push((e.kind, e.pattern.clone(), x));
+        }
+        Ok(Globals {
+            set: self,
+            df: RefCell::new(HashMap::new()),
+            expansions,
+        })
+    }
+
+    /// `pattern` expanded over every member's surface forms, their
+    /// document frequencies summed: the `limit` most frequent words (ties
+    /// to the earlier word), as one index of all the documents keeps them.
+    fn expand(&self, pattern: &ExpansionQuery, limit: usize) -> Result<Expansion> {
+        let mut words: BTreeMap<String, (u64, u8)> = BTreeMap::new();
+        for m in &self.members {
+            for w in m.surface_matches(pattern, usize::MAX)?.words {
+                let e = words.entry(w.word).or_insert((0, w.distance));
+                e.0 += w.doc_freq;
+            }
+        }
+        let total = words.len();
+        let mut kept: Vec<SurfaceWord> = words
+            .into_iter()
+            .map(|(word, (doc_freq, distance))| SurfaceWord {
+                word,
+                doc_freq,
+                distance,
+            })
+            .collect();
+        // Word order already; the most frequent first, stably.
+        kept.sort_by_key(|w| std::cmp::Reverse(w.doc_freq));
+        kept.truncate(limit);
+        kept.sort_by(|a, b| {
+            a.distance
+                .cmp(&b.distance)
+                .then_with(|| b.doc_freq.cmp(&a.doc_freq))
+                .then_with(|| a.word.cmp(&b.word))
+        });
+        let matches = SurfaceMatches { words: kept, total };
+        Ok(self.members[0].expansion_of(pattern, matches))
+    }
+}
+
+/// Every prefix and fuzzy pattern of `q`, in query order.
+fn collect_expansions<'q>(q: &'q Query, out: &mut Vec<&'q ExpansionQuery>) {
+    match q {
+        Query::Expansion(e) => out.push(e),
+        Query::Bool(b) => {
+            for c in b.must.iter().chain(&b.should).chain(&b.must_not) {
+                collect_expansions(c, out);
+            }
+        }
+        Query::Term(_) | Query::Phrase(_) => {}
+    }
+}
+
+/// What a member of a set scores with in place of its own statistics.
+pub(crate) struct Globals<'s> {
+    set: &'s IndexSet,
+    /// Document frequencies summed over the members, per (field, term).
+    df: RefCell<HashMap<(Field, String), u32>>,
+    expansions: Vec<(ExpansionKind, String, Expansion)>,
+}
+
+impl Globals<'_> {
+    pub(crate) fn doc_count(&self) -> u32 {
+        self.set.doc_count
+    }
+
+    pub(crate) fn avg_field_len(&self, field: Field) -> f64 {
+        self.set.avg_field_len(field)
+    }
+
+    /// Documents of all members whose `field` holds `term`.
+    pub(crate) fn doc_freq(&self, field: Field, term: &str) -> Result<u32> {
+        let key = (field, term.to_string());
+        if let Some(&df) = self.df.borrow().get(&key) {
+            return Ok(df);
+        }
+        let mut df = 0u32;
+        for m in &self.set.members {
+            if let Some(info) = m.term_info(field, term)? {
+                df += info.doc_freq;
+            }
+        }
+        self.df.borrow_mut().insert(key, df);
+        Ok(df)
+    }
+
+    /// The set's expansion of `e`.
+    pub(crate) fn expansion(&self, e: &ExpansionQuery) -> Option<&Expansion> {
+        self.expansions
+            .iter()
+            .find(|(k, p, _)| *k == e.kind && *p == e.pattern)
+            .map(|(_, _, x)| x)
+    }
+}
