@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use quarry::{Index, Query, SearchOptions};
+use quarry::{IndexSet, Query, SearchOptions};
 
 use crate::Failure;
 
@@ -37,7 +37,7 @@ fn read_queries(path: &Path) -> Result<String, Failure> {
 /// parsed query to its top-k document ids (or its count); stored ids are
 /// read after all timing.
 pub fn run(
-    index: &Index,
+    index: &IndexSet,
     queries: &Path,
     options: &SearchOptions,
     count: bool,

@@ -59,9 +59,11 @@ enum Command {
     },
     /// Search an index; exits 0 if something matched, 1 if nothing did.
     Search {
-        /// The index file (default: the built-in seed articles).
+        /// The index file (default: the built-in seed articles); give -i
+        /// several times to search several indexes as one, with scores
+        /// equal to those of their merged index.
         #[arg(short, long, value_name = "INDEX")]
-        index: Option<PathBuf>,
+        index: Vec<PathBuf>,
         #[command(flatten)]
         top: TopArgs,
         /// One JSON object per hit per line.
@@ -113,9 +115,11 @@ enum Command {
     /// Each query is timed alone, from parsed query to top-k document ids;
     /// stored ids are read after timing.
     Bench {
-        /// The index file (default: the built-in seed articles).
+        /// The index file (default: the built-in seed articles); give -i
+        /// several times to search several indexes as one, with scores
+        /// equal to those of their merged index.
         #[arg(short, long, value_name = "INDEX")]
-        index: Option<PathBuf>,
+        index: Vec<PathBuf>,
         /// The query file.
         #[arg(long, value_name = "FILE")]
         queries: PathBuf,
@@ -313,6 +317,14 @@ impl From<quarry_index::IndexError> for Failure {
     }
 }
 
+/// The indexes at `paths` as one set; none: the seed index.
+fn open_set(paths: Vec<PathBuf>) -> Result<quarry::IndexSet, Failure> {
+    if paths.is_empty() {
+        return Ok(quarry::IndexSet::new(vec![open(None)?])?);
+    }
+    Ok(quarry::IndexSet::open(&paths)?)
+}
+
 fn open(index: Option<PathBuf>) -> Result<Index, Failure> {
     match index {
         Some(path) => Ok(Index::open(path)?),
@@ -382,7 +394,13 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             } else {
                 search::Output::Text(Style::new(color))
             };
-            search::run(&open(index)?, &query.join(" "), &options, output, explain)
+            search::run(
+                &open_set(index)?,
+                &query.join(" "),
+                &options,
+                output,
+                explain,
+            )
         }
         Command::Bench {
             index,
@@ -395,7 +413,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
                 pruning: !exhaustive,
                 ..top.options()
             };
-            bench::run(&open(index)?, &queries, &options, count)?;
+            bench::run(&open_set(index)?, &queries, &options, count)?;
             Ok(Outcome::Matched)
         }
         Command::Stats { index } => stats(&open(index)?),

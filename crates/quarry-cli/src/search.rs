@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use quarry::{Error, Explanation, Index, SearchOptions};
+use quarry::{Error, Explanation, IndexSet, SearchOptions};
 
 use crate::output::{clean, display_width, ColorChoice, Style};
 use crate::Failure;
@@ -40,8 +40,18 @@ fn query_failure(text: &str, e: Error) -> Failure {
     ))
 }
 
+/// The index files of a set, for messages.
+pub fn describe(set: &IndexSet) -> String {
+    let paths: Vec<String> = set
+        .members()
+        .iter()
+        .map(|m| m.path().display().to_string())
+        .collect();
+    paths.join(", ")
+}
+
 pub fn run(
-    index: &Index,
+    index: &IndexSet,
     text: &str,
     options: &SearchOptions,
     output: Output,
@@ -93,7 +103,7 @@ pub fn run(
                 "query: {}  ({} documents in {})",
                 query,
                 index.doc_count(),
-                index.path().display()
+                describe(index)
             )))
         )?;
         for e in &expansions {

@@ -8,7 +8,8 @@
 //! runs the query as usual and the members' top documents are merged by
 //! score, then by document. Documents are numbered one member after
 //! another, so scores, ranks and ids are those of the index
-//! [`crate::merge::merge`] makes of the same members, bit for bit.
+//! [`crate::merge::merge`] makes of the same members, bit for bit. A set
+//! of one index is that index.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -115,6 +116,15 @@ impl IndexSet {
         }
     }
 
+    /// Parses `text` as the members analyze it, with `operator` between
+    /// words no operator joins.
+    ///
+    /// # Errors
+    /// [`Error::QuerySyntax`] for malformed query text.
+    pub fn parse_query(&self, text: &str, operator: crate::Operator) -> Result<Query> {
+        self.members[0].parse_query(text, operator)
+    }
+
     /// Parses `text` with the operator and literal mode of `options`.
     ///
     /// # Errors
@@ -154,6 +164,9 @@ impl IndexSet {
         query: &Query,
         options: &SearchOptions,
     ) -> Result<(Ranked, Vec<Expansion>)> {
+        if let [one] = self.members.as_slice() {
+            return one.top_doc_ids_with_expansions(query, options);
+        }
         let globals = self.globals(query, options)?;
         // Every member gives its best offset + limit; the set's page is
         // taken from them all.
@@ -211,21 +224,35 @@ impl IndexSet {
                 })
             })
             .collect::<Result<Vec<Hit>>>()?;
-        let mut suggestion = None;
-        if hits.len() < options.limit {
-            for m in &self.members {
-                suggestion = m.did_you_mean(text, options)?;
-                if suggestion.is_some() {
-                    break;
-                }
-            }
-        }
+        let suggestion = if hits.len() < options.limit {
+            self.did_you_mean(text, options)?
+        } else {
+            None
+        };
         Ok(SearchResults {
             hits,
             query,
             expansions,
             suggestion,
         })
+    }
+
+    /// A corrected query for `text` (see [`Index::did_you_mean`]): the
+    /// first member's that has one.
+    ///
+    /// # Errors
+    /// As [`Index::did_you_mean`].
+    pub fn did_you_mean(
+        &self,
+        text: &str,
+        options: &SearchOptions,
+    ) -> Result<Option<crate::Suggestion>> {
+        for m in &self.members {
+            if let Some(s) = m.did_you_mean(text, options)? {
+                return Ok(Some(s));
+            }
+        }
+        Ok(None)
     }
 
     /// The number of documents matching `query` in all members, and what
@@ -263,6 +290,9 @@ impl IndexSet {
         let Some((m, local)) = self.locate(doc) else {
             return Ok(None);
         };
+        if self.members.len() == 1 {
+            return m.explain(query, local, options);
+        }
         let globals = self.globals(query, options)?;
         m.explain_in(query, local, options, Some(&globals))
     }
