@@ -183,3 +183,46 @@ fn an_output_directory_that_does_not_exist_is_an_error() {
         .expect_error(&["no/such/dir", "no such directory"]);
     assert!(!s.path("no").exists());
 }
+
+#[test]
+fn standard_input_is_read_as_json_lines_and_repeated_ids_are_warned_of() {
+    use std::io::Write;
+    let s = util::Sandbox::new();
+    let mut child = std::process::Command::new(util::quarry_bin())
+        .current_dir(s.path(""))
+        .args(["index", "-", "-o", "i.qidx"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"id\":\"a\",\"body\":\"cat dog\"}\n{\"id\":\"b\",\"body\":\"dog\"}\n{\"id\":\"a\",\"body\":\"fish\"}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("(standard input):3") && err.contains("\"a\" was used before"),
+        "{err}"
+    );
+    let index = quarry::Index::open(s.path("i.qidx")).unwrap();
+    assert_eq!(index.doc_count(), 3);
+    // Two folders holding the same relative path: warned of too.
+    s.write("m1/a.txt", "hello");
+    s.write("m2/a.txt", "world");
+    let r = s.run(&["index", "m1", "m2", "-o", "j.qidx"]);
+    r.expect_code(0);
+    assert!(
+        r.stderr.contains("\"a.txt\" was used before"),
+        "{}",
+        r.stderr
+    );
+}

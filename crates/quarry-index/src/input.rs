@@ -1,8 +1,10 @@
 //! Reading input documents: directories, text files and JSON Lines.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::hash::{Hash, Hasher};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use crate::error::IndexError;
@@ -52,6 +54,16 @@ pub enum Warning {
         /// The file.
         path: PathBuf,
     },
+    /// A document's id was seen before (in this input or an earlier one);
+    /// the document is indexed all the same, and both show under that id.
+    DuplicateId {
+        /// The file.
+        path: PathBuf,
+        /// The line, for JSON Lines.
+        line: Option<u64>,
+        /// The id.
+        id: String,
+    },
     /// A JSON Lines line is not a JSON object with string fields; it was skipped.
     MalformedJson {
         /// The file.
@@ -95,6 +107,14 @@ impl fmt::Display for Warning {
                     "{}{at}: document over {} MiB; skipped",
                     path.display(),
                     MAX_DOCUMENT_BYTES >> 20
+                )
+            }
+            Warning::DuplicateId { path, line, id } => {
+                let at = line.map(|n| format!(":{n}")).unwrap_or_default();
+                write!(
+                    f,
+                    "{}{at}: the id {id:?} was used before; indexed all the same (ids should be unique)",
+                    path.display()
                 )
             }
             Warning::MalformedJson { path, line, error } => {
@@ -183,7 +203,7 @@ pub fn read_inputs(
     on_warning: &mut dyn FnMut(Warning),
 ) -> Result<InputStats, IndexError> {
     for p in paths {
-        if std::fs::metadata(p).is_err() {
+        if !is_stdin(p) && std::fs::metadata(p).is_err() {
             return Err(IndexError::InputNotFound { path: p.clone() });
         }
     }
@@ -191,9 +211,13 @@ pub fn read_inputs(
         stats: InputStats::default(),
         on_doc,
         on_warning,
+        ids: HashSet::new(),
     };
     for p in paths {
-        if p.is_dir() {
+        if is_stdin(p) {
+            let stdin = std::io::stdin();
+            r.jsonl_from(Path::new(STDIN_NAME), &mut stdin.lock())?;
+        } else if p.is_dir() {
             r.walk(p, p)?;
         } else {
             let root = p.parent().unwrap_or(Path::new(""));
@@ -203,10 +227,21 @@ pub fn read_inputs(
     Ok(r.stats)
 }
 
+/// The input `-`: JSON Lines on standard input.
+fn is_stdin(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+/// How warnings name standard input.
+const STDIN_NAME: &str = "(standard input)";
+
 struct Reader<'a> {
     stats: InputStats,
     on_doc: &'a mut dyn FnMut(Document) -> Result<(), IndexError>,
     on_warning: &'a mut dyn FnMut(Warning),
+    /// Hashes of the ids emitted, for duplicate warnings (64 bits: a false
+    /// alarm among 10 million ids has odds of about 3 in a million).
+    ids: HashSet<u64>,
 }
 
 impl Reader<'_> {
@@ -221,7 +256,16 @@ impl Reader<'_> {
         self.warn(w);
     }
 
-    fn emit(&mut self, doc: Document) -> Result<(), IndexError> {
+    fn emit(&mut self, doc: Document, path: &Path, line: Option<u64>) -> Result<(), IndexError> {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        doc.id.hash(&mut h);
+        if !self.ids.insert(h.finish()) {
+            self.warn(Warning::DuplicateId {
+                path: path.to_path_buf(),
+                line,
+                id: doc.id.clone(),
+            });
+        }
         self.stats.documents += 1;
         (self.on_doc)(doc)
     }
@@ -299,7 +343,7 @@ impl Reader<'_> {
         };
         let id = relative_id(root, path);
         match text_document(id, &text) {
-            Some(doc) => self.emit(doc),
+            Some(doc) => self.emit(doc, path, None),
             None => {
                 self.skip(Warning::Empty {
                     path: path.to_path_buf(),
@@ -321,12 +365,17 @@ impl Reader<'_> {
             }
         };
         let mut reader = BufReader::with_capacity(1 << 20, file);
+        self.jsonl_from(path, &mut reader)
+    }
+
+    /// JSON Lines from `reader`, named `path` in ids and warnings.
+    fn jsonl_from(&mut self, path: &Path, reader: &mut dyn BufRead) -> Result<(), IndexError> {
         let mut buf = Vec::new();
         let mut line_no = 0u64;
         let mut nonblank = 0u64;
         loop {
             buf.clear();
-            let n = match reader.by_ref().read_until(b'\n', &mut buf) {
+            let n = match reader.read_until(b'\n', &mut buf) {
                 Ok(n) => n,
                 Err(error) => {
                     self.warn(Warning::Unreadable {
@@ -372,7 +421,7 @@ impl Reader<'_> {
                         title: doc.title,
                         body: doc.body,
                     };
-                    self.emit(doc)?;
+                    self.emit(doc, path, Some(line_no))?;
                 }
                 Err(error) => {
                     self.skip(Warning::MalformedJson {
