@@ -51,6 +51,7 @@ fn build(input: &Path, output: &Path, threads: usize, memory: u64) -> Result<Vec
         &options,
         &never,
         &mut |_| {},
+        &mut |_| {},
     )?;
     Ok(std::fs::read(output).unwrap())
 }
@@ -100,6 +101,7 @@ fn a_stopped_build_writes_nothing_and_leaves_no_temporary_file() {
         &out,
         &options,
         &stop,
+        &mut |_| {},
         &mut |_| {},
     )
     .unwrap_err();

@@ -3,6 +3,7 @@
 
 mod bench;
 mod output;
+mod progress;
 mod search;
 mod seeds;
 
@@ -465,13 +466,25 @@ fn index(
         }
     });
     let mut shown = 0u64;
+    let progress = std::cell::RefCell::new(progress::Progress::new(quiet));
     let mut on_warning = |w: quarry_index::Warning| {
         if !quiet && shown < MAX_WARNINGS_SHOWN {
+            progress.borrow_mut().clear();
             eprintln!("quarry: warning: {w}");
         }
         shown += 1;
     };
-    let s = quarry_index::build_index_with(inputs, output, options, &STOP, &mut on_warning)?;
+    let mut on_progress = |p| progress.borrow_mut().update(p);
+    let built = quarry_index::build_index_with(
+        inputs,
+        output,
+        options,
+        &STOP,
+        &mut on_warning,
+        &mut on_progress,
+    );
+    progress.borrow_mut().clear();
+    let s = built?;
     if !quiet && shown > MAX_WARNINGS_SHOWN {
         eprintln!("quarry: … and {} more warnings", shown - MAX_WARNINGS_SHOWN);
     }

@@ -202,6 +202,17 @@ pub fn read_inputs(
     on_doc: &mut dyn FnMut(Document) -> Result<(), IndexError>,
     on_warning: &mut dyn FnMut(Warning),
 ) -> Result<InputStats, IndexError> {
+    read_inputs_observed(paths, on_doc, on_warning, &mut |_| {})
+}
+
+/// [`read_inputs`], telling `on_read` the bytes read so far before each
+/// document is handed on.
+pub(crate) fn read_inputs_observed(
+    paths: &[PathBuf],
+    on_doc: &mut dyn FnMut(Document) -> Result<(), IndexError>,
+    on_warning: &mut dyn FnMut(Warning),
+    on_read: &mut dyn FnMut(u64),
+) -> Result<InputStats, IndexError> {
     for p in paths {
         if !is_stdin(p) && std::fs::metadata(p).is_err() {
             return Err(IndexError::InputNotFound { path: p.clone() });
@@ -211,6 +222,7 @@ pub fn read_inputs(
         stats: InputStats::default(),
         on_doc,
         on_warning,
+        on_read,
         ids: HashSet::new(),
     };
     for p in paths {
@@ -227,6 +239,42 @@ pub fn read_inputs(
     Ok(r.stats)
 }
 
+/// The bytes the inputs will read, as far as can be known before reading
+/// (standard input counts nothing): named files' sizes and, in folders,
+/// the sizes of the files a walk reads.
+pub(crate) fn input_bytes(paths: &[PathBuf]) -> u64 {
+    fn walk(dir: &Path) -> u64 {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        let mut n = 0;
+        for e in entries.flatten() {
+            let path = e.path();
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                n += walk(&path);
+            } else if has_extension(&path, &TEXT_EXTENSIONS) {
+                n += std::fs::metadata(&path).map_or(0, |m| m.len());
+            }
+        }
+        n
+    }
+    paths
+        .iter()
+        .map(|p| {
+            if is_stdin(p) {
+                0
+            } else if p.is_dir() {
+                walk(p)
+            } else {
+                std::fs::metadata(p).map_or(0, |m| m.len())
+            }
+        })
+        .sum()
+}
+
 /// The input `-`: JSON Lines on standard input.
 fn is_stdin(p: &Path) -> bool {
     p.as_os_str() == "-"
@@ -239,6 +287,7 @@ struct Reader<'a> {
     stats: InputStats,
     on_doc: &'a mut dyn FnMut(Document) -> Result<(), IndexError>,
     on_warning: &'a mut dyn FnMut(Warning),
+    on_read: &'a mut dyn FnMut(u64),
     /// Hashes of the ids emitted, for duplicate warnings (64 bits: a false
     /// alarm among 10 million ids has odds of about 3 in a million).
     ids: HashSet<u64>,
@@ -267,6 +316,7 @@ impl Reader<'_> {
             });
         }
         self.stats.documents += 1;
+        (self.on_read)(self.stats.bytes);
         (self.on_doc)(doc)
     }
 

@@ -43,7 +43,7 @@ pub use builder::IndexBuilder;
 pub use error::IndexError;
 pub use input::{Document, InputStats, Warning};
 pub use merge::{merge_index_files, MergeSummary};
-pub use pipeline::{BuildOptions, DEFAULT_MEMORY, MIN_MEMORY};
+pub use pipeline::{BuildOptions, BuildProgress, DEFAULT_MEMORY, MIN_MEMORY};
 pub use writer::write_index_file;
 
 /// What a build did.
@@ -71,12 +71,21 @@ pub fn build_index(
     on_warning: &mut dyn FnMut(Warning),
 ) -> Result<BuildSummary, IndexError> {
     let never = std::sync::atomic::AtomicBool::new(false);
-    build_index_with(inputs, output, &BuildOptions::default(), &never, on_warning)
+    build_index_with(
+        inputs,
+        output,
+        &BuildOptions::default(),
+        &never,
+        on_warning,
+        &mut |_| {},
+    )
 }
 
 /// [`build_index`] with `options`, stopping with
 /// [`IndexError::Interrupted`] soon after `stop` is set (from a signal
-/// handler, say). The index's bytes do not depend on `options`.
+/// handler, say), and telling `on_progress` how far it has come (after
+/// each document, and when merging starts). The index's bytes do not
+/// depend on `options`.
 ///
 /// # Errors
 /// See [`IndexError`]. On error, whatever was at `output` is unchanged
@@ -87,6 +96,7 @@ pub fn build_index_with(
     options: &BuildOptions,
     stop: &std::sync::atomic::AtomicBool,
     on_warning: &mut dyn FnMut(Warning),
+    on_progress: &mut dyn FnMut(BuildProgress),
 ) -> Result<BuildSummary, IndexError> {
     let start = Instant::now();
     check_output(inputs, output)?;
@@ -95,7 +105,8 @@ pub fn build_index_with(
         return Err(IndexError::OutputDirectoryMissing { path: dir });
     }
     writer::sweep_stale(output);
-    let (input, index_bytes) = pipeline::build(inputs, output, options, stop, on_warning)?;
+    let (input, index_bytes) =
+        pipeline::build(inputs, output, options, stop, on_warning, on_progress)?;
     Ok(BuildSummary {
         input,
         index_bytes,

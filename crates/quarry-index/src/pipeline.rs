@@ -73,6 +73,19 @@ impl BuildOptions {
     }
 }
 
+/// How far a build has come, for a progress display.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BuildProgress {
+    /// Documents read so far.
+    pub documents: u64,
+    /// Input bytes read so far.
+    pub bytes_read: u64,
+    /// Input bytes in all (0 when unknown, as for standard input).
+    pub bytes_total: u64,
+    /// Segments being merged (0 while reading).
+    pub merging: usize,
+}
+
 /// One chunk, in input order: its documents, or (the first chunk,
 /// inverted while it was read) its builder.
 struct Chunk {
@@ -159,7 +172,15 @@ pub(crate) fn build(
     options: &BuildOptions,
     stop: &AtomicBool,
     on_warning: &mut dyn FnMut(Warning),
+    on_progress: &mut dyn FnMut(BuildProgress),
 ) -> Result<(InputStats, u64), IndexError> {
+    let bytes_total = input::input_bytes(inputs);
+    let mut progress = BuildProgress {
+        documents: 0,
+        bytes_read: 0,
+        bytes_total,
+        merging: 0,
+    };
     let chunk_bytes = options.chunk_bytes();
     let threads = options.threads.max(1);
     let temps = TempFiles::default();
@@ -197,9 +218,13 @@ pub(crate) fn build(
             seq.set(seq.get() + 1);
         };
         let mut current_bytes = 0u64;
-        let stats = input::read_inputs(
+        let read = Cell::new(0u64);
+        let stats = input::read_inputs_observed(
             inputs,
             &mut |doc| {
+                progress.documents += 1;
+                progress.bytes_read = read.get();
+                on_progress(progress);
                 if stop.load(Ordering::Relaxed) {
                     return Err(IndexError::Interrupted);
                 }
@@ -231,6 +256,7 @@ pub(crate) fn build(
                 Ok(())
             },
             on_warning,
+            &mut |bytes| read.set(bytes),
         )?;
         if !current.is_empty() {
             send(Work::Docs(std::mem::take(&mut current)));
@@ -259,6 +285,8 @@ pub(crate) fn build(
         write_index_file(output, &builder.finish())?
     } else {
         segments.sort_unstable();
+        progress.merging = segments.len();
+        on_progress(progress);
         let mut members = Vec::with_capacity(segments.len());
         for (_, p) in &segments {
             members.push(Index::open(p)?);
