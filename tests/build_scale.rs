@@ -44,7 +44,11 @@ fn corpus(path: &Path, mb: usize, seed: u64) {
 
 fn build(input: &Path, output: &Path, threads: usize, memory: u64) -> Result<Vec<u8>, IndexError> {
     let never = AtomicBool::new(false);
-    let options = BuildOptions { threads, memory };
+    let options = BuildOptions {
+        threads,
+        memory,
+        ..BuildOptions::default()
+    };
     build_index_with(
         &[input.to_path_buf()],
         output,
@@ -95,6 +99,7 @@ fn a_stopped_build_writes_nothing_and_leaves_no_temporary_file() {
     let options = BuildOptions {
         threads: 2,
         memory: MIN_MEMORY,
+        ..BuildOptions::default()
     };
     let err = build_index_with(
         std::slice::from_ref(&input),

@@ -48,6 +48,15 @@ enum Command {
         /// same whatever the budget and the threads.
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         memory: Option<u64>,
+        /// Also index hidden files and folders (names starting with `.`).
+        #[arg(long)]
+        hidden: bool,
+        /// Also index what .gitignore, .ignore and .git/info/exclude leave out.
+        #[arg(long)]
+        no_ignore: bool,
+        /// Follow symbolic links in folders (by default a link is skipped, so a linked file is indexed once, where it lies).
+        #[arg(long)]
+        follow: bool,
     },
     /// Merge indexes into one, as if their inputs were indexed one after another in this order.
     Merge {
@@ -341,8 +350,16 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             quiet,
             threads,
             memory,
+            hidden,
+            no_ignore,
+            follow,
         } => {
             let mut options = quarry_index::BuildOptions::default();
+            options.walk = quarry_index::WalkOptions {
+                hidden,
+                no_ignore,
+                follow_links: follow,
+            };
             if let Some(t) = threads {
                 options.threads = usize::from(t);
             }

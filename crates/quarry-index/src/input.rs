@@ -190,25 +190,52 @@ pub fn text_document(id: String, text: &str) -> Option<Document> {
 
 /// Reads every input path in order, calling `on_doc` for each document and
 /// `on_warning` for each problem. Directories are walked recursively in
-/// name order for `.txt`, `.md` and `.text` files; other files, JSON Lines
-/// included, are counted as skipped (name a JSON Lines file to index it). A file named directly is
-/// read as JSON Lines if its extension says so, else as text.
+/// name order for `.txt`, `.md` and `.text` files, leaving out hidden and
+/// ignored files and not following symbolic links ([`WalkOptions`]'s
+/// defaults); other files, JSON Lines included, are counted as skipped
+/// (name a JSON Lines file to index it). A file named directly is read as
+/// JSON Lines if its extension says so, else as text; `-` is JSON Lines on
+/// standard input.
 ///
 /// # Errors
 /// [`IndexError::InputNotFound`] before anything is read if a path does not
-/// exist; [`IndexError::InputUnreadable`] if a directory cannot be listed.
+/// exist. An unreadable folder or file is a warning.
 pub fn read_inputs(
     paths: &[PathBuf],
     on_doc: &mut dyn FnMut(Document) -> Result<(), IndexError>,
     on_warning: &mut dyn FnMut(Warning),
 ) -> Result<InputStats, IndexError> {
-    read_inputs_observed(paths, on_doc, on_warning, &mut |_| {})
+    read_inputs_observed(paths, WalkOptions::default(), on_doc, on_warning, &mut |_| {})
+}
+
+/// How folders are walked (see [`read_inputs`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WalkOptions {
+    /// Include hidden files and folders (names starting with `.`).
+    pub hidden: bool,
+    /// Include what `.gitignore`, `.ignore` and `.git/info/exclude` leave out.
+    pub no_ignore: bool,
+    /// Follow symbolic links (a linked folder or file is then read where
+    /// the link is).
+    pub follow_links: bool,
+}
+
+/// The path an error of a walk names, if any.
+fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        _ => None,
+    }
 }
 
 /// [`read_inputs`], telling `on_read` the bytes read so far before each
 /// document is handed on.
 pub(crate) fn read_inputs_observed(
     paths: &[PathBuf],
+    walk_options: WalkOptions,
     on_doc: &mut dyn FnMut(Document) -> Result<(), IndexError>,
     on_warning: &mut dyn FnMut(Warning),
     on_read: &mut dyn FnMut(u64),
@@ -223,6 +250,7 @@ pub(crate) fn read_inputs_observed(
         on_doc,
         on_warning,
         on_read,
+        walk_options,
         ids: HashSet::new(),
     };
     for p in paths {
@@ -230,7 +258,7 @@ pub(crate) fn read_inputs_observed(
             let stdin = std::io::stdin();
             r.jsonl_from(Path::new(STDIN_NAME), &mut stdin.lock())?;
         } else if p.is_dir() {
-            r.walk(p, p)?;
+            r.walk(p)?;
         } else {
             let root = p.parent().unwrap_or(Path::new(""));
             r.file(root, p, true)?;
@@ -288,6 +316,7 @@ struct Reader<'a> {
     on_doc: &'a mut dyn FnMut(Document) -> Result<(), IndexError>,
     on_warning: &'a mut dyn FnMut(Warning),
     on_read: &'a mut dyn FnMut(u64),
+    walk_options: WalkOptions,
     /// Hashes of the ids emitted, for duplicate warnings (64 bits: a false
     /// alarm among 10 million ids has odds of about 3 in a million).
     ids: HashSet<u64>,
@@ -320,28 +349,43 @@ impl Reader<'_> {
         (self.on_doc)(doc)
     }
 
-    fn walk(&mut self, root: &Path, dir: &Path) -> Result<(), IndexError> {
-        let unreadable = |source| IndexError::InputUnreadable {
-            path: dir.to_path_buf(),
-            source,
-        };
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(unreadable)?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<Result<_, _>>()
-            .map_err(unreadable)?;
-        entries.sort();
-        for path in entries {
-            // Symbolic links to directories are not followed, so a link cycle cannot loop.
-            let is_link = std::fs::symlink_metadata(&path)
-                .map(|m| m.file_type().is_symlink())
-                .unwrap_or(false);
-            if path.is_dir() {
-                if !is_link {
-                    self.walk(root, &path)?;
+    /// Walks folder `root` as ripgrep does (the `ignore` crate): hidden
+    /// files and folders and what `.gitignore`, `.ignore` and
+    /// `.git/info/exclude` name are left out unless `walk` says otherwise,
+    /// symbolic links are not followed unless asked, siblings come in
+    /// path order; an unreadable entry is a warning.
+    fn walk(&mut self, root: &Path) -> Result<(), IndexError> {
+        let w = self.walk_options;
+        let mut builder = ignore::WalkBuilder::new(root);
+        builder
+            .hidden(!w.hidden)
+            .ignore(!w.no_ignore)
+            .git_ignore(!w.no_ignore)
+            .git_exclude(!w.no_ignore)
+            .git_global(false)
+            .parents(!w.no_ignore)
+            .require_git(false)
+            .follow_links(w.follow_links)
+            .sort_by_file_path(|a, b| a.cmp(b));
+        for entry in builder.build() {
+            match entry {
+                Ok(e) => {
+                    let Some(kind) = e.file_type() else {
+                        continue; // standard input: not walked
+                    };
+                    if kind.is_file() {
+                        self.file(root, e.path(), false)?;
+                    } else if kind.is_symlink() {
+                        // A link not followed: its target is indexed where
+                        // it lies, if it lies in an input.
+                        self.stats.skipped += 1;
+                    }
                 }
-            } else {
-                self.file(root, &path, false)?;
+                Err(err) => {
+                    let path = walk_error_path(&err).unwrap_or(root).to_path_buf();
+                    let error = std::io::Error::other(err.to_string());
+                    self.skip(Warning::Unreadable { path, error });
+                }
             }
         }
         Ok(())

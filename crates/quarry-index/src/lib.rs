@@ -41,7 +41,7 @@ use std::time::Instant;
 
 pub use builder::IndexBuilder;
 pub use error::IndexError;
-pub use input::{Document, InputStats, Warning};
+pub use input::{Document, InputStats, WalkOptions, Warning};
 pub use merge::{merge_index_files, MergeSummary};
 pub use pipeline::{BuildOptions, BuildProgress, DEFAULT_MEMORY, MIN_MEMORY};
 pub use writer::write_index_file;

@@ -30,6 +30,8 @@ pub struct BuildOptions {
     pub threads: usize,
     /// Memory budget for the whole build, in bytes.
     pub memory: u64,
+    /// How folders are walked.
+    pub walk: input::WalkOptions,
 }
 
 /// The default memory budget: 1 GiB.
@@ -44,6 +46,7 @@ impl Default for BuildOptions {
         BuildOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             memory: DEFAULT_MEMORY,
+            walk: input::WalkOptions::default(),
         }
     }
 }
@@ -221,6 +224,7 @@ pub(crate) fn build(
         let read = Cell::new(0u64);
         let stats = input::read_inputs_observed(
             inputs,
+            options.walk,
             &mut |doc| {
                 progress.documents += 1;
                 progress.bytes_read = read.get();

@@ -1,0 +1,65 @@
+//! Folder walks as ripgrep users expect: hidden and ignored files left out
+//! unless asked, links not followed unless asked, an unreadable folder a
+//! warning.
+
+mod util;
+
+use util::Sandbox;
+
+fn ids(s: &Sandbox, index: &str) -> Vec<String> {
+    let index = quarry::Index::open(s.path(index)).unwrap();
+    let mut ids: Vec<String> = (0..index.doc_count())
+        .map(|d| index.document(d).unwrap().id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn hidden_and_ignored_files_are_left_out_unless_asked() {
+    let s = Sandbox::new();
+    s.write("docs/a.txt", "alpha");
+    s.write("docs/.secret.txt", "hidden file");
+    s.write("docs/.cache/b.txt", "hidden folder");
+    s.write("docs/build/c.txt", "ignored by git");
+    s.write("docs/notes/d.txt", "ignored by .ignore");
+    s.write("docs/.gitignore", "build/\n");
+    s.write("docs/.ignore", "notes/d.txt\n");
+    s.run(&["index", "docs", "-o", "i.qidx"]).expect_code(0);
+    assert_eq!(ids(&s, "i.qidx"), ["a.txt"]);
+    s.run(&["index", "docs", "-o", "h.qidx", "--hidden"]).expect_code(0);
+    assert_eq!(ids(&s, "h.qidx"), [".cache/b.txt", ".secret.txt", "a.txt"]);
+    s.run(&["index", "docs", "-o", "n.qidx", "--no-ignore"]).expect_code(0);
+    assert_eq!(ids(&s, "n.qidx"), ["a.txt", "build/c.txt", "notes/d.txt"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn links_are_not_followed_unless_asked_and_an_unreadable_folder_is_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    s.write("docs/a.txt", "alpha");
+    s.write("docs/sub/b.txt", "beta");
+    std::os::unix::fs::symlink(s.path("docs/a.txt"), s.path("docs/link.txt")).unwrap();
+    std::os::unix::fs::symlink(s.path("docs/sub"), s.path("docs/linkdir")).unwrap();
+    s.run(&["index", "docs", "-o", "i.qidx"]).expect_code(0);
+    assert_eq!(ids(&s, "i.qidx"), ["a.txt", "sub/b.txt"]);
+    s.run(&["index", "docs", "-o", "f.qidx", "--follow"]).expect_code(0);
+    assert_eq!(
+        ids(&s, "f.qidx"),
+        ["a.txt", "link.txt", "linkdir/b.txt", "sub/b.txt"]
+    );
+    // An unreadable folder (not for root, who reads everything).
+    let locked = s.path("docs/locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::write(locked.join("c.txt"), "gamma").unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let readable = std::fs::read_dir(&locked).is_ok();
+    let r = s.run(&["index", "docs", "-o", "u.qidx"]);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    r.expect_code(0);
+    if !readable {
+        assert!(r.stderr.contains("locked"), "{}", r.stderr);
+        assert_eq!(ids(&s, "u.qidx"), ["a.txt", "sub/b.txt"]);
+    }
+}
