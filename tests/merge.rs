@@ -106,3 +106,33 @@ fn merge_cli_writes_the_concatenated_build_and_may_replace_an_input() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn a_damaged_input_stops_the_merge_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs: Vec<(String, String)> = (0..200)
+        .map(|i| {
+            (
+                format!("t{i}"),
+                format!("body {i} words and more words {}", i % 9),
+            )
+        })
+        .collect();
+    let a = dir.path().join("a.qidx");
+    let b = dir.path().join("b.qidx");
+    let mut bytes = build(&docs[..100], 0);
+    // One byte of the stored documents (the last section but SURFACE).
+    let index = Index::from_bytes(bytes.clone()).unwrap();
+    let store = index
+        .sections()
+        .iter()
+        .find(|e| e.kind == SectionKind::StoreData)
+        .unwrap();
+    bytes[(store.offset + store.len / 2) as usize] ^= 0x55;
+    std::fs::write(&a, bytes).unwrap();
+    std::fs::write(&b, build(&docs[100..], 100)).unwrap();
+    let out = dir.path().join("out.qidx");
+    let err = quarry_index::merge_index_files(&[a, b], &out).unwrap_err();
+    assert!(err.to_string().contains("corrupt"), "{err}");
+    assert!(!out.exists());
+}

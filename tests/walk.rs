@@ -27,9 +27,11 @@ fn hidden_and_ignored_files_are_left_out_unless_asked() {
     s.write("docs/.ignore", "notes/d.txt\n");
     s.run(&["index", "docs", "-o", "i.qidx"]).expect_code(0);
     assert_eq!(ids(&s, "i.qidx"), ["a.txt"]);
-    s.run(&["index", "docs", "-o", "h.qidx", "--hidden"]).expect_code(0);
+    s.run(&["index", "docs", "-o", "h.qidx", "--hidden"])
+        .expect_code(0);
     assert_eq!(ids(&s, "h.qidx"), [".cache/b.txt", ".secret.txt", "a.txt"]);
-    s.run(&["index", "docs", "-o", "n.qidx", "--no-ignore"]).expect_code(0);
+    s.run(&["index", "docs", "-o", "n.qidx", "--no-ignore"])
+        .expect_code(0);
     assert_eq!(ids(&s, "n.qidx"), ["a.txt", "build/c.txt", "notes/d.txt"]);
 }
 
@@ -44,7 +46,8 @@ fn links_are_not_followed_unless_asked_and_an_unreadable_folder_is_a_warning() {
     std::os::unix::fs::symlink(s.path("docs/sub"), s.path("docs/linkdir")).unwrap();
     s.run(&["index", "docs", "-o", "i.qidx"]).expect_code(0);
     assert_eq!(ids(&s, "i.qidx"), ["a.txt", "sub/b.txt"]);
-    s.run(&["index", "docs", "-o", "f.qidx", "--follow"]).expect_code(0);
+    s.run(&["index", "docs", "-o", "f.qidx", "--follow"])
+        .expect_code(0);
     assert_eq!(
         ids(&s, "f.qidx"),
         ["a.txt", "link.txt", "linkdir/b.txt", "sub/b.txt"]

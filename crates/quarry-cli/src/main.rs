@@ -354,11 +354,13 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             no_ignore,
             follow,
         } => {
-            let mut options = quarry_index::BuildOptions::default();
-            options.walk = quarry_index::WalkOptions {
-                hidden,
-                no_ignore,
-                follow_links: follow,
+            let mut options = quarry_index::BuildOptions {
+                walk: quarry_index::WalkOptions {
+                    hidden,
+                    no_ignore,
+                    follow_links: follow,
+                },
+                ..quarry_index::BuildOptions::default()
             };
             if let Some(t) = threads {
                 options.threads = usize::from(t);

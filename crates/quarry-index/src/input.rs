@@ -205,7 +205,13 @@ pub fn read_inputs(
     on_doc: &mut dyn FnMut(Document) -> Result<(), IndexError>,
     on_warning: &mut dyn FnMut(Warning),
 ) -> Result<InputStats, IndexError> {
-    read_inputs_observed(paths, WalkOptions::default(), on_doc, on_warning, &mut |_| {})
+    read_inputs_observed(
+        paths,
+        WalkOptions::default(),
+        on_doc,
+        on_warning,
+        &mut |_| {},
+    )
 }
 
 /// How folders are walked (see [`read_inputs`]).

@@ -101,6 +101,22 @@ pub fn build_index_with(
     let start = Instant::now();
     check_output(inputs, output)?;
     let (dir, _) = writer::dir_and_name(output);
+    if output
+        .as_os_str()
+        .to_string_lossy()
+        .ends_with(std::path::MAIN_SEPARATOR)
+    {
+        // `-o name/`: a folder was meant, not a file name.
+        return Err(if output.exists() {
+            IndexError::OutputIsDirectory {
+                path: output.to_path_buf(),
+            }
+        } else {
+            IndexError::OutputDirectoryMissing {
+                path: output.to_path_buf(),
+            }
+        });
+    }
     if !dir.is_dir() {
         return Err(IndexError::OutputDirectoryMissing { path: dir });
     }

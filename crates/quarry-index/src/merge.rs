@@ -28,7 +28,8 @@ pub struct MergeSummary {
 /// atomically); any other existing file there must be an index.
 ///
 /// # Errors
-/// [`IndexError::Index`] when an input cannot be opened or decoded, or the
+/// [`IndexError::Index`] when an input cannot be opened, fails
+/// [`Index::verify`] (every input is verified first), or the
 /// inputs cannot be combined; [`IndexError::OutputNotAnIndex`],
 /// [`IndexError::OutputIsDirectory`] or [`IndexError::Write`] for the
 /// output. On error, whatever was at `output` is unchanged.
@@ -47,7 +48,11 @@ pub fn merge_index_files(inputs: &[PathBuf], output: &Path) -> Result<MergeSumma
     }
     let mut members = Vec::with_capacity(inputs.len());
     for path in inputs {
-        members.push(Index::open(path)?);
+        let index = Index::open(path)?;
+        // Opening checks only the header: damage anywhere must stop the
+        // merge, or the output would carry it under fresh checksums.
+        index.verify()?;
+        members.push(index);
     }
     let refs: Vec<&Index> = members.iter().collect();
     let sections = quarry::merge::merge(&refs)?;

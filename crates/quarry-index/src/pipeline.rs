@@ -298,6 +298,10 @@ pub(crate) fn build(
         let refs: Vec<&Index> = members.iter().collect();
         let sections = quarry::merge::merge(&refs)?;
         drop(members);
+        // A signal during the merge: the merged bytes are dropped unwritten.
+        if stop.load(Ordering::Relaxed) {
+            return Err(IndexError::Interrupted);
+        }
         write_index_file(output, &sections)?
     };
     drop(temps);

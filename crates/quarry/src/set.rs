@@ -176,12 +176,13 @@ impl IndexSet {
             ..*options
         };
         let mut all: Ranked = Vec::new();
-        let mut expansions = None;
         for (m, &base) in self.members.iter().zip(&self.bases) {
-            let (hits, x) = m.run_in(query, &each, Some(&globals))?;
+            let (hits, _) = m.run_in(query, &each, Some(&globals))?;
             all.extend(hits.into_iter().map(|(d, s)| (base + d, s)));
-            expansions.get_or_insert(x);
         }
+        // The set's expansions (a member whose plan stops early, for want
+        // of a required word, expands nothing).
+        let expansions = globals.into_expansions();
         if options.limit == 0 {
             all.clear();
         }
@@ -192,7 +193,7 @@ impl IndexSet {
             .skip(options.offset)
             .take(options.limit)
             .collect();
-        Ok((page, expansions.unwrap_or_default()))
+        Ok((page, expansions))
     }
 
     /// [`IndexSet::top_doc_ids_with_expansions`] without the expansions.
@@ -238,7 +239,8 @@ impl IndexSet {
     }
 
     /// A corrected query for `text` (see [`Index::did_you_mean`]): the
-    /// first member's that has one.
+    /// first member's that replaces only words no member holds. (Its
+    /// choice of words weighs that member's frequencies, not the set's.)
     ///
     /// # Errors
     /// As [`Index::did_you_mean`].
@@ -247,8 +249,15 @@ impl IndexSet {
         text: &str,
         options: &SearchOptions,
     ) -> Result<Option<crate::Suggestion>> {
-        for m in &self.members {
+        'members: for m in &self.members {
             if let Some(s) = m.did_you_mean(text, options)? {
+                for (typed, _) in &s.replacements {
+                    for other in &self.members {
+                        if other.surface_fuzzy(typed, 0, 1)?.total > 0 {
+                            continue 'members;
+                        }
+                    }
+                }
                 return Ok(Some(s));
             }
         }
@@ -267,13 +276,10 @@ impl IndexSet {
     ) -> Result<(u64, Vec<Expansion>)> {
         let globals = self.globals(query, options)?;
         let mut n = 0;
-        let mut expansions = None;
         for m in &self.members {
-            let (c, x) = m.count_in(query, options, Some(&globals))?;
-            n += c;
-            expansions.get_or_insert(x);
+            n += m.count_in(query, options, Some(&globals))?.0;
         }
-        Ok((n, expansions.unwrap_or_default()))
+        Ok((n, globals.into_expansions()))
     }
 
     /// How set document `doc`'s score for `query` is made (see
@@ -397,6 +403,11 @@ impl Globals<'_> {
         }
         self.df.borrow_mut().insert(key, df);
         Ok(df)
+    }
+
+    /// Every pattern's expansion, in query order.
+    pub(crate) fn into_expansions(self) -> Vec<Expansion> {
+        self.expansions.into_iter().map(|(_, _, x)| x).collect()
     }
 
     /// The set's expansion of `e`.
