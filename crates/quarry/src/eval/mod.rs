@@ -24,6 +24,7 @@ pub(crate) mod long;
 pub(crate) mod phrase;
 pub(crate) mod phrase_scorer;
 pub(crate) mod plan;
+mod plan_expansion;
 pub(crate) mod scorer;
 pub(crate) mod term;
 pub(crate) mod windowed;

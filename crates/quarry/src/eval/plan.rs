@@ -19,7 +19,7 @@ use crate::bm25::{idf, TermWeight};
 use crate::error::Result;
 use crate::format::SectionKind;
 use crate::index::Index;
-use crate::query::{BoolQuery, ExpansionKind, ExpansionQuery, PhraseQuery, Query};
+use crate::query::{BoolQuery, ExpansionKind, PhraseQuery, Query};
 use crate::schema::Field;
 use crate::search::{Expansion, SearchOptions};
 
@@ -97,13 +97,13 @@ pub(crate) struct Planner<'a, 'o> {
     pub(crate) options: &'o SearchOptions,
     pub(crate) expansions: Vec<Expansion>,
     /// Every pattern expanded so far (see [`Planner::expand`]).
-    expanded: Vec<(ExpansionKind, String, Expansion)>,
+    pub(super) expanded: Vec<(ExpansionKind, String, Expansion)>,
     /// Builds the plain combinations (child by child), whose explanations
     /// show every child, instead of windowed ones.
     pub(crate) explaining: bool,
     /// For a member of an index set: the set's statistics and expansions,
     /// which score in place of this index's own.
-    globals: Option<&'o Globals<'o>>,
+    pub(super) globals: Option<&'o Globals<'o>>,
 }
 
 impl<'a, 'o> Planner<'a, 'o> {
@@ -301,7 +301,7 @@ impl<'a, 'o> Planner<'a, 'o> {
 
     /// The scorer of one (term, field), with what an explanation needs
     /// only when `explained` (the flat paths allocate nothing for it).
-    fn term_leaf(
+    pub(super) fn term_leaf(
         &self,
         term: &str,
         field: Field,
@@ -578,114 +578,6 @@ impl<'a, 'o> Planner<'a, 'o> {
         }
         Ok(out)
     }
-
-    /// One scorer per index term of the expansion's words (each summed over
-    /// the fields), recording the expansion.
-    fn expansion_children(&mut self, e: &ExpansionQuery, boost: f64) -> Result<Vec<BoxScorer<'a>>> {
-        let terms = self.resolve(e)?;
-        self.term_children(&terms, e, boost)
-    }
-
-    /// The index terms of an expansion, its report recorded.
-    fn resolve(&mut self, e: &ExpansionQuery) -> Result<Vec<String>> {
-        let expansion = self.expand(e)?;
-        let terms = expansion.terms.clone();
-        self.expansions.push(expansion);
-        Ok(terms)
-    }
-
-    /// The expansion of `e`, walked once per pattern (a flat plan that
-    /// gives up leaves it to the tree planner).
-    fn expand(&mut self, e: &ExpansionQuery) -> Result<Expansion> {
-        let done = self
-            .expanded
-            .iter()
-            .find(|(k, p, _)| *k == e.kind && *p == e.pattern);
-        if let Some((_, _, x)) = done {
-            return Ok(x.clone());
-        }
-        let x = match self.globals.and_then(|g| g.expansion(e)) {
-            Some(x) => x.clone(),
-            None => self.index.expand(e, self.options.max_expansions)?,
-        };
-        self.expanded.push((e.kind, e.pattern.clone(), x.clone()));
-        Ok(x)
-    }
-
-    /// One scorer per term (each summed over the fields).
-    fn term_children(
-        &mut self,
-        terms: &[String],
-        e: &ExpansionQuery,
-        boost: f64,
-    ) -> Result<Vec<BoxScorer<'a>>> {
-        let mut out = Vec::with_capacity(terms.len());
-        for term in terms {
-            let leaf = Query::Term(crate::query::TermQuery {
-                term: term.clone(),
-                fields: e.fields,
-                boost: e.boost,
-            });
-            if let Some(s) = self.scorer(&leaf, boost)? {
-                out.push(s);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The best of an expansion's terms as one scorer (`None`: no term is
-    /// in the index): many terms are gathered a window at a time straight
-    /// from their (term, field) cursors.
-    fn expansion_max(&mut self, e: &ExpansionQuery, boost: f64) -> Result<Option<BoxScorer<'a>>> {
-        let terms = self.resolve(e)?;
-        self.max_of_terms(&terms, e, boost)
-    }
-
-    /// The best of `terms` (of expansion `e`) as one scorer.
-    fn max_of_terms(
-        &mut self,
-        terms: &[String],
-        e: &ExpansionQuery,
-        boost: f64,
-    ) -> Result<Option<BoxScorer<'a>>> {
-        if terms.len() < WINDOWED_FROM || self.explaining {
-            let mut children = self.term_children(terms, e, boost)?;
-            return Ok(match children.len() {
-                0 => None,
-                1 => children.pop(),
-                _ => Some(self.max(children)),
-            });
-        }
-        Ok(self
-            .windowed_max(terms, e, boost)?
-            .map(|w| Box::new(w) as BoxScorer<'a>))
-    }
-
-    /// The best of `terms` (of expansion `e`) gathered a window at a time
-    /// straight from their (term, field) cursors.
-    fn windowed_max(
-        &mut self,
-        terms: &[String],
-        e: &ExpansionQuery,
-        boost: f64,
-    ) -> Result<Option<Windowed<'a>>> {
-        let mut per_term = Vec::with_capacity(terms.len());
-        for term in terms {
-            let mut fields = Vec::new();
-            for field in e.fields.iter() {
-                if let Some((s, _)) = self.term_leaf(term, field, boost * e.boost, 0, false)? {
-                    fields.push(s);
-                }
-            }
-            if !fields.is_empty() {
-                per_term.push(fields);
-            }
-        }
-        Ok(
-            (!per_term.is_empty())
-                .then(|| Windowed::max_of_terms(per_term, self.index.doc_count())),
-        )
-    }
 }
 
 impl<'a> Planner<'a, '_> {
@@ -716,7 +608,7 @@ impl<'a> Planner<'a, '_> {
     }
 
     /// The max of `children`, windowed when there are many.
-    fn max(&self, children: Vec<BoxScorer<'a>>) -> BoxScorer<'a> {
+    pub(super) fn max(&self, children: Vec<BoxScorer<'a>>) -> BoxScorer<'a> {
         if children.len() >= WINDOWED_FROM && !self.explaining {
             return Box::new(Windowed::new(children, Fold::Max, self.index.doc_count()));
         }

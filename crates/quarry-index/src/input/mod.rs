@@ -1,13 +1,15 @@
 //! Reading input documents: directories, text files and JSON Lines.
 
 use std::collections::HashSet;
-use std::fmt;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use crate::error::IndexError;
+
+mod warning;
+pub use warning::Warning;
 
 /// A document to index.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -18,110 +20,6 @@ pub struct Document {
     pub title: String,
     /// Body.
     pub body: String,
-}
-
-/// A problem with one input file or line. It is reported and indexing goes on.
-#[derive(Debug)]
-pub enum Warning {
-    /// The file could not be read; it was skipped.
-    Unreadable {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        error: std::io::Error,
-    },
-    /// The file (or line) was not valid UTF-8; bad bytes became U+FFFD.
-    InvalidUtf8 {
-        /// The file.
-        path: PathBuf,
-        /// The line, for JSON Lines.
-        line: Option<u64>,
-    },
-    /// The file looks binary (it holds NUL bytes); it was skipped.
-    Binary {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The document is larger than [`MAX_DOCUMENT_BYTES`]; it was skipped.
-    TooLarge {
-        /// The file.
-        path: PathBuf,
-        /// The line, for JSON Lines.
-        line: Option<u64>,
-    },
-    /// The file holds no text; it was skipped.
-    Empty {
-        /// The file.
-        path: PathBuf,
-    },
-    /// A document's id was seen before (in this input or an earlier one);
-    /// the document is indexed all the same, and both show under that id.
-    DuplicateId {
-        /// The file.
-        path: PathBuf,
-        /// The line, for JSON Lines.
-        line: Option<u64>,
-        /// The id.
-        id: String,
-    },
-    /// A JSON Lines line is not a JSON object with string fields; it was skipped.
-    MalformedJson {
-        /// The file.
-        path: PathBuf,
-        /// The line number, from 1.
-        line: u64,
-        /// What is wrong.
-        error: String,
-    },
-}
-
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Warning::Unreadable { path, error } => {
-                write!(f, "{}: cannot read ({error}); skipped", path.display())
-            }
-            Warning::InvalidUtf8 { path, line: None } => {
-                write!(
-                    f,
-                    "{}: not valid UTF-8; invalid bytes replaced",
-                    path.display()
-                )
-            }
-            Warning::InvalidUtf8 {
-                path,
-                line: Some(n),
-            } => {
-                write!(
-                    f,
-                    "{}:{n}: not valid UTF-8; invalid bytes replaced",
-                    path.display()
-                )
-            }
-            Warning::Binary { path } => write!(f, "{}: binary file; skipped", path.display()),
-            Warning::Empty { path } => write!(f, "{}: empty; skipped", path.display()),
-            Warning::TooLarge { path, line } => {
-                let at = line.map(|n| format!(":{n}")).unwrap_or_default();
-                write!(
-                    f,
-                    "{}{at}: document over {} MiB; skipped",
-                    path.display(),
-                    MAX_DOCUMENT_BYTES >> 20
-                )
-            }
-            Warning::DuplicateId { path, line, id } => {
-                let at = line.map(|n| format!(":{n}")).unwrap_or_default();
-                write!(
-                    f,
-                    "{}{at}: the id {id:?} was used before; indexed all the same (ids should be unique)",
-                    path.display()
-                )
-            }
-            Warning::MalformedJson { path, line, error } => {
-                write!(f, "{}:{line}: {error}; line skipped", path.display())
-            }
-        }
-    }
 }
 
 /// Counts of what the inputs held.
