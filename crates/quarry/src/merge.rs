@@ -11,6 +11,7 @@
 
 use fst::{IntoStreamer, Streamer};
 
+use crate::analysis::Language;
 use crate::error::{Error, Result};
 use crate::fieldnorm;
 use crate::format::SectionKind;
@@ -28,35 +29,12 @@ use crate::termdict::TermInfoWriter;
 /// analyzers or hold more documents than one index can; [`Error::Corrupt`]
 /// when a member's bytes do not decode.
 pub fn merge(members: &[&Index]) -> Result<Vec<(SectionKind, Vec<u8>)>> {
-    let language = members
-        .first()
-        .map_or(crate::analysis::Language::English, |m| m.meta().language);
-    let mut bases = Vec::with_capacity(members.len());
-    let mut doc_count = 0u32;
-    let mut total_tokens = [0u64; 2];
-    for m in members {
-        if m.meta().language != language {
-            return Err(Error::Incompatible {
-                path: m.path().to_path_buf(),
-                detail: format!(
-                    "it was built for {:?} text and the first member for {:?}; rebuild it with the same language",
-                    m.meta().language,
-                    language
-                ),
-            });
-        }
-        bases.push(doc_count);
-        doc_count = doc_count
-            .checked_add(m.doc_count())
-            .filter(|&n| n < u32::MAX - 1)
-            .ok_or_else(|| Error::Incompatible {
-                path: m.path().to_path_buf(),
-                detail: "the members hold more documents than one index can (4,294,967,294); merge fewer of them".into(),
-            })?;
-        for (t, add) in total_tokens.iter_mut().zip(m.meta().total_tokens) {
-            *t += add;
-        }
-    }
+    let Combined {
+        language,
+        bases,
+        doc_count,
+        total_tokens,
+    } = Combined::of(members.iter().copied())?;
     let lengths = merged_lengths(members, doc_count)?;
     let avg_len = total_tokens.map(|t| t as f64 / f64::from(doc_count.max(1)));
     // The stored documents and surface forms do not depend on the terms:
@@ -92,6 +70,59 @@ pub fn merge(members: &[&Index]) -> Result<Vec<(SectionKind, Vec<u8>)>> {
         (SectionKind::StoreData, store_data),
         (SectionKind::Surface, surface),
     ])
+}
+
+/// What indexes have together: their shared language, each one's first
+/// document in the whole, and the totals.
+pub(crate) struct Combined {
+    pub(crate) language: Language,
+    /// The first document id of each index, in order.
+    pub(crate) bases: Vec<u32>,
+    pub(crate) doc_count: u32,
+    pub(crate) total_tokens: [u64; 2],
+}
+
+impl Combined {
+    /// `members` taken one after another (none: an empty English whole).
+    ///
+    /// # Errors
+    /// [`Error::Incompatible`] when they were built for different
+    /// languages, or hold more documents than one index can.
+    pub(crate) fn of<'i>(members: impl Iterator<Item = &'i Index>) -> Result<Combined> {
+        let mut c = Combined {
+            language: Language::English,
+            bases: Vec::new(),
+            doc_count: 0,
+            total_tokens: [0; 2],
+        };
+        for (i, m) in members.enumerate() {
+            if i == 0 {
+                c.language = m.meta().language;
+            } else if m.meta().language != c.language {
+                return Err(Error::Incompatible {
+                    path: m.path().to_path_buf(),
+                    detail: format!(
+                        "it was built for {:?} text and the first index for {:?}; rebuild it with the same language",
+                        m.meta().language,
+                        c.language
+                    ),
+                });
+            }
+            c.bases.push(c.doc_count);
+            c.doc_count = c
+                .doc_count
+                .checked_add(m.doc_count())
+                .filter(|&n| n < u32::MAX - 1)
+                .ok_or_else(|| Error::Incompatible {
+                    path: m.path().to_path_buf(),
+                    detail: "the indexes hold more documents than one index can (4,294,967,294); combine fewer of them".into(),
+                })?;
+            for (t, add) in c.total_tokens.iter_mut().zip(m.meta().total_tokens) {
+                *t += add;
+            }
+        }
+        Ok(c)
+    }
 }
 
 /// Every document's field lengths, members in order, per field.

@@ -31,6 +31,7 @@ use crate::index::{DocId, Index};
 use crate::query::{ExpansionKind, Operator, Query};
 use crate::schema::Field;
 use crate::set::Globals;
+use crate::store::StoredDocument;
 
 /// How to search: how many hits, how to combine words, how to score.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -153,6 +154,40 @@ pub struct SearchResults {
     pub suggestion: Option<Suggestion>,
 }
 
+impl SearchResults {
+    /// The results of `query`: each of `top`'s hits with its stored id and
+    /// title (from `document`), and, when fewer than `limit` hits came,
+    /// the suggestion `suggest` makes.
+    pub(crate) fn gather(
+        query: Query,
+        top: Ranked,
+        expansions: Vec<Expansion>,
+        limit: usize,
+        document: impl Fn(DocId) -> Result<StoredDocument>,
+        suggest: impl FnOnce() -> Result<Option<Suggestion>>,
+    ) -> Result<SearchResults> {
+        let hits = top
+            .into_iter()
+            .map(|(doc, score)| {
+                let stored = document(doc)?;
+                Ok(Hit {
+                    doc,
+                    score,
+                    id: stored.id,
+                    title: stored.title,
+                })
+            })
+            .collect::<Result<Vec<Hit>>>()?;
+        let suggestion = if hits.len() < limit { suggest()? } else { None };
+        Ok(SearchResults {
+            hits,
+            query,
+            expansions,
+            suggestion,
+        })
+    }
+}
+
 /// The results read as their hits: `results.len()`, `results[0]`,
 /// `for hit in &results`.
 impl std::ops::Deref for SearchResults {
@@ -231,29 +266,14 @@ impl Index {
     pub fn search(&self, text: &str, options: &SearchOptions) -> Result<SearchResults> {
         let query = self.parse_query_with(text, options)?;
         let (top, expansions) = self.run(&query, options)?;
-        let hits = top
-            .into_iter()
-            .map(|(doc, score)| {
-                let stored = self.document(doc)?;
-                Ok(Hit {
-                    doc,
-                    score,
-                    id: stored.id,
-                    title: stored.title,
-                })
-            })
-            .collect::<Result<Vec<Hit>>>()?;
-        let suggestion = if hits.len() < options.limit {
-            self.did_you_mean(text, options)?
-        } else {
-            None
-        };
-        Ok(SearchResults {
-            hits,
+        SearchResults::gather(
             query,
+            top,
             expansions,
-            suggestion,
-        })
+            options.limit,
+            |doc| self.document(doc),
+            || self.did_you_mean(text, options),
+        )
     }
 
     /// Parses `text` as this index analyzes it, with `operator` between

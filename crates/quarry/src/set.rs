@@ -19,11 +19,12 @@ use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 use crate::eval::explain::Explanation;
 use crate::index::{DocId, Index};
+use crate::merge::Combined;
 use crate::query::{ExpansionKind, ExpansionQuery, Query};
 use crate::schema::Field;
-use crate::search::{Expansion, Hit, Ranked, SearchOptions, SearchResults};
+use crate::search::{Expansion, Ranked, SearchOptions, SearchResults};
 use crate::store::StoredDocument;
-use crate::surface::{SurfaceMatches, SurfaceWord};
+use crate::surface::MostFrequent;
 
 /// Indexes searched as one (see the module documentation).
 pub struct IndexSet {
@@ -41,40 +42,18 @@ impl IndexSet {
     /// [`Error::Incompatible`] when there are none, when they were built
     /// for different languages, or hold more documents than one index can.
     pub fn new(members: Vec<Index>) -> Result<IndexSet> {
-        let Some(first) = members.first() else {
+        if members.is_empty() {
             return Err(Error::Incompatible {
                 path: std::path::PathBuf::from("(none)"),
                 detail: "an index set needs at least one index".into(),
             });
-        };
-        let language = first.meta().language;
-        let mut bases = Vec::with_capacity(members.len());
-        let mut doc_count = 0u32;
-        let mut total_tokens = [0u64; 2];
-        for m in &members {
-            if m.meta().language != language {
-                return Err(Error::Incompatible {
-                    path: m.path().to_path_buf(),
-                    detail: format!(
-                        "it was built for {:?} text and the first index for {:?}; rebuild it with the same language",
-                        m.meta().language,
-                        language
-                    ),
-                });
-            }
-            bases.push(doc_count);
-            doc_count = doc_count
-                .checked_add(m.doc_count())
-                .filter(|&n| n < u32::MAX - 1)
-                .ok_or_else(|| Error::Incompatible {
-                    path: m.path().to_path_buf(),
-                    detail: "the indexes hold more documents than one set can (4,294,967,294)"
-                        .into(),
-                })?;
-            for (t, add) in total_tokens.iter_mut().zip(m.meta().total_tokens) {
-                *t += add;
-            }
         }
+        let Combined {
+            bases,
+            doc_count,
+            total_tokens,
+            ..
+        } = Combined::of(members.iter())?;
         Ok(IndexSet {
             members,
             bases,
@@ -213,29 +192,14 @@ impl IndexSet {
     pub fn search(&self, text: &str, options: &SearchOptions) -> Result<SearchResults> {
         let query = self.parse_query_with(text, options)?;
         let (top, expansions) = self.top_doc_ids_with_expansions(&query, options)?;
-        let hits = top
-            .into_iter()
-            .map(|(doc, score)| {
-                let stored = self.document(doc)?;
-                Ok(Hit {
-                    doc,
-                    score,
-                    id: stored.id,
-                    title: stored.title,
-                })
-            })
-            .collect::<Result<Vec<Hit>>>()?;
-        let suggestion = if hits.len() < options.limit {
-            self.did_you_mean(text, options)?
-        } else {
-            None
-        };
-        Ok(SearchResults {
-            hits,
+        SearchResults::gather(
             query,
+            top,
             expansions,
-            suggestion,
-        })
+            options.limit,
+            |doc| self.document(doc),
+            || self.did_you_mean(text, options),
+        )
     }
 
     /// A corrected query for `text` (see [`Index::did_you_mean`]): the
@@ -336,25 +300,12 @@ impl IndexSet {
                 e.0 += w.doc_freq;
             }
         }
-        let total = words.len();
-        let mut kept: Vec<SurfaceWord> = words
-            .into_iter()
-            .map(|(word, (doc_freq, distance))| SurfaceWord {
-                word,
-                doc_freq,
-                distance,
-            })
-            .collect();
-        // Word order already; the most frequent first, stably.
-        kept.sort_by_key(|w| std::cmp::Reverse(w.doc_freq));
-        kept.truncate(limit);
-        kept.sort_by(|a, b| {
-            a.distance
-                .cmp(&b.distance)
-                .then_with(|| b.doc_freq.cmp(&a.doc_freq))
-                .then_with(|| a.word.cmp(&b.word))
-        });
-        let matches = SurfaceMatches { words: kept, total };
+        // In word order, as one index's walk offers them.
+        let mut best = MostFrequent::new(limit);
+        for (word, (doc_freq, distance)) in &words {
+            best.offer(word.as_bytes(), *doc_freq, *distance);
+        }
+        let matches = best.finish();
         Ok(self.members[0].expansion_of(pattern, matches))
     }
 }

@@ -40,7 +40,7 @@ pub struct SurfaceMatches {
 /// (frequency, distance, bytes in one buffer) until the end, when the best
 /// are selected and only they become strings: a short prefix offers
 /// thousands of words.
-struct MostFrequent {
+pub(crate) struct MostFrequent {
     limit: usize,
     /// (document frequency, distance, start and end in `bytes`), in the
     /// order offered.
@@ -53,7 +53,7 @@ struct MostFrequent {
 }
 
 impl MostFrequent {
-    fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         MostFrequent {
             limit,
             offered: Vec::new(),
@@ -65,7 +65,7 @@ impl MostFrequent {
 
     /// Offers a match; `false` when `key` is not UTF-8 (a damaged
     /// dictionary).
-    fn offer(&mut self, key: &[u8], doc_freq: u64, distance: u8) -> bool {
+    pub(crate) fn offer(&mut self, key: &[u8], doc_freq: u64, distance: u8) -> bool {
         self.total += 1;
         if std::str::from_utf8(key).is_err() {
             return false;
@@ -116,7 +116,7 @@ impl MostFrequent {
         self.bytes = bytes;
     }
 
-    fn finish(self) -> SurfaceMatches {
+    pub(crate) fn finish(self) -> SurfaceMatches {
         let order = self.best();
         let mut words: Vec<SurfaceWord> = order
             .iter()

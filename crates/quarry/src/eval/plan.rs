@@ -134,21 +134,22 @@ impl<'a, 'o> Planner<'a, 'o> {
         }
     }
 
-    /// Documents, a term's document frequency and a field's average length
-    /// as BM25 sees them: this index's, or its set's.
-    fn stats(&self, field: Field, term: &str, local_df: u32) -> Result<(u32, u32, f64)> {
-        Ok(match self.globals {
-            Some(g) => (
-                g.doc_count(),
-                g.doc_freq(field, term)?,
-                g.avg_field_len(field),
-            ),
-            None => (
-                self.index.doc_count(),
-                local_df,
-                self.index.avg_field_len(field),
-            ),
-        })
+    /// Documents and `field`'s average length as BM25 sees them: this
+    /// index's, or its set's.
+    fn collection(&self, field: Field) -> (u32, f64) {
+        match self.globals {
+            Some(g) => (g.doc_count(), g.avg_field_len(field)),
+            None => (self.index.doc_count(), self.index.avg_field_len(field)),
+        }
+    }
+
+    /// `term`'s document frequency in `field` as BM25 sees it: this
+    /// index's (`local`), or its set's.
+    fn doc_freq(&self, field: Field, term: &str, local: u32) -> Result<u32> {
+        match self.globals {
+            Some(g) => g.doc_freq(field, term),
+            None => Ok(local),
+        }
     }
 
     /// The plan of `query`, using a tuned flat path where one applies.
@@ -314,7 +315,8 @@ impl<'a, 'o> Planner<'a, 'o> {
             return Ok(None);
         };
         let boost = boost * self.options.boost(field);
-        let (n, df, avg) = self.stats(field, term, info.doc_freq)?;
+        let (n, avg) = self.collection(field);
+        let df = self.doc_freq(field, term, info.doc_freq)?;
         let idf = idf(n, df);
         let weight = TermWeight::new(self.options.bm25, boost, idf, avg);
         let scorer = TermScorer::new(
@@ -362,13 +364,12 @@ impl<'a, 'o> Planner<'a, 'o> {
             let mut terms = Vec::with_capacity(p.terms.len());
             let mut idf_sum = 0.0;
             let mut min_df = u32::MAX;
-            let (mut n, mut avg) = (index.doc_count(), index.avg_field_len(field));
+            let (n, avg) = self.collection(field);
             for (term, offset) in &p.terms {
                 let Some(info) = index.term_info(field, term)? else {
                     continue 'fields;
                 };
-                let (docs, df, avg_len) = self.stats(field, term, info.doc_freq)?;
-                (n, avg) = (docs, avg_len);
+                let df = self.doc_freq(field, term, info.doc_freq)?;
                 idf_sum += idf(n, df);
                 min_df = min_df.min(df);
                 let pos = positions
