@@ -2,7 +2,6 @@
 //! merged from its members does, for every form of the query language.
 
 use proptest::prelude::*;
-use quarry::format::SectionKind;
 use quarry::{Index, IndexSet, Operator, SearchOptions};
 use quarry_index::IndexBuilder;
 
@@ -68,9 +67,7 @@ proptest! {
         cuts.sort_unstable();
         let members: Vec<Index> = cuts.windows(2).map(|w| build(&docs[w[0]..w[1]], w[0])).collect();
         let refs: Vec<&Index> = members.iter().collect();
-        let sections = quarry::merge::merge(&refs).unwrap();
-        let refs: Vec<(SectionKind, &[u8])> = sections.iter().map(|(k, b)| (*k, b.as_slice())).collect();
-        let merged = Index::from_bytes(quarry::format::assemble(&refs)).unwrap();
+        let merged = Index::from_bytes(quarry::merge::merge(&refs).unwrap()).unwrap();
         let set = IndexSet::new(members).unwrap();
         prop_assert_eq!(set.doc_count(), merged.doc_count());
         let options = SearchOptions {

@@ -33,10 +33,7 @@ fn merged(parts: &[Vec<u8>]) -> Vec<u8> {
         .map(|p| Index::from_bytes(p.clone()).unwrap())
         .collect();
     let refs: Vec<&Index> = members.iter().collect();
-    let sections = quarry::merge::merge(&refs).unwrap();
-    let refs: Vec<(SectionKind, &[u8])> =
-        sections.iter().map(|(k, b)| (*k, b.as_slice())).collect();
-    quarry::format::assemble(&refs)
+    quarry::merge::merge(&refs).unwrap()
 }
 
 proptest! {

@@ -2,12 +2,14 @@
 //! their inputs one after another in that order.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use quarry::merge::{merge_into, MergeError};
 use quarry::Index;
 
 use crate::error::IndexError;
-use crate::writer::write_index_file;
+use crate::writer::write_index_with;
 
 /// What a merge did.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -55,13 +57,37 @@ pub fn merge_index_files(inputs: &[PathBuf], output: &Path) -> Result<MergeSumma
         members.push(index);
     }
     let refs: Vec<&Index> = members.iter().collect();
-    let sections = quarry::merge::merge(&refs)?;
     let documents = refs.iter().map(|m| m.doc_count()).sum();
-    let index_bytes = write_index_file(output, &sections)?;
+    let index_bytes = write_merged(&refs, output, &AtomicBool::new(false))?;
     Ok(MergeSummary {
         members: inputs.len(),
         documents,
         index_bytes,
         seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Writes the merge of `members` to `output`, atomically, streaming
+/// through scratch files beside it; stops with
+/// [`IndexError::Interrupted`] once `stop` is set. Returns the file size.
+pub(crate) fn write_merged(
+    members: &[&Index],
+    output: &Path,
+    stop: &AtomicBool,
+) -> Result<u64, IndexError> {
+    write_index_with(output, |out, scratch| {
+        merge_into(members, out, || scratch.file(), stop).map_err(|e| match e {
+            MergeError::Member(e) => IndexError::Index(e),
+            MergeError::Write(source) => IndexError::Write {
+                path: output.to_path_buf(),
+                source,
+            },
+            MergeError::Interrupted => IndexError::Interrupted,
+            // A kind this version does not know: keep its message.
+            other => IndexError::Write {
+                path: output.to_path_buf(),
+                source: std::io::Error::other(other.to_string()),
+            },
+        })
     })
 }

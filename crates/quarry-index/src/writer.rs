@@ -7,7 +7,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use quarry::format::{assemble_header, SectionKind};
+use quarry::format::SectionKind;
+use quarry::sections::SectionWriter;
 
 use crate::error::IndexError;
 
@@ -21,6 +22,33 @@ use crate::error::IndexError;
 pub fn write_index_file(
     path: &Path,
     sections: &[(SectionKind, Vec<u8>)],
+) -> Result<u64, IndexError> {
+    write_index_with(path, |out, _| {
+        for (kind, bytes) in sections {
+            out.begin(*kind);
+            out.write_all(bytes).map_err(|source| IndexError::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        Ok(())
+    })
+}
+
+/// The stream an index file is written through.
+pub(crate) type IndexFileWriter = SectionWriter<BufWriter<File>>;
+
+/// Writes an index file at `path`, atomically: `write` writes every
+/// section through the writer it is given, and may make scratch files
+/// with the [`Scratch`] it is given. Returns the file's size in bytes.
+///
+/// # Errors
+/// [`IndexError::OutputIsDirectory`], [`IndexError::OutputDirectoryMissing`],
+/// [`IndexError::Write`], or what `write` returns; in every case whatever
+/// was at `path` before is untouched and no temporary file is left behind.
+pub(crate) fn write_index_with(
+    path: &Path,
+    write: impl FnOnce(&mut IndexFileWriter, &Scratch) -> Result<(), IndexError>,
 ) -> Result<u64, IndexError> {
     if path.is_dir() {
         return Err(IndexError::OutputIsDirectory {
@@ -37,11 +65,43 @@ pub fn write_index_file(
     }
     let (tmp, file) = create_temp(&dir, &name).map_err(err)?;
     // From here the temporary file is ours: remove it on any failure.
-    let result = write_then_rename(file, &tmp, path, &dir, sections);
+    let result = (|| {
+        let mut out = SectionWriter::new(BufWriter::with_capacity(1 << 20, file)).map_err(err)?;
+        write(
+            &mut out,
+            &Scratch {
+                dir: &dir,
+                name: &name,
+            },
+        )?;
+        let (w, size) = out.finish().map_err(err)?;
+        let file = w.into_inner().map_err(|e| err(e.into_error()))?;
+        sync_then_rename(file, &tmp, path, &dir).map_err(err)?;
+        Ok(size)
+    })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(err)
+    result
+}
+
+/// Makes scratch files beside an output: created under a temporary name
+/// and unlinked at once, so the system removes them when they are closed,
+/// however the process ends.
+pub(crate) struct Scratch<'a> {
+    dir: &'a Path,
+    name: &'a str,
+}
+
+impl Scratch<'_> {
+    /// A new, empty scratch file, open for reading and writing.
+    pub(crate) fn file(&self) -> std::io::Result<File> {
+        let (path, file) = create_temp(self.dir, self.name)?;
+        // Where an open file cannot be unlinked (not on Unix), the build's
+        // sweep of stale temporary files removes it later.
+        let _ = std::fs::remove_file(&path);
+        Ok(file)
+    }
 }
 
 /// The directory `path` lies in (`.` for a bare name) and its file name.
@@ -100,7 +160,12 @@ pub(crate) fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, F
     for _ in 0..64 {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
             Ok(file) => return Ok((tmp, file)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last_err = Some(e),
             Err(e) => return Err(e),
@@ -109,24 +174,7 @@ pub(crate) fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, F
     Err(last_err.expect("the loop ran"))
 }
 
-fn write_then_rename(
-    file: File,
-    tmp: &Path,
-    path: &Path,
-    dir: &Path,
-    sections: &[(SectionKind, Vec<u8>)],
-) -> std::io::Result<u64> {
-    let refs: Vec<(SectionKind, &[u8])> =
-        sections.iter().map(|(k, b)| (*k, b.as_slice())).collect();
-    let header = assemble_header(&refs);
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    w.write_all(&header)?;
-    let mut size = header.len() as u64;
-    for (_, bytes) in sections {
-        w.write_all(bytes)?;
-        size += bytes.len() as u64;
-    }
-    let file = w.into_inner().map_err(|e| e.into_error())?;
+fn sync_then_rename(file: File, tmp: &Path, path: &Path, dir: &Path) -> std::io::Result<()> {
     file.sync_all()?;
     drop(file);
     std::fs::rename(tmp, path)?;
@@ -134,7 +182,7 @@ fn write_then_rename(
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(size)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 //! little-endian integer of the fewest bytes (1 to 4) that hold the
 //! field's longest.
 
+use std::io::{self, Write};
+
 use crate::schema::Field;
 
 /// Bytes per length of a field whose longest is `max`.
@@ -31,6 +33,40 @@ pub fn encode(lengths: &[Vec<u32>; 2]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Writes the FIELDNORMS section of the documents of `parts` one after
+/// another: the bytes [`encode`] gives of their lengths concatenated.
+///
+/// # Errors
+/// Any error of `out`.
+pub fn write_concatenated(parts: &[FieldNorms<'_>], out: &mut impl Write) -> io::Result<()> {
+    // A field's width follows its longest length, so the widest part's
+    // width is the whole's.
+    let widths = [0, 1].map(|f| parts.iter().map(|p| p.fields[f].width).max().unwrap_or(1));
+    out.write_all(&widths)?;
+    let mut buf = Vec::new();
+    for (f, &w) in widths.iter().enumerate() {
+        for part in parts {
+            let lengths = part.fields[f];
+            if lengths.width == w {
+                out.write_all(lengths.bytes)?;
+                continue;
+            }
+            let n = (lengths.bytes.len() / lengths.width as usize) as u32;
+            for doc in 0..n {
+                let len = lengths.get(doc).unwrap_or(0);
+                buf.extend_from_slice(&len.to_le_bytes()[..w as usize]);
+                if buf.len() >= 1 << 16 {
+                    out.write_all(&buf)?;
+                    buf.clear();
+                }
+            }
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    Ok(())
 }
 
 /// The FIELDNORMS section.
@@ -134,6 +170,22 @@ impl FieldLengths<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concatenation_widens_narrow_parts_as_one_encoding_would() {
+        let a = [vec![1, 2], vec![300, 0]];
+        let b = [vec![70_000], vec![4]];
+        let c: [Vec<u32>; 2] = [vec![], vec![]];
+        let parts = [encode(&a), encode(&b), encode(&c)];
+        let norms: Vec<FieldNorms> = parts
+            .iter()
+            .zip([2, 1, 0])
+            .map(|(p, n)| FieldNorms::new(p, n).unwrap())
+            .collect();
+        let mut out = Vec::new();
+        write_concatenated(&norms, &mut out).unwrap();
+        assert_eq!(out, encode(&[vec![1, 2, 70_000], vec![300, 0, 4]]));
+    }
 
     #[test]
     fn round_trips() {

@@ -91,20 +91,30 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     crc32fast::hash(bytes)
 }
 
-/// Assembles a complete index image from section payloads given in
-/// [`SectionKind::ALL`] order: header, table, then the sections back to back.
+/// The header and section table of sections given in [`SectionKind::ALL`]
+/// order, with their payloads back to back after the table.
 pub fn assemble_header(sections: &[(SectionKind, &[u8])]) -> Vec<u8> {
+    let entries: Vec<(SectionKind, u64, u32)> = sections
+        .iter()
+        .map(|(kind, bytes)| (*kind, bytes.len() as u64, crc32(bytes)))
+        .collect();
+    header_of(&entries)
+}
+
+/// The header and section table of sections given as (kind, length,
+/// CRC-32), in file order.
+pub fn header_of(sections: &[(SectionKind, u64, u32)]) -> Vec<u8> {
     let table_len = sections.len() * SECTION_ENTRY_LEN;
     let mut offset = (HEADER_LEN + table_len) as u64;
     let mut table = Vec::with_capacity(table_len);
-    for (kind, bytes) in sections {
+    for &(kind, len, crc) in sections {
         let mut e = [0u8; SECTION_ENTRY_LEN];
-        LittleEndian::write_u32(&mut e[0..4], *kind as u32);
+        LittleEndian::write_u32(&mut e[0..4], kind as u32);
         LittleEndian::write_u64(&mut e[8..16], offset);
-        LittleEndian::write_u64(&mut e[16..24], bytes.len() as u64);
-        LittleEndian::write_u32(&mut e[24..28], crc32(bytes));
+        LittleEndian::write_u64(&mut e[16..24], len);
+        LittleEndian::write_u32(&mut e[24..28], crc);
         table.extend_from_slice(&e);
-        offset += bytes.len() as u64;
+        offset += len;
     }
     let mut header = vec![0u8; HEADER_LEN];
     header[0..8].copy_from_slice(&MAGIC);

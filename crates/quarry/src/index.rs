@@ -188,6 +188,24 @@ impl Index {
         &self.data[e.offset as usize..(e.offset + e.len) as usize]
     }
 
+    /// Drops this process's copies of the mapped file's pages; they are
+    /// read again from the file (usually from the page cache) when next
+    /// touched. A merge reading large members front to back calls this as
+    /// it goes, so that its resident memory stays bounded. Nothing for an
+    /// index in memory.
+    pub(crate) fn release_pages(&self) {
+        #[cfg(unix)]
+        if let Data::Mapped(m) = &*self.data {
+            // SAFETY: the map is a read-only shared mapping of a file, so
+            // MADV_DONTNEED drops only this process's page table entries:
+            // the next access reads the same file bytes again and no
+            // reference into the map sees different memory. (The advice is
+            // unsafe in general because on private or anonymous writable
+            // maps it discards data; this map has no such pages.)
+            let _ = unsafe { m.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
+
     /// The path the index was opened from (`<memory>` for [`Index::from_bytes`]).
     pub fn path(&self) -> &Path {
         &self.path

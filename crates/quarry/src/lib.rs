@@ -40,6 +40,7 @@ pub mod postings;
 pub mod query;
 pub mod schema;
 mod search;
+pub mod sections;
 mod set;
 pub mod snippet;
 pub mod store;

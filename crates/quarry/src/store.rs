@@ -43,6 +43,8 @@ pub struct StoredDocument {
 pub struct StoreWriter {
     index: Vec<u8>,
     data: Vec<u8>,
+    /// Bytes of data already handed to [`StoreWriter::drain_data`].
+    drained: u64,
     block: Vec<u8>,
     block_first_doc: u32,
     doc_count: u32,
@@ -58,7 +60,7 @@ impl StoreWriter {
         let mut e = [0u8; STORE_ENTRY_LEN];
         LittleEndian::write_u32(&mut e[0..4], first_doc);
         LittleEndian::write_u32(&mut e[4..8], raw_len);
-        LittleEndian::write_u64(&mut e[8..16], self.data.len() as u64);
+        LittleEndian::write_u64(&mut e[8..16], self.drained + self.data.len() as u64);
         self.index.extend_from_slice(&e);
     }
 
@@ -93,7 +95,27 @@ impl StoreWriter {
         }
     }
 
-    /// The STORE_INDEX and STORE_DATA section bytes.
+    /// Writes the compressed blocks finished so far to `out` and forgets
+    /// them, so a large store need not stay in memory: the STORE_DATA
+    /// section is then what was drained followed by what
+    /// [`StoreWriter::finish`] returns.
+    ///
+    /// # Errors
+    /// Any error of `out`.
+    pub fn drain_data(&mut self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        out.write_all(&self.data)?;
+        self.drained += self.data.len() as u64;
+        self.data.clear();
+        Ok(())
+    }
+
+    /// Bytes of compressed blocks held (not yet drained).
+    pub fn held_bytes(&self) -> usize {
+        self.data.len()
+    }
+
+    /// The STORE_INDEX section bytes and the rest of STORE_DATA (all of
+    /// it unless [`StoreWriter::drain_data`] was called).
     pub fn finish(mut self) -> (Vec<u8>, Vec<u8>) {
         self.flush_block();
         self.push_entry(self.doc_count, 0);

@@ -29,7 +29,12 @@ fn bits_for(v: u64) -> u8 {
 /// by ordinal, bit-packed in blocks of [`TERM_INFO_BLOCK`].
 #[derive(Default)]
 pub struct TermInfoWriter {
+    /// Records of the block being filled (fewer than [`TERM_INFO_BLOCK`]).
     records: Vec<(u32, u64, u64)>,
+    count: u64,
+    /// Block headers and bit-packed records of the blocks already full.
+    headers: Vec<u8>,
+    data: Vec<u8>,
 }
 
 impl TermInfoWriter {
@@ -40,41 +45,49 @@ impl TermInfoWriter {
 
     /// Appends the record of the next ordinal.
     pub fn push(&mut self, doc_freq: u32, postings_start: u64, positions_start: u64) {
+        self.count += 1;
         self.records
             .push((doc_freq, postings_start, positions_start));
+        if self.records.len() == TERM_INFO_BLOCK {
+            self.encode_block();
+        }
+    }
+
+    /// Encodes the records held as one block.
+    fn encode_block(&mut self) {
+        let block = &self.records;
+        let (_, p0, q0) = block[0];
+        let df_bits = bits_for(block.iter().map(|r| u64::from(r.0)).max().unwrap_or(0));
+        let p_bits = bits_for(block.iter().map(|r| r.1 - p0).max().unwrap_or(0));
+        let q_bits = bits_for(block.iter().map(|r| r.2 - q0).max().unwrap_or(0));
+        let mut header = [0u8; TERM_INFO_HEADER_LEN];
+        LittleEndian::write_u64(&mut header[0..8], p0);
+        LittleEndian::write_u64(&mut header[8..16], q0);
+        LittleEndian::write_u32(&mut header[16..20], self.data.len() as u32);
+        header[20] = df_bits;
+        header[21] = p_bits;
+        header[22] = q_bits;
+        self.headers.extend_from_slice(&header);
+        let mut bits = BitWriter::new(&mut self.data);
+        for &(df, p, q) in block {
+            bits.write(u64::from(df), df_bits);
+            bits.write(p - p0, p_bits);
+            bits.write(q - q0, q_bits);
+        }
+        bits.flush();
+        self.records.clear();
     }
 
     /// Appends the sentinel record (where the last term's data ends) and
     /// returns the section bytes.
     pub fn finish(mut self, postings_end: u64, positions_end: u64) -> Vec<u8> {
-        let count = self.records.len() as u64;
+        // The sentinel is a record of the last block, not a term.
         self.records.push((0, postings_end, positions_end));
-        let blocks = self.records.chunks(TERM_INFO_BLOCK);
-        let mut out = Vec::new();
-        out.extend_from_slice(&count.to_le_bytes());
-        let mut data = Vec::new();
-        for block in blocks {
-            let (_, p0, q0) = block[0];
-            let df_bits = bits_for(block.iter().map(|r| u64::from(r.0)).max().unwrap_or(0));
-            let p_bits = bits_for(block.iter().map(|r| r.1 - p0).max().unwrap_or(0));
-            let q_bits = bits_for(block.iter().map(|r| r.2 - q0).max().unwrap_or(0));
-            let mut header = [0u8; TERM_INFO_HEADER_LEN];
-            LittleEndian::write_u64(&mut header[0..8], p0);
-            LittleEndian::write_u64(&mut header[8..16], q0);
-            LittleEndian::write_u32(&mut header[16..20], data.len() as u32);
-            header[20] = df_bits;
-            header[21] = p_bits;
-            header[22] = q_bits;
-            out.extend_from_slice(&header);
-            let mut bits = BitWriter::new(&mut data);
-            for &(df, p, q) in block {
-                bits.write(u64::from(df), df_bits);
-                bits.write(p - p0, p_bits);
-                bits.write(q - q0, q_bits);
-            }
-            bits.flush();
-        }
-        out.extend_from_slice(&data);
+        self.encode_block();
+        let mut out = Vec::with_capacity(8 + self.headers.len() + self.data.len());
+        out.extend_from_slice(&self.count.to_le_bytes());
+        out.extend_from_slice(&self.headers);
+        out.extend_from_slice(&self.data);
         out
     }
 }

@@ -15,15 +15,8 @@ use super::*;
 /// default BM25 parameters with field length average `avg_len`, so the
 /// bound stays as tight as it can where it matters most.
 pub fn frontier(points: impl IntoIterator<Item = (u32, u32)>, avg_len: f64) -> Vec<(u32, u32)> {
-    let mut all: Vec<(u32, u32)> = points.into_iter().collect();
-    // Shortest first; among equal lengths, highest frequency first.
-    all.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
-    let mut out: Vec<(u32, u32)> = Vec::new();
-    for (tf, len) in all {
-        if out.last().is_none_or(|&(best, _)| tf > best) {
-            out.push((tf, len));
-        }
-    }
+    let mut out: Vec<(u32, u32)> = points.into_iter().collect();
+    pareto(&mut out);
     let weight = TermWeight::new(Bm25::default(), 1.0, 1.0, avg_len);
     while out.len() > MAX_FRONTIER {
         let merged_score = |i: usize| weight.score(out[i + 1].0, out[i].1);
@@ -34,6 +27,24 @@ pub fn frontier(points: impl IntoIterator<Item = (u32, u32)>, avg_len: f64) -> V
         out.splice(i..i + 2, [merged]);
     }
     out
+}
+
+/// Keeps only the points no other point beats on both counts (at least
+/// the frequency, at most the length), each once, ordered by increasing
+/// length (and so increasing frequency). The result depends only on the
+/// set of points: reducing parts of a set first gives the same points.
+pub(crate) fn pareto(points: &mut Vec<(u32, u32)>) {
+    // Shortest first; among equal lengths, highest frequency first.
+    points.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+    let mut kept = 0usize;
+    for i in 0..points.len() {
+        let (tf, _) = points[i];
+        if kept == 0 || tf > points[kept - 1].0 {
+            points[kept] = points[i];
+            kept += 1;
+        }
+    }
+    points.truncate(kept);
 }
 
 pub(crate) fn write_frontier(out: &mut Vec<u8>, points: &[(u32, u32)]) {

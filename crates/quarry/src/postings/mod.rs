@@ -33,7 +33,7 @@ mod write;
 pub use cursor::PostingsCursor;
 pub use frontier::{frontier, Frontier};
 pub use positions::read_doc_positions;
-pub use write::write_term;
+pub use write::{write_term, TermEncoder};
 
 pub(crate) use frontier::write_frontier;
 pub(crate) use positions::skip_vints;

@@ -370,3 +370,30 @@ fn truncated_postings_are_reported_corrupt() {
         assert!(c.is_corrupt(), "cut at {cut}");
     }
 }
+
+#[test]
+fn a_long_terms_frontier_is_that_of_all_its_points() {
+    // Enough documents that the encoder reduces the points it holds
+    // several times before the term ends.
+    let n = 50_000u32;
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let docs: Vec<u32> = (0..n).collect();
+    let freqs: Vec<u32> = (0..n).map(|_| 1 + (next() % 60) as u32).collect();
+    let lengths: Vec<u32> = (0..n).map(|_| 1 + (next() % 5000) as u32).collect();
+    let positions: Vec<u32> = freqs.iter().flat_map(|&f| 0..f).collect();
+    let (p, _) = encode(&docs, &freqs, &positions, &lengths);
+    let c = PostingsCursor::new(&p, n);
+    let points = docs
+        .iter()
+        .map(|&d| (freqs[d as usize], lengths[d as usize]));
+    assert_eq!(
+        c.term_frontier().unwrap().collect::<Vec<_>>(),
+        frontier(points, 20.0)
+    );
+}

@@ -1,12 +1,21 @@
 //! Encoding one term's postings, skip data and positions.
+//!
+//! [`TermEncoder`] takes a term's documents one at a time and writes their
+//! positions at once, so it holds only the term's encoded blocks and skip
+//! data (about two bytes per document), never its positions or the
+//! documents' field lengths: a merge of any size encodes its largest term
+//! in bounded memory.
+
+use std::io::{self, Write};
 
 use bitpacking::{BitPacker, BitPacker4x};
 
 use crate::format::{write_vint, BLOCK_LEN};
 
+use super::frontier::pareto;
 use super::*;
 
-/// Encodes one term's postings and positions.
+/// Encodes one term's postings and positions into in-memory outputs.
 ///
 /// `docs` are strictly increasing document ids, `freqs[i]` the number of
 /// positions of `docs[i]`, `positions` all positions, document after
@@ -27,99 +36,241 @@ pub fn write_term(
         freqs.iter().map(|&f| f as usize).sum::<usize>(),
         positions.len()
     );
-    let packer = BitPacker4x::new();
-    let mut blocks = Vec::new();
-    // The skip arrays (see FORMAT.md), filled per block, and the frontiers.
-    let mut skip = SkipColumns::default();
-    let mut frontiers = Vec::new();
-    let positions_start = positions_out.len();
-    let mut prev_last: Option<u32> = None;
-    let mut pos_at = 0usize;
-    let point = |i: usize| (freqs[i], lengths[docs[i] as usize]);
-    for (b, (chunk_docs, chunk_freqs)) in docs
-        .chunks(BLOCK_LEN)
-        .zip(freqs.chunks(BLOCK_LEN))
-        .enumerate()
-    {
-        let last = *chunk_docs.last().expect("chunks are not empty");
+    let mut term = TermEncoder::new(avg_len);
+    let mut at = 0usize;
+    for (&doc, &freq) in docs.iter().zip(freqs) {
+        let end = at + freq as usize;
+        term.push(
+            doc,
+            &positions[at..end],
+            lengths[doc as usize],
+            positions_out,
+        )
+        .expect("writes to memory cannot fail");
+        at = end;
+    }
+    term.finish(postings_out)
+        .expect("writes to memory cannot fail");
+}
+
+/// One term's postings, encoded as its documents arrive in increasing
+/// order (see the module documentation).
+pub struct TermEncoder {
+    avg_len: f64,
+    packer: BitPacker4x,
+    /// The documents of the block being filled, their frequencies and
+    /// `(frequency, field length)` points.
+    block_docs: Vec<u32>,
+    block_freqs: Vec<u32>,
+    block_points: Vec<(u32, u32)>,
+    /// Points of the whole term that may lie on its frontier.
+    term_points: Vec<(u32, u32)>,
+    doc_count: u32,
+    /// Encoded blocks, skip arrays and block frontiers so far.
+    blocks: Vec<u8>,
+    skip: SkipColumns,
+    frontiers: Vec<u8>,
+    prev_last: Option<u32>,
+    /// Bytes of positions written for this term.
+    positions_len: u64,
+    scratch: Vec<u8>,
+}
+
+/// Points gathered for the term's frontier before they are reduced to the
+/// ones no other beats.
+const TERM_POINTS_HELD: usize = 4096;
+
+impl TermEncoder {
+    /// A term with no documents yet; `avg_len` is the field's average
+    /// length (it steers which frontier points are merged).
+    pub fn new(avg_len: f64) -> Self {
+        TermEncoder {
+            avg_len,
+            packer: BitPacker4x::new(),
+            block_docs: Vec::with_capacity(BLOCK_LEN),
+            block_freqs: Vec::with_capacity(BLOCK_LEN),
+            block_points: Vec::with_capacity(BLOCK_LEN),
+            term_points: Vec::new(),
+            doc_count: 0,
+            blocks: Vec::new(),
+            skip: SkipColumns::default(),
+            frontiers: Vec::new(),
+            prev_last: None,
+            positions_len: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Adds the next document: `doc` above every one before, its
+    /// `positions` (increasing, at least one) and its field length `len`.
+    /// Its positions are written to `positions_out` at once.
+    ///
+    /// # Errors
+    /// Any error of `positions_out`.
+    pub fn push(
+        &mut self,
+        doc: u32,
+        positions: &[u32],
+        len: u32,
+        positions_out: &mut impl Write,
+    ) -> io::Result<()> {
+        debug_assert!(self.block_docs.last().or(self.prev_last.as_ref()) < Some(&doc));
+        let freq = positions.len() as u32;
+        self.scratch.clear();
+        let mut prev = 0u32;
+        for &p in positions {
+            write_vint(&mut self.scratch, u64::from(p - prev));
+            prev = p;
+        }
+        positions_out.write_all(&self.scratch)?;
+        self.positions_len += self.scratch.len() as u64;
+        self.block_docs.push(doc);
+        self.block_freqs.push(freq);
+        self.block_points.push((freq, len));
+        self.doc_count += 1;
+        if self.block_docs.len() == BLOCK_LEN {
+            self.end_block();
+        }
+        Ok(())
+    }
+
+    /// Encodes the block being filled and its skip entry.
+    fn end_block(&mut self) {
+        let (docs, freqs) = (&self.block_docs, &self.block_freqs);
+        let Some(&last) = docs.last() else { return };
         let (mut doc_bits, mut tf_bits) = (0u8, 0u8);
-        if chunk_docs.len() == BLOCK_LEN {
+        if docs.len() == BLOCK_LEN {
             let mut buf = [0u8; 4 * BLOCK_LEN];
-            doc_bits = packer.num_bits_strictly_sorted(prev_last, chunk_docs);
-            let n = packer.compress_strictly_sorted(prev_last, chunk_docs, &mut buf, doc_bits);
-            blocks.extend_from_slice(&buf[..n]);
-            let tfs: Vec<u32> = chunk_freqs.iter().map(|&f| f - 1).collect();
+            let packer = &self.packer;
+            doc_bits = packer.num_bits_strictly_sorted(self.prev_last, docs);
+            let n = packer.compress_strictly_sorted(self.prev_last, docs, &mut buf, doc_bits);
+            self.blocks.extend_from_slice(&buf[..n]);
+            let mut tfs = [0u32; BLOCK_LEN];
+            for (t, &f) in tfs.iter_mut().zip(freqs) {
+                *t = f - 1;
+            }
             tf_bits = packer.num_bits(&tfs);
             let n = packer.compress(&tfs, &mut buf, tf_bits);
-            blocks.extend_from_slice(&buf[..n]);
+            self.blocks.extend_from_slice(&buf[..n]);
         } else {
-            let mut prev = prev_last.unwrap_or(0);
-            for &doc in chunk_docs {
-                write_vint(&mut blocks, u64::from(doc - prev));
+            let mut prev = self.prev_last.unwrap_or(0);
+            for &doc in docs {
+                write_vint(&mut self.blocks, u64::from(doc - prev));
                 prev = doc;
             }
-            for &freq in chunk_freqs {
-                write_vint(&mut blocks, u64::from(freq));
+            for &freq in freqs {
+                write_vint(&mut self.blocks, u64::from(freq));
             }
         }
-        for &freq in chunk_freqs {
-            let mut prev = 0u32;
-            for &p in &positions[pos_at..pos_at + freq as usize] {
-                write_vint(positions_out, u64::from(p - prev));
-                prev = p;
-            }
-            pos_at += freq as usize;
-        }
-        let start = b * BLOCK_LEN;
-        write_frontier(
-            &mut frontiers,
-            &frontier((start..start + chunk_docs.len()).map(point), avg_len),
-        );
+        let block_frontier = frontier(self.block_points.iter().copied(), self.avg_len);
+        write_frontier(&mut self.frontiers, &block_frontier);
         // Offsets are u32 (a term's postings and positions stay under
         // 4 GiB; FORMAT.md).
-        let u32_of = |n: usize| u32::try_from(n).expect("a term's data fits in 4 GiB");
+        let u32_of = |n: u64| u32::try_from(n).expect("a term's data fits in 4 GiB");
+        let skip = &mut self.skip;
         skip.last_doc.extend_from_slice(&last.to_le_bytes());
         skip.blocks_end
-            .extend_from_slice(&u32_of(blocks.len()).to_le_bytes());
+            .extend_from_slice(&u32_of(self.blocks.len() as u64).to_le_bytes());
         skip.positions_end
-            .extend_from_slice(&u32_of(positions_out.len() - positions_start).to_le_bytes());
+            .extend_from_slice(&u32_of(self.positions_len).to_le_bytes());
         skip.frontier_end
-            .extend_from_slice(&u32_of(frontiers.len()).to_le_bytes());
+            .extend_from_slice(&u32_of(self.frontiers.len() as u64).to_le_bytes());
         skip.doc_bits.push(doc_bits);
         skip.tf_bits.push(tf_bits);
-        prev_last = Some(last);
-    }
-    if has_skip_data(docs.len() as u32) {
-        let mut head = Vec::new();
-        write_frontier(&mut head, &frontier((0..docs.len()).map(point), avg_len));
-        for column in [
-            &skip.last_doc,
-            &skip.blocks_end,
-            &skip.positions_end,
-            &skip.frontier_end,
-            &skip.doc_bits,
-            &skip.tf_bits,
-            &frontiers,
-        ] {
-            head.extend_from_slice(column);
+        self.prev_last = Some(last);
+        self.term_points.append(&mut self.block_points);
+        if self.term_points.len() > TERM_POINTS_HELD {
+            // The frontier of all points is the frontier of those no
+            // other point beats, so the rest can go now.
+            pareto(&mut self.term_points);
         }
-        write_vint(postings_out, head.len() as u64);
-        postings_out.extend_from_slice(&head);
-    } else if docs.len() >= 2 {
-        // A small term keeps its frontier too, so its maximum score needs
-        // no field length lookups.
-        write_frontier(postings_out, &frontier((0..docs.len()).map(point), avg_len));
+        self.block_docs.clear();
+        self.block_freqs.clear();
     }
-    postings_out.extend_from_slice(&blocks);
+
+    /// Empties the encoder, keeping its buffers.
+    fn reset(&mut self) {
+        self.block_docs.clear();
+        self.block_freqs.clear();
+        self.block_points.clear();
+        self.term_points.clear();
+        self.doc_count = 0;
+        self.blocks.clear();
+        for column in [
+            &mut self.skip.last_doc,
+            &mut self.skip.blocks_end,
+            &mut self.skip.positions_end,
+            &mut self.skip.frontier_end,
+            &mut self.skip.doc_bits,
+            &mut self.skip.tf_bits,
+            &mut self.frontiers,
+        ] {
+            column.clear();
+        }
+        self.prev_last = None;
+        self.positions_len = 0;
+    }
+
+    /// Bytes of positions written for this term so far.
+    pub fn positions_len(&self) -> u64 {
+        self.positions_len
+    }
+
+    /// Documents pushed so far.
+    pub fn doc_count(&self) -> u32 {
+        self.doc_count
+    }
+
+    /// Writes the term's postings (skip data, then blocks) to
+    /// `postings_out` and returns their length. The encoder is then empty,
+    /// ready for the next term of the same field.
+    ///
+    /// # Errors
+    /// Any error of `postings_out`.
+    pub fn finish(&mut self, postings_out: &mut impl Write) -> io::Result<u64> {
+        self.end_block();
+        let n = self.doc_count;
+        let mut head = Vec::new();
+        if n >= 2 {
+            // Every term with at least two documents keeps its frontier
+            // (a small one too, so its maximum score needs no field
+            // length lookups).
+            let points = self.term_points.iter().copied();
+            write_frontier(&mut head, &frontier(points, self.avg_len));
+        }
+        let mut len = 0u64;
+        if has_skip_data(n) {
+            for column in [
+                &self.skip.last_doc,
+                &self.skip.blocks_end,
+                &self.skip.positions_end,
+                &self.skip.frontier_end,
+                &self.skip.doc_bits,
+                &self.skip.tf_bits,
+                &self.frontiers,
+            ] {
+                head.extend_from_slice(column);
+            }
+            let mut prefix = Vec::new();
+            write_vint(&mut prefix, head.len() as u64);
+            postings_out.write_all(&prefix)?;
+            len += prefix.len() as u64;
+        }
+        postings_out.write_all(&head)?;
+        postings_out.write_all(&self.blocks)?;
+        len += (head.len() + self.blocks.len()) as u64;
+        self.reset();
+        Ok(len)
+    }
 }
 
 /// The fixed-width arrays of a term's skip data, as written.
 #[derive(Default)]
-pub(crate) struct SkipColumns {
-    pub(crate) last_doc: Vec<u8>,
-    pub(crate) blocks_end: Vec<u8>,
-    pub(crate) positions_end: Vec<u8>,
-    pub(crate) frontier_end: Vec<u8>,
-    pub(crate) doc_bits: Vec<u8>,
-    pub(crate) tf_bits: Vec<u8>,
+struct SkipColumns {
+    last_doc: Vec<u8>,
+    blocks_end: Vec<u8>,
+    positions_end: Vec<u8>,
+    frontier_end: Vec<u8>,
+    doc_bits: Vec<u8>,
+    tf_bits: Vec<u8>,
 }

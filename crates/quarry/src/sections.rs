@@ -1,0 +1,153 @@
+//! Writing an index file as a stream: the sections one after another,
+//! each checksummed as it passes, the header written last over the space
+//! kept for it. Nothing needs a whole section in memory, so a merge of any
+//! size writes in bounded memory.
+
+use std::io::{self, Seek, SeekFrom, Write};
+
+use crate::format::{header_of, SectionKind, HEADER_LEN, SECTION_ENTRY_LEN};
+
+/// Writes the sections of one index file, in [`SectionKind::ALL`] order,
+/// through [`Write`]: [`SectionWriter::begin`] starts the next section,
+/// whose bytes follow; [`SectionWriter::finish`] writes the header.
+pub struct SectionWriter<W: Write + Seek> {
+    out: W,
+    /// Sections finished so far: kind, length, CRC-32.
+    done: Vec<(SectionKind, u64, u32)>,
+    /// The section being written.
+    current: Option<(SectionKind, u64, crc32fast::Hasher)>,
+}
+
+/// Bytes kept at the start of the file for the header and a table of
+/// every section kind.
+const RESERVED: usize = HEADER_LEN + SectionKind::ALL.len() * SECTION_ENTRY_LEN;
+
+impl<W: Write + Seek> SectionWriter<W> {
+    /// Starts a file in `out` (at its start), keeping room for the header.
+    ///
+    /// # Errors
+    /// Any error of `out`.
+    pub fn new(mut out: W) -> io::Result<Self> {
+        out.seek(SeekFrom::Start(0))?;
+        out.write_all(&[0u8; RESERVED])?;
+        Ok(SectionWriter {
+            out,
+            done: Vec::with_capacity(SectionKind::ALL.len()),
+            current: None,
+        })
+    }
+
+    /// Ends the section being written (if any) and starts `kind`.
+    pub fn begin(&mut self, kind: SectionKind) {
+        self.end_current();
+        self.current = Some((kind, 0, crc32fast::Hasher::new()));
+    }
+
+    fn end_current(&mut self) {
+        if let Some((kind, len, hasher)) = self.current.take() {
+            self.done.push((kind, len, hasher.finalize()));
+        }
+    }
+
+    /// Copies everything `from` holds, from its start, into the current
+    /// section.
+    ///
+    /// # Errors
+    /// Any error of `from` or of the output.
+    pub fn append(&mut self, from: &mut (impl io::Read + Seek)) -> io::Result<()> {
+        from.seek(SeekFrom::Start(0))?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            self.write_all(&buf[..n])?;
+        }
+    }
+
+    /// Ends the last section, writes the header and returns the output
+    /// (positioned at the end) and the file's size.
+    ///
+    /// # Errors
+    /// Any error of the output; [`io::ErrorKind::InvalidInput`] unless
+    /// every section kind was written once, in file order.
+    pub fn finish(mut self) -> io::Result<(W, u64)> {
+        self.end_current();
+        let kinds: Vec<SectionKind> = self.done.iter().map(|d| d.0).collect();
+        if kinds != SectionKind::ALL {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("sections written out of order: {kinds:?}"),
+            ));
+        }
+        let header = header_of(&self.done);
+        debug_assert_eq!(header.len(), RESERVED);
+        let size = RESERVED as u64 + self.done.iter().map(|d| d.1).sum::<u64>();
+        self.out.flush()?;
+        self.out.seek(SeekFrom::Start(0))?;
+        self.out.write_all(&header)?;
+        self.out.seek(SeekFrom::Start(size))?;
+        self.out.flush()?;
+        Ok((self.out, size))
+    }
+}
+
+impl<W: Write + Seek> Write for SectionWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let Some((_, len, hasher)) = &mut self.current else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "bytes written before any section began",
+            ));
+        };
+        let n = self.out.write(buf)?;
+        hasher.update(&buf[..n]);
+        *len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::assemble;
+
+    #[test]
+    fn streams_the_bytes_assemble_gives() {
+        let payloads: Vec<(SectionKind, Vec<u8>)> = SectionKind::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| (k, (0..i * 37).map(|b| (b * 7 + i) as u8).collect()))
+            .collect();
+        let refs: Vec<(SectionKind, &[u8])> =
+            payloads.iter().map(|(k, b)| (*k, b.as_slice())).collect();
+        let mut w = SectionWriter::new(io::Cursor::new(Vec::new())).unwrap();
+        for (kind, bytes) in &payloads {
+            w.begin(*kind);
+            // In two pieces, the second through a scratch copy.
+            let (a, b) = bytes.split_at(bytes.len() / 2);
+            w.write_all(a).unwrap();
+            w.append(&mut io::Cursor::new(b.to_vec())).unwrap();
+        }
+        let (out, size) = w.finish().unwrap();
+        let expected = assemble(&refs);
+        assert_eq!(size, expected.len() as u64);
+        assert_eq!(out.into_inner(), expected);
+    }
+
+    #[test]
+    fn refuses_a_missing_section() {
+        let mut w = SectionWriter::new(io::Cursor::new(Vec::new())).unwrap();
+        for kind in &SectionKind::ALL[..8] {
+            w.begin(*kind);
+        }
+        assert_eq!(w.finish().unwrap_err().kind(), io::ErrorKind::InvalidInput);
+    }
+}
