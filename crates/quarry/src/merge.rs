@@ -181,9 +181,6 @@ where
     out.write_all(&store_rest)?;
     out.begin(SectionKind::Surface);
     out.write_all(&surface)?;
-    for m in members {
-        m.release_pages();
-    }
     Ok(())
 }
 
@@ -311,8 +308,8 @@ impl TermsMerge<'_> {
             let term_postings = term.finish(&mut postings)?;
             postings_len += term_postings;
             positions_len += term_positions;
-            dict.insert(key, ord)
-                .expect("a union of sorted streams is sorted, each key once");
+            // The dictionary writes as it goes: a full disk fails here.
+            dict.insert(key, ord).map_err(fst_error)?;
             ord += 1;
             since_release += term_postings + term_positions;
             if since_release >= RELEASE_EVERY {
@@ -331,7 +328,9 @@ impl TermsMerge<'_> {
     }
 }
 
-/// A dictionary that cannot be written: only its output can fail.
+/// A dictionary that could not be written: its output failed, or (from a
+/// member whose dictionary streams keys out of order) a key came twice or
+/// out of order.
 fn fst_error(e: fst::Error) -> MergeError {
     match e {
         fst::Error::Io(e) => MergeError::Write(e),
