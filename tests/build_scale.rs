@@ -222,14 +222,16 @@ fn standard_input_is_read_as_json_lines_and_repeated_ids_are_warned_of() {
     );
     let index = quarry::Index::open(s.path("i.qidx")).unwrap();
     assert_eq!(index.doc_count(), 3);
-    // Two folders holding the same relative path: warned of too.
+    // Two folders holding the same relative path: ids are paths as given,
+    // so the two files are told apart, and nothing is warned of.
     s.write("m1/a.txt", "hello");
     s.write("m2/a.txt", "world");
-    let r = s.run(&["index", "m1", "m2", "-o", "j.qidx"]);
+    let r = s.run(&["index", "m1", "./m2", "-o", "j.qidx"]);
     r.expect_code(0);
-    assert!(
-        r.stderr.contains("\"a.txt\" was used before"),
-        "{}",
-        r.stderr
-    );
+    assert!(!r.stderr.contains("was used before"), "{}", r.stderr);
+    let index = quarry::Index::open(s.path("j.qidx")).unwrap();
+    let ids: Vec<String> = (0..index.doc_count())
+        .map(|d| index.document(d).unwrap().id)
+        .collect();
+    assert_eq!(ids, ["m1/a.txt", "m2/a.txt"]);
 }

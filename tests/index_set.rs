@@ -77,6 +77,13 @@ proptest! {
             max_expansions,
             ..SearchOptions::default()
         };
+        for typo in ["catt", "dgo shpi", "goldn~1 seax", "+ranning -cat", "\"sae ship\""] {
+            prop_assert_eq!(
+                set.did_you_mean(typo, &options).unwrap(),
+                merged.did_you_mean(typo, &options).unwrap(),
+                "{}: did you mean", typo
+            );
+        }
         for text in QUERIES {
             let q = merged.parse_query_with(text, &options).unwrap();
             let (want, want_x) = merged.top_doc_ids_with_expansions(&q, &options).unwrap();
@@ -118,4 +125,38 @@ fn an_empty_set_is_refused_and_documents_past_the_end_are_errors() {
     let hits = set.search("cat OR dog", &SearchOptions::top(5)).unwrap();
     let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
     assert_eq!(ids.len(), 2);
+}
+
+#[test]
+fn did_you_mean_weighs_the_whole_set() {
+    // The first member alone would offer "seal" (3 documents to 1); the
+    // set holds "seas" in 5 documents, so the set offers "seas", as the
+    // merged index does.
+    let docs = |words: &[&str]| -> Vec<(String, String)> {
+        words
+            .iter()
+            .map(|w| (String::new(), (*w).to_string()))
+            .collect()
+    };
+    let a = docs(&["seal", "seal", "seal", "seas"]);
+    let b = docs(&["seas", "seas", "seas", "seas"]);
+    let set = IndexSet::new(vec![build(&a, 0), build(&b, a.len())]).unwrap();
+    let s = set
+        .did_you_mean("seax", &SearchOptions::default())
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.text, "seas");
+    assert_eq!(
+        set.search("seax", &SearchOptions::top(3))
+            .unwrap()
+            .suggestion
+            .unwrap()
+            .text,
+        "seas"
+    );
+    // A word some member holds is not corrected.
+    assert_eq!(
+        set.did_you_mean("seal", &SearchOptions::default()).unwrap(),
+        None
+    );
 }

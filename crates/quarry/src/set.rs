@@ -184,8 +184,7 @@ impl IndexSet {
     }
 
     /// Parses `text` and returns the top hits (set numbering), as
-    /// [`Index::search`] does; a suggestion comes from the first member
-    /// that has one.
+    /// [`Index::search`] does, with [`IndexSet::did_you_mean`]'s suggestion.
     ///
     /// # Errors
     /// As [`Index::search`].
@@ -200,32 +199,6 @@ impl IndexSet {
             |doc| self.document(doc),
             || self.did_you_mean(text, options),
         )
-    }
-
-    /// A corrected query for `text` (see [`Index::did_you_mean`]): the
-    /// first member's that replaces only words no member holds. (Its
-    /// choice of words weighs that member's frequencies, not the set's.)
-    ///
-    /// # Errors
-    /// As [`Index::did_you_mean`].
-    pub fn did_you_mean(
-        &self,
-        text: &str,
-        options: &SearchOptions,
-    ) -> Result<Option<crate::Suggestion>> {
-        'members: for m in &self.members {
-            if let Some(s) = m.did_you_mean(text, options)? {
-                for (typed, _) in &s.replacements {
-                    for other in &self.members {
-                        if other.surface_fuzzy(typed, 0, 1)?.total > 0 {
-                            continue 'members;
-                        }
-                    }
-                }
-                return Ok(Some(s));
-            }
-        }
-        Ok(None)
     }
 
     /// The number of documents matching `query` in all members, and what

@@ -141,7 +141,7 @@ impl MostFrequent {
 }
 
 /// Distance, then document frequency (descending), then word.
-fn sort_for_display(words: &mut [SurfaceWord]) {
+pub(crate) fn sort_for_display(words: &mut [SurfaceWord]) {
     words.sort_unstable_by(|a, b| {
         a.distance
             .cmp(&b.distance)

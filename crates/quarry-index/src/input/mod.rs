@@ -164,8 +164,7 @@ pub(crate) fn read_inputs_observed(
         } else if p.is_dir() {
             r.walk(p)?;
         } else {
-            let root = p.parent().unwrap_or(Path::new(""));
-            r.file(root, p, true)?;
+            r.file(p, true)?;
         }
     }
     Ok(r.stats)
@@ -278,7 +277,7 @@ impl Reader<'_> {
                         continue; // standard input: not walked
                     };
                     if kind.is_file() {
-                        self.file(root, e.path(), false)?;
+                        self.file(e.path(), false)?;
                     } else if kind.is_symlink() {
                         // A link not followed: its target is indexed where
                         // it lies, if it lies in an input.
@@ -295,7 +294,7 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn file(&mut self, root: &Path, path: &Path, named: bool) -> Result<(), IndexError> {
+    fn file(&mut self, path: &Path, named: bool) -> Result<(), IndexError> {
         if named && has_extension(path, &JSONL_EXTENSIONS) {
             return self.jsonl(path);
         }
@@ -339,7 +338,7 @@ impl Reader<'_> {
                 String::from_utf8_lossy(e.as_bytes()).into_owned()
             }
         };
-        let id = relative_id(root, path);
+        let id = path_id(path);
         match text_document(id, &text) {
             Some(doc) => self.emit(doc, path, None),
             None => {
@@ -472,13 +471,28 @@ fn parse_json_document(line: &str) -> Result<JsonDocument, String> {
     })
 }
 
-/// The path of `path` relative to `root`, with `/` separators.
-fn relative_id(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+/// The id of a text file: its path as the inputs gave it (a folder
+/// argument followed by the path within it), with `/` separators and
+/// without `.` components, so `quarry index m1 m2` names `m1/a.txt` and
+/// `m2/a.txt` apart, and `quarry index ./notes` names `notes/a.txt`.
+pub(crate) fn path_id(path: &Path) -> String {
+    use std::path::Component;
+    let mut id = String::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => continue,
+            Component::RootDir => {}
+            c => {
+                if !id.is_empty() && !id.ends_with('/') {
+                    id.push('/');
+                }
+                id.push_str(&c.as_os_str().to_string_lossy());
+                continue;
+            }
+        }
+        id.push('/');
+    }
+    id
 }
 
 #[cfg(test)]
@@ -536,10 +550,14 @@ mod tests {
     }
 
     #[test]
-    fn relative_ids_use_forward_slashes() {
-        assert_eq!(
-            relative_id(Path::new("/a"), Path::new("/a/b/c.txt")),
-            "b/c.txt"
+    fn ids_are_paths_as_given() {
+        assert_eq!(path_id(Path::new("m1/b/c.txt")), "m1/b/c.txt");
+        assert_eq!(path_id(Path::new("./m1/./c.txt")), "m1/c.txt");
+        assert_eq!(path_id(Path::new("/abs/c.txt")), "/abs/c.txt");
+        assert_eq!(path_id(Path::new("../up/c.txt")), "../up/c.txt");
+        assert_ne!(
+            path_id(Path::new("m1/a.txt")),
+            path_id(Path::new("m2/a.txt"))
         );
     }
 }
