@@ -103,7 +103,7 @@ fn index_directory_then_search() {
         .collect();
     assert_eq!(
         ranked,
-        ["nested/lucene.md", "nested/deeper/tantivy.text"],
+        ["docs/nested/lucene.md", "docs/nested/deeper/tantivy.text"],
         "{}",
         r.stdout
     );
@@ -148,7 +148,7 @@ fn and_requires_every_word() {
     ]);
     and.expect_code(0);
     let ids: Vec<serde_json::Value> = and.json_lines().iter().map(|h| h["id"].clone()).collect();
-    assert_eq!(ids, ["nested/deeper/tantivy.text"]);
+    assert_eq!(ids, ["docs/nested/deeper/tantivy.text"]);
     s.run(&["search", "-i", "i.qidx", "--and", "rust", "zeppelin"])
         .expect_code(1);
 }
@@ -346,7 +346,7 @@ fn stats_describe_the_index() {
     let r = s.run(&["stats", "-i", "i.qidx"]);
     r.expect_code(0);
     assert!(r.stdout.contains("documents   3"), "{}", r.stdout);
-    assert!(r.stdout.contains("format      version 4"));
+    assert!(r.stdout.contains("format      version 5"));
     assert!(r.stdout.contains("section     postings"));
 }
 

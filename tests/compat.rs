@@ -1,6 +1,6 @@
 //! On-disk format compatibility, after tantivy's `compat_tests`: a small
 //! fixed corpus is indexed once and its bytes are kept in
-//! `tests/golden/v4.qidx` (format version 4). Every build must
+//! `tests/golden/v5.qidx` (format version 5). Every build must
 //!
 //! - read that file and answer queries with the recorded ids and scores, and
 //! - write exactly the same bytes for the same corpus today.
@@ -22,8 +22,8 @@ use std::sync::OnceLock;
 use quarry::{Error, Index, Operator, Query, SearchOptions};
 use quarry_index::IndexBuilder;
 
-/// The corpus: (external id, title, body). Fixed forever: `v1.qidx`,
-/// `v2.qidx`, `v3.qidx` and `v4.qidx` all index it.
+/// The corpus: (external id, title, body). Fixed forever: `v1.qidx` to
+/// `v5.qidx` all index it.
 const CORPUS: &[(&str, &str, &str)] = &[
     (
         "rust-lang",
@@ -163,17 +163,20 @@ const EXPECTED: &[Case] = &[
     ("nothing matches zebra", false, &[]),
 ];
 
-const GOLDEN: &str = "tests/golden/v4.qidx";
+const GOLDEN: &str = "tests/golden/v5.qidx";
 
 /// The same corpora written by earlier format versions: 1 (quarry 0.1,
-/// issue 2), 2 (variable-length skip entries) and 3 (no SURFACE section),
-/// kept to prove old files are refused with advice, never misread.
-const GOLDEN_OLD: [(u32, &str); 5] = [
+/// issue 2), 2 (variable-length skip entries), 3 (no SURFACE section) and
+/// 4 (no SOURCES section), kept to prove old files are refused with
+/// advice, never misread.
+const GOLDEN_OLD: [(u32, &str); 7] = [
     (1, "tests/golden/v1.qidx"),
     (2, "tests/golden/v2.qidx"),
     (2, "tests/golden/v2-blocks.qidx"),
     (3, "tests/golden/v3.qidx"),
     (3, "tests/golden/v3-blocks.qidx"),
+    (4, "tests/golden/v4.qidx"),
+    (4, "tests/golden/v4-blocks.qidx"),
 ];
 
 fn golden_path() -> PathBuf {
@@ -202,7 +205,7 @@ fn golden() -> &'static [u8] {
 
 /// A second golden file with long postings: bit-packed blocks, skip data
 /// and frontiers, which the small corpus above never reaches.
-const GOLDEN_BLOCKS: &str = "tests/golden/v4-blocks.qidx";
+const GOLDEN_BLOCKS: &str = "tests/golden/v5-blocks.qidx";
 
 /// 600 generated documents: `alpha` in every one (4 full blocks and a
 /// tail), `bravo` in every other (2 full blocks and a tail), `charlie` in
@@ -364,12 +367,12 @@ fn golden_file_is_the_current_format_version() {
     assert_eq!(&golden[..8], b"QRYINDEX");
     assert_eq!(
         u32::from_le_bytes(golden[8..12].try_into().unwrap()),
-        4,
-        "{GOLDEN} must stay a version 4 file"
+        5,
+        "{GOLDEN} must stay a version 5 file"
     );
     // When quarry::format::VERSION is bumped again, keep this file, bless a
-    // new v5.qidx, and move this file into the refusal test below.
-    assert_eq!(quarry::format::VERSION, 4);
+    // new v6.qidx, and move this file into the refusal test below.
+    assert_eq!(quarry::format::VERSION, 5);
     if let Err(e) = Index::from_bytes(golden.to_vec()) {
         panic!("{GOLDEN}: {e}");
     }

@@ -133,3 +133,99 @@ fn a_damaged_input_stops_the_merge_before_anything_is_written() {
     assert!(err.to_string().contains("corrupt"), "{err}");
     assert!(!out.exists());
 }
+
+/// Builds `docs` (id, title, body) as if each came from its own file.
+fn build_from_files(docs: &[(String, String, String)]) -> Vec<u8> {
+    let mut b = IndexBuilder::default();
+    for (id, title, body) in docs {
+        let stamp = quarry::sources::FileStamp {
+            path: id.clone(),
+            size: (title.len() + body.len()) as u64,
+            modified_ns: -(id.len() as i64),
+        };
+        b.add_from(Some(&stamp), id, title, body).unwrap();
+    }
+    b.to_bytes()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Pieces of two members, some documents left out and the rest
+    /// interleaved, give the build of the kept documents in that order.
+    #[test]
+    fn merging_pieces_gives_the_build_of_what_they_take(
+        a in proptest::collection::vec((document(), any::<bool>()), 0..200),
+        b in proptest::collection::vec((document(), any::<bool>()), 0..200),
+        choices in proptest::collection::vec(any::<bool>(), 0..400),
+    ) {
+        let named = |docs: &[((String, String), bool)], p: &str| -> Vec<(String, String, String)> {
+            docs.iter()
+                .enumerate()
+                .map(|(i, ((t, body), _))| (format!("{p}{i}"), t.clone(), body.clone()))
+                .collect()
+        };
+        let (a_docs, b_docs) = (named(&a, "a"), named(&b, "b"));
+        let members = [
+            Index::from_bytes(build_from_files(&a_docs)).unwrap(),
+            Index::from_bytes(build_from_files(&b_docs)).unwrap(),
+        ];
+        let kept = |docs: &[((String, String), bool)]| -> Vec<u32> {
+            (0..docs.len() as u32).filter(|&i| docs[i as usize].1).collect()
+        };
+        let (ka, kb) = (kept(&a), kept(&b));
+        // Interleave the kept documents of both as `choices` say.
+        let (mut ia, mut ib) = (0, 0);
+        let mut order: Vec<(usize, u32)> = Vec::new();
+        let mut c = choices.iter().copied().chain(std::iter::repeat(true));
+        while ia < ka.len() || ib < kb.len() {
+            if ib == kb.len() || (ia < ka.len() && c.next().unwrap()) {
+                order.push((0, ka[ia]));
+                ia += 1;
+            } else {
+                order.push((1, kb[ib]));
+                ib += 1;
+            }
+        }
+        let mut pieces: Vec<quarry::merge::Piece> = Vec::new();
+        for &(member, doc) in &order {
+            match pieces.last_mut() {
+                Some(p) if p.member == member && p.docs.end == doc => p.docs.end += 1,
+                _ => pieces.push(quarry::merge::Piece { member, docs: doc..doc + 1 }),
+            }
+        }
+        let wanted: Vec<(String, String, String)> = order
+            .iter()
+            .map(|&(m, d)| if m == 0 { a_docs[d as usize].clone() } else { b_docs[d as usize].clone() })
+            .collect();
+        let refs: Vec<&Index> = members.iter().collect();
+        let got = quarry::merge::merge_pieces(&refs, &pieces).unwrap();
+        let whole = build_from_files(&wanted);
+        if got != whole {
+            let (g, w) = (Index::from_bytes(got.clone()).unwrap(), Index::from_bytes(whole.clone()).unwrap());
+            let differ: Vec<&str> = g.sections().iter().zip(w.sections()).filter(|(x, y)| x.crc32 != y.crc32 || x.len != y.len).map(|(x, _)| x.kind.name()).collect();
+            prop_assert!(false, "{} pieces ({} kept): sections {:?} differ", pieces.len(), wanted.len(), differ);
+        }
+    }
+}
+
+#[test]
+fn pieces_that_do_not_fit_are_refused() {
+    let mut b = IndexBuilder::default();
+    b.add("a", "", "alpha").unwrap();
+    b.add("b", "", "beta").unwrap();
+    let index = Index::from_bytes(b.to_bytes()).unwrap();
+    let piece = |member, docs| quarry::merge::Piece { member, docs };
+    for pieces in [
+        vec![piece(1, 0..1)],
+        vec![piece(0, 0..3)],
+        vec![piece(0, 1..2), piece(0, 0..1)],
+        vec![piece(0, 0..2), piece(0, 1..2)],
+    ] {
+        let err = quarry::merge::merge_pieces(&[&index], &pieces).unwrap_err();
+        assert!(
+            matches!(err, quarry::merge::MergeError::Pieces(_)),
+            "{pieces:?}: {err}"
+        );
+    }
+}

@@ -6,10 +6,16 @@ mod util;
 
 use util::Sandbox;
 
+/// The ids of an index of the folder `docs`, within it, sorted.
 fn ids(s: &Sandbox, index: &str) -> Vec<String> {
     let index = quarry::Index::open(s.path(index)).unwrap();
     let mut ids: Vec<String> = (0..index.doc_count())
-        .map(|d| index.document(d).unwrap().id)
+        .map(|d| {
+            let id = index.document(d).unwrap().id;
+            id.strip_prefix("docs/")
+                .expect("ids start with the folder")
+                .to_string()
+        })
         .collect();
     ids.sort();
     ids

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use quarry::analysis::{for_each_raw_token, lowercase, Analyzer};
 use quarry::format::SectionKind;
 use quarry::schema::{Field, Meta};
+use quarry::sources::{FileStamp, Sources};
 use quarry::store::StoreWriter;
 use quarry::termdict::TermInfoWriter;
 use quarry::{fieldnorm, postings, DocId};
@@ -155,6 +156,7 @@ pub struct IndexBuilder {
     fields: [FieldIndex; 2],
     surfaces: Surfaces,
     store: StoreWriter,
+    sources: Sources,
     doc_count: u32,
     scratch: Vec<(u32, u32)>,
 }
@@ -173,6 +175,7 @@ impl IndexBuilder {
             fields: Default::default(),
             surfaces: Surfaces::default(),
             store: StoreWriter::new(),
+            sources: Sources::new(),
             doc_count: 0,
             scratch: Vec::new(),
         }
@@ -183,11 +186,27 @@ impl IndexBuilder {
         self.doc_count
     }
 
-    /// Adds a document; returns its internal id.
+    /// Adds a document that came from no file; returns its internal id.
     ///
     /// # Errors
     /// [`IndexError::TooManyDocuments`] past `u32::MAX - 1` documents.
     pub fn add(&mut self, id: &str, title: &str, body: &str) -> Result<DocId, IndexError> {
+        self.add_from(None, id, title, body)
+    }
+
+    /// Adds a document read from `file` (as it was when read: see
+    /// [`quarry::sources`]); returns its internal id. An update carries
+    /// the documents of files that did not change.
+    ///
+    /// # Errors
+    /// As [`IndexBuilder::add`].
+    pub fn add_from(
+        &mut self,
+        file: Option<&FileStamp>,
+        id: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<DocId, IndexError> {
         let doc = self.doc_count;
         if doc == u32::MAX - 1 {
             return Err(IndexError::TooManyDocuments);
@@ -205,6 +224,7 @@ impl IndexBuilder {
             );
         }
         self.store.add(id, title, body);
+        self.sources.push(file, 1);
         self.doc_count += 1;
         Ok(doc)
     }
@@ -216,6 +236,7 @@ impl IndexBuilder {
             fields,
             surfaces,
             store,
+            sources,
             doc_count,
             scratch: _,
         } = self;
@@ -242,6 +263,7 @@ impl IndexBuilder {
                 .or_else(take)
                 .expect("the surface forms are taken once");
             sections.push((SectionKind::Surface, surface));
+            sections.push((SectionKind::Sources, sources.encode()));
             sections
         })
     }

@@ -121,8 +121,16 @@ pub fn build_index_with(
         return Err(IndexError::OutputDirectoryMissing { path: dir });
     }
     writer::sweep_stale(output);
-    let (input, index_bytes) =
-        pipeline::build(inputs, output, options, stop, on_warning, on_progress)?;
+    let listed = input::list_inputs(inputs, options.walk, on_warning)?;
+    let (input, index_bytes) = pipeline::build(
+        &listed.inputs,
+        listed.stats,
+        output,
+        options,
+        stop,
+        on_warning,
+        on_progress,
+    )?;
     Ok(BuildSummary {
         input,
         index_bytes,

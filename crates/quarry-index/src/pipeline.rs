@@ -169,17 +169,19 @@ impl Shared<'_> {
     }
 }
 
-/// Reads `inputs` and writes their index to `output` (see the module
+/// Reads `inputs` (as listed, `listed` counting what the listing
+/// skipped) and writes their index to `output` (see the module
 /// documentation). Returns the input statistics and the index size.
 pub(crate) fn build(
-    inputs: &[PathBuf],
+    inputs: &[input::Input],
+    listed: InputStats,
     output: &Path,
     options: &BuildOptions,
     stop: &AtomicBool,
     on_warning: &mut dyn FnMut(Warning),
     on_progress: &mut dyn FnMut(BuildProgress),
 ) -> Result<(InputStats, u64), IndexError> {
-    let bytes_total = input::input_bytes(inputs);
+    let bytes_total = input::listed_bytes(inputs);
     let mut progress = BuildProgress {
         documents: 0,
         bytes_read: 0,
@@ -224,9 +226,9 @@ pub(crate) fn build(
         };
         let mut current_bytes = 0u64;
         let read = Cell::new(0u64);
-        let stats = input::read_inputs_observed(
+        let stats = input::read_listed(
             inputs,
-            options.walk,
+            listed,
             &mut |doc| {
                 progress.documents += 1;
                 progress.bytes_read = read.get();
@@ -246,7 +248,7 @@ pub(crate) fn build(
                 if let Some(b) = &mut first {
                     if first_bytes < chunk_bytes {
                         first_bytes += bytes;
-                        b.add(&doc.id, &doc.title, &doc.body)?;
+                        b.add_from(doc.source.as_deref(), &doc.id, &doc.title, &doc.body)?;
                         return Ok(());
                     }
                     if let Some(b) = first.take() {
@@ -317,7 +319,7 @@ fn write_segment(
         Work::Docs(docs) => {
             let mut b = IndexBuilder::default();
             for d in &docs {
-                b.add(&d.id, &d.title, &d.body)?;
+                b.add_from(d.source.as_deref(), &d.id, &d.title, &d.body)?;
             }
             b
         }

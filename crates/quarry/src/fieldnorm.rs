@@ -35,27 +35,49 @@ pub fn encode(lengths: &[Vec<u32>; 2]) -> Vec<u8> {
     out
 }
 
-/// Writes the FIELDNORMS section of the documents of `parts` one after
-/// another: the bytes [`encode`] gives of their lengths concatenated.
+/// Writes the FIELDNORMS section of the documents `parts` name, one
+/// part after another: the bytes [`encode`] gives of their lengths. Each
+/// part is a section and a range of its documents.
 ///
 /// # Errors
-/// Any error of `out`.
-pub fn write_concatenated(parts: &[FieldNorms<'_>], out: &mut impl Write) -> io::Result<()> {
-    // A field's width follows its longest length, so the widest part's
-    // width is the whole's.
-    let widths = [0, 1].map(|f| parts.iter().map(|p| p.fields[f].width).max().unwrap_or(1));
+/// Any error of `out`; [`io::ErrorKind::InvalidInput`] if a range lies
+/// past its section's documents.
+pub fn write_pieces(
+    parts: &[(FieldNorms<'_>, std::ops::Range<u32>)],
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let out_of_range = || io::Error::new(io::ErrorKind::InvalidInput, "no such document");
+    // A field's width follows the longest length written.
+    let mut widths = [1u8; 2];
+    for (f, w) in widths.iter_mut().enumerate() {
+        let mut max = 0;
+        for (norms, docs) in parts {
+            let lengths = norms.fields[f];
+            if lengths.width <= width_for(max) {
+                continue; // no length here can widen the field
+            }
+            for doc in docs.clone() {
+                max = max.max(lengths.get(doc).ok_or_else(out_of_range)?);
+            }
+        }
+        *w = width_for(max);
+    }
     out.write_all(&widths)?;
     let mut buf = Vec::new();
     for (f, &w) in widths.iter().enumerate() {
-        for part in parts {
-            let lengths = part.fields[f];
+        for (norms, docs) in parts {
+            let lengths = norms.fields[f];
             if lengths.width == w {
-                out.write_all(lengths.bytes)?;
+                let at = |d: u32| d as usize * w as usize;
+                let bytes = lengths
+                    .bytes
+                    .get(at(docs.start)..at(docs.end))
+                    .ok_or_else(out_of_range)?;
+                out.write_all(bytes)?;
                 continue;
             }
-            let n = (lengths.bytes.len() / lengths.width as usize) as u32;
-            for doc in 0..n {
-                let len = lengths.get(doc).unwrap_or(0);
+            for doc in docs.clone() {
+                let len = lengths.get(doc).ok_or_else(out_of_range)?;
                 buf.extend_from_slice(&len.to_le_bytes()[..w as usize]);
                 if buf.len() >= 1 << 16 {
                     out.write_all(&buf)?;
@@ -67,6 +89,11 @@ pub fn write_concatenated(parts: &[FieldNorms<'_>], out: &mut impl Write) -> io:
         }
     }
     Ok(())
+}
+
+/// The sum of the lengths of documents `docs`, or `None` if one is missing.
+pub fn sum_of(lengths: FieldLengths<'_>, docs: std::ops::Range<u32>) -> Option<u64> {
+    docs.map(|d| lengths.get(d).map(u64::from)).sum()
 }
 
 /// The FIELDNORMS section.
@@ -177,14 +204,23 @@ mod tests {
         let b = [vec![70_000], vec![4]];
         let c: [Vec<u32>; 2] = [vec![], vec![]];
         let parts = [encode(&a), encode(&b), encode(&c)];
-        let norms: Vec<FieldNorms> = parts
+        let norms: Vec<_> = parts
             .iter()
             .zip([2, 1, 0])
-            .map(|(p, n)| FieldNorms::new(p, n).unwrap())
+            .map(|(p, n)| (FieldNorms::new(p, n).unwrap(), 0..n))
             .collect();
         let mut out = Vec::new();
-        write_concatenated(&norms, &mut out).unwrap();
+        write_pieces(&norms, &mut out).unwrap();
         assert_eq!(out, encode(&[vec![1, 2, 70_000], vec![300, 0, 4]]));
+        // Pieces: a dropped wide length narrows the field, as a build of
+        // the kept documents would.
+        let mut out = Vec::new();
+        write_pieces(&[(norms[1].0, 0..0), (norms[0].0, 1..2)], &mut out).unwrap();
+        assert_eq!(out, encode(&[vec![2], vec![0]]));
+        let mut out = Vec::new();
+        write_pieces(&[(norms[0].0, 1..2), (norms[0].0, 0..1)], &mut out).unwrap();
+        assert_eq!(out, encode(&[vec![2, 1], vec![0, 300]]));
+        assert!(write_pieces(&[(norms[0].0, 1..3)], &mut Vec::new()).is_err());
     }
 
     #[test]

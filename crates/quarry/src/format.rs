@@ -10,7 +10,7 @@ use byteorder::{ByteOrder, LittleEndian};
 /// The eight bytes every index file starts with.
 pub const MAGIC: [u8; 8] = *b"QRYINDEX";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 /// Length of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Length of one section table entry.
@@ -41,11 +41,14 @@ pub enum SectionKind {
     /// The `fst::Map` from surface form (lowercased, unstemmed token) to
     /// document frequency.
     Surface = 9,
+    /// Where the documents came from: files with their sizes and
+    /// modification times, for updates.
+    Sources = 10,
 }
 
 impl SectionKind {
     /// Every section, in file order.
-    pub const ALL: [SectionKind; 9] = [
+    pub const ALL: [SectionKind; 10] = [
         SectionKind::Meta,
         SectionKind::TermDict,
         SectionKind::TermInfo,
@@ -55,6 +58,7 @@ impl SectionKind {
         SectionKind::StoreIndex,
         SectionKind::StoreData,
         SectionKind::Surface,
+        SectionKind::Sources,
     ];
 
     /// A short human name.
@@ -69,6 +73,7 @@ impl SectionKind {
             SectionKind::StoreIndex => "store-index",
             SectionKind::StoreData => "store-data",
             SectionKind::Surface => "surface",
+            SectionKind::Sources => "sources",
         }
     }
 }
@@ -387,7 +392,7 @@ mod tests {
     }
 
     fn sample() -> Vec<u8> {
-        let payloads: Vec<Vec<u8>> = (0..9u8).map(|i| vec![i; i as usize * 3]).collect();
+        let payloads: Vec<Vec<u8>> = (0..10u8).map(|i| vec![i; i as usize * 3]).collect();
         let sections: Vec<(SectionKind, &[u8])> = SectionKind::ALL
             .iter()
             .zip(&payloads)
@@ -400,7 +405,7 @@ mod tests {
     fn header_round_trips() {
         let file = sample();
         let entries = parse_header(&file).unwrap();
-        assert_eq!(entries.len(), 9);
+        assert_eq!(entries.len(), 10);
         for (i, e) in entries.iter().enumerate() {
             let bytes = &file[e.offset as usize..(e.offset + e.len) as usize];
             assert_eq!(bytes, vec![i as u8; i * 3].as_slice());

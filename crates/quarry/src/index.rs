@@ -13,6 +13,7 @@ use crate::fieldnorm::FieldNorms;
 use crate::format::{self, HeaderError, SectionEntry, SectionKind};
 use crate::postings::PostingsCursor;
 use crate::schema::{term_key, Field, Meta};
+use crate::sources::Sources;
 use crate::store::{StoreReader, StoredDocument};
 use crate::termdict::{TermInfo, TermInfoReader};
 
@@ -335,6 +336,19 @@ impl Index {
             self.meta.doc_count,
         )
         .expect("checked at open")
+    }
+
+    /// Where the documents came from (the SOURCES section), checked
+    /// against its checksum and the document count.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] if the section is damaged.
+    pub fn sources(&self) -> Result<Sources> {
+        let bytes = self.section(SectionKind::Sources);
+        if format::crc32(bytes) != self.sections[SectionKind::Sources as usize - 1].crc32 {
+            return Err(self.corrupt("sources checksum mismatch"));
+        }
+        Sources::decode(bytes, self.meta.doc_count).map_err(|d| self.corrupt(d))
     }
 
     /// The stored id, title and body of `doc`.

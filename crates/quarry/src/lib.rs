@@ -43,6 +43,7 @@ mod search;
 pub mod sections;
 mod set;
 pub mod snippet;
+pub mod sources;
 pub mod store;
 mod suggest;
 mod surface;

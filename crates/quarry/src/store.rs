@@ -232,11 +232,33 @@ impl<'a> StoreReader<'a> {
 
     /// Calls `f` with every stored document's id, title and body, in
     /// order, decompressing each block once.
-    pub fn for_each(&self, mut f: impl FnMut(&str, &str, &str)) -> Result<(), String> {
-        for b in 0..self.block_count() {
+    pub fn for_each(&self, f: impl FnMut(&str, &str, &str)) -> Result<(), String> {
+        self.for_each_in(0..self.doc_count, f)
+    }
+
+    /// Calls `f` with the id, title and body of documents `docs`, in
+    /// order, decompressing each block they lie in once.
+    pub fn for_each_in(
+        &self,
+        docs: std::ops::Range<u32>,
+        mut f: impl FnMut(&str, &str, &str),
+    ) -> Result<(), String> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        if docs.end > self.doc_count {
+            return Err(format!("no stored document {}", docs.end - 1));
+        }
+        for b in self.block_of(docs.start)..self.block_count() {
             let (first, count, raw) = self.block(b)?;
+            if first >= docs.end {
+                break;
+            }
             let mut at = 0;
             for doc in first..first + count {
+                if doc >= docs.end {
+                    break;
+                }
                 let mut field = || {
                     let s = read_str(&raw, &mut at)
                         .ok_or_else(|| format!("stored document {doc} is cut short"))?;
@@ -244,7 +266,9 @@ impl<'a> StoreReader<'a> {
                         .map_err(|_| format!("stored document {doc} is not UTF-8"))
                 };
                 let (id, title, body) = (field()?, field()?, field()?);
-                f(id, title, body);
+                if doc >= docs.start {
+                    f(id, title, body);
+                }
             }
         }
         Ok(())

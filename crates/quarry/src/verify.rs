@@ -123,6 +123,7 @@ impl Index {
         }
         self.store().check_all().map_err(|d| self.corrupt(d))?;
         let surface_forms = self.verify_surface(dict)?;
+        self.sources()?;
         Ok(VerifyReport {
             sections: self.sections().len(),
             terms: expected_ord,

@@ -5,6 +5,9 @@ use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use quarry::sources::FileStamp;
 
 use crate::error::IndexError;
 
@@ -20,6 +23,9 @@ pub struct Document {
     pub title: String,
     /// Body.
     pub body: String,
+    /// The file it was read from, as it was then (`None` for standard
+    /// input); an update compares it with the file as it is now.
+    pub source: Option<Arc<FileStamp>>,
 }
 
 /// Counts of what the inputs held.
@@ -76,12 +82,14 @@ pub fn text_document(id: String, text: &str) -> Option<Document> {
             id,
             title: first.to_string(),
             body: rest.trim_start_matches(['\n', '\r']).to_string(),
+            source: None,
         })
     } else {
         Some(Document {
             id,
             title: String::new(),
             body: text.to_string(),
+            source: None,
         })
     }
 }
@@ -144,66 +152,153 @@ pub(crate) fn read_inputs_observed(
     on_warning: &mut dyn FnMut(Warning),
     on_read: &mut dyn FnMut(u64),
 ) -> Result<InputStats, IndexError> {
+    let listed = list_inputs(paths, walk_options, on_warning)?;
+    read_listed(&listed.inputs, listed.stats, on_doc, on_warning, on_read)
+}
+
+/// One input to read, as a walk found it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Input {
+    /// `-`: JSON Lines on standard input.
+    Stdin,
+    /// A text file found in a folder or named.
+    Text(PathBuf),
+    /// A JSON Lines file named on the command line.
+    Jsonl(PathBuf),
+}
+
+impl Input {
+    /// The file, unless standard input.
+    pub(crate) fn path(&self) -> Option<&Path> {
+        match self {
+            Input::Stdin => None,
+            Input::Text(p) | Input::Jsonl(p) => Some(p),
+        }
+    }
+}
+
+/// What a walk of the inputs found, and what it counted on the way.
+pub(crate) struct Listed {
+    pub(crate) inputs: Vec<Input>,
+    pub(crate) stats: InputStats,
+}
+
+/// The bytes `inputs` will read, as far as can be known before reading
+/// (standard input counts nothing).
+pub(crate) fn listed_bytes(inputs: &[Input]) -> u64 {
+    inputs
+        .iter()
+        .filter_map(Input::path)
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum()
+}
+
+/// Walks every input path in order: the files [`read_inputs`] reads. A
+/// file named directly is JSON Lines if its extension says so, else text.
+///
+/// # Errors
+/// [`IndexError::InputNotFound`] if a path does not exist.
+pub(crate) fn list_inputs(
+    paths: &[PathBuf],
+    walk_options: WalkOptions,
+    on_warning: &mut dyn FnMut(Warning),
+) -> Result<Listed, IndexError> {
     for p in paths {
         if !is_stdin(p) && std::fs::metadata(p).is_err() {
             return Err(IndexError::InputNotFound { path: p.clone() });
         }
     }
-    let mut r = Reader {
+    let mut listed = Listed {
+        inputs: Vec::new(),
         stats: InputStats::default(),
-        on_doc,
-        on_warning,
-        on_read,
-        walk_options,
-        ids: HashSet::new(),
     };
     for p in paths {
         if is_stdin(p) {
-            let stdin = std::io::stdin();
-            r.jsonl_from(Path::new(STDIN_NAME), &mut stdin.lock())?;
+            listed.inputs.push(Input::Stdin);
         } else if p.is_dir() {
-            r.walk(p)?;
+            walk(p, walk_options, &mut listed, on_warning);
+        } else if has_extension(p, &JSONL_EXTENSIONS) {
+            listed.inputs.push(Input::Jsonl(p.clone()));
         } else {
-            r.file(p, true)?;
+            listed.inputs.push(Input::Text(p.clone()));
+        }
+    }
+    Ok(listed)
+}
+
+/// Reads `inputs` in order (see [`read_inputs`]), counting on from `stats`.
+pub(crate) fn read_listed(
+    inputs: &[Input],
+    stats: InputStats,
+    on_doc: &mut dyn FnMut(Document) -> Result<(), IndexError>,
+    on_warning: &mut dyn FnMut(Warning),
+    on_read: &mut dyn FnMut(u64),
+) -> Result<InputStats, IndexError> {
+    let mut r = Reader {
+        stats,
+        on_doc,
+        on_warning,
+        on_read,
+        ids: HashSet::new(),
+    };
+    for input in inputs {
+        match input {
+            Input::Stdin => {
+                let stdin = std::io::stdin();
+                r.jsonl_from(Path::new(STDIN_NAME), None, &mut stdin.lock())?;
+            }
+            Input::Text(p) => r.text(p)?,
+            Input::Jsonl(p) => r.jsonl(p)?,
         }
     }
     Ok(r.stats)
 }
 
-/// The bytes the inputs will read, as far as can be known before reading
-/// (standard input counts nothing): named files' sizes and, in folders,
-/// the sizes of the files a walk reads.
-pub(crate) fn input_bytes(paths: &[PathBuf]) -> u64 {
-    fn walk(dir: &Path) -> u64 {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return 0;
-        };
-        let mut n = 0;
-        for e in entries.flatten() {
-            let path = e.path();
-            let Ok(meta) = std::fs::symlink_metadata(&path) else {
-                continue;
-            };
-            if meta.is_dir() {
-                n += walk(&path);
-            } else if has_extension(&path, &TEXT_EXTENSIONS) {
-                n += std::fs::metadata(&path).map_or(0, |m| m.len());
+/// Walks folder `root` as ripgrep does (the `ignore` crate): hidden files
+/// and folders and what `.gitignore`, `.ignore` and `.git/info/exclude`
+/// name are left out unless `options` say otherwise, symbolic links are
+/// not followed unless asked, siblings come in path order. Text files are
+/// listed, other files counted as skipped, an unreadable entry a warning.
+fn walk(
+    root: &Path,
+    options: WalkOptions,
+    listed: &mut Listed,
+    on_warning: &mut dyn FnMut(Warning),
+) {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .hidden(!options.hidden)
+        .ignore(!options.no_ignore)
+        .git_ignore(!options.no_ignore)
+        .git_exclude(!options.no_ignore)
+        .git_global(false)
+        .parents(!options.no_ignore)
+        .require_git(false)
+        .follow_links(options.follow_links)
+        .sort_by_file_path(|a, b| a.cmp(b));
+    for entry in builder.build() {
+        match entry {
+            Ok(e) => {
+                let Some(kind) = e.file_type() else {
+                    continue; // standard input: not walked
+                };
+                if kind.is_file() && has_extension(e.path(), &TEXT_EXTENSIONS) {
+                    listed.inputs.push(Input::Text(e.into_path()));
+                } else if kind.is_file() || kind.is_symlink() {
+                    // Not text; or a link not followed, whose target is
+                    // indexed where it lies, if it lies in an input.
+                    listed.stats.skipped += 1;
+                }
+            }
+            Err(err) => {
+                let path = walk_error_path(&err).unwrap_or(root).to_path_buf();
+                let error = std::io::Error::other(err.to_string());
+                listed.stats.skipped += 1;
+                listed.stats.warnings += 1;
+                on_warning(Warning::Unreadable { path, error });
             }
         }
-        n
     }
-    paths
-        .iter()
-        .map(|p| {
-            if is_stdin(p) {
-                0
-            } else if p.is_dir() {
-                walk(p)
-            } else {
-                std::fs::metadata(p).map_or(0, |m| m.len())
-            }
-        })
-        .sum()
 }
 
 /// The input `-`: JSON Lines on standard input.
@@ -219,7 +314,6 @@ struct Reader<'a> {
     on_doc: &'a mut dyn FnMut(Document) -> Result<(), IndexError>,
     on_warning: &'a mut dyn FnMut(Warning),
     on_read: &'a mut dyn FnMut(u64),
-    walk_options: WalkOptions,
     /// Hashes of the ids emitted, for duplicate warnings (64 bits: a false
     /// alarm among 10 million ids has odds of about 3 in a million).
     ids: HashSet<u64>,
@@ -252,58 +346,14 @@ impl Reader<'_> {
         (self.on_doc)(doc)
     }
 
-    /// Walks folder `root` as ripgrep does (the `ignore` crate): hidden
-    /// files and folders and what `.gitignore`, `.ignore` and
-    /// `.git/info/exclude` name are left out unless `walk` says otherwise,
-    /// symbolic links are not followed unless asked, siblings come in
-    /// path order; an unreadable entry is a warning.
-    fn walk(&mut self, root: &Path) -> Result<(), IndexError> {
-        let w = self.walk_options;
-        let mut builder = ignore::WalkBuilder::new(root);
-        builder
-            .hidden(!w.hidden)
-            .ignore(!w.no_ignore)
-            .git_ignore(!w.no_ignore)
-            .git_exclude(!w.no_ignore)
-            .git_global(false)
-            .parents(!w.no_ignore)
-            .require_git(false)
-            .follow_links(w.follow_links)
-            .sort_by_file_path(|a, b| a.cmp(b));
-        for entry in builder.build() {
-            match entry {
-                Ok(e) => {
-                    let Some(kind) = e.file_type() else {
-                        continue; // standard input: not walked
-                    };
-                    if kind.is_file() {
-                        self.file(e.path(), false)?;
-                    } else if kind.is_symlink() {
-                        // A link not followed: its target is indexed where
-                        // it lies, if it lies in an input.
-                        self.stats.skipped += 1;
-                    }
-                }
-                Err(err) => {
-                    let path = walk_error_path(&err).unwrap_or(root).to_path_buf();
-                    let error = std::io::Error::other(err.to_string());
-                    self.skip(Warning::Unreadable { path, error });
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn file(&mut self, path: &Path, named: bool) -> Result<(), IndexError> {
-        if named && has_extension(path, &JSONL_EXTENSIONS) {
-            return self.jsonl(path);
-        }
-        if !named && !has_extension(path, &TEXT_EXTENSIONS) {
-            self.stats.skipped += 1;
-            return Ok(());
-        }
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.len() > MAX_DOCUMENT_BYTES as u64 {
+    /// A text file: one document, its id the path as given.
+    fn text(&mut self, path: &Path) -> Result<(), IndexError> {
+        let id = path_id(path);
+        // The stamp is taken before the bytes are read: a file changed
+        // while it is read looks changed to the next update.
+        let stamp = FileStamp::of(id.clone(), path).ok().map(Arc::new);
+        if let Some(stamp) = &stamp {
+            if stamp.size > MAX_DOCUMENT_BYTES as u64 {
                 self.skip(Warning::TooLarge {
                     path: path.to_path_buf(),
                     line: None,
@@ -338,9 +388,15 @@ impl Reader<'_> {
                 String::from_utf8_lossy(e.as_bytes()).into_owned()
             }
         };
-        let id = path_id(path);
         match text_document(id, &text) {
-            Some(doc) => self.emit(doc, path, None),
+            Some(doc) => self.emit(
+                Document {
+                    source: stamp,
+                    ..doc
+                },
+                path,
+                None,
+            ),
             None => {
                 self.skip(Warning::Empty {
                     path: path.to_path_buf(),
@@ -351,6 +407,7 @@ impl Reader<'_> {
     }
 
     fn jsonl(&mut self, path: &Path) -> Result<(), IndexError> {
+        let stamp = FileStamp::of(path_id(path), path).ok().map(Arc::new);
         let file = match File::open(path) {
             Ok(f) => f,
             Err(error) => {
@@ -362,11 +419,17 @@ impl Reader<'_> {
             }
         };
         let mut reader = BufReader::with_capacity(1 << 20, file);
-        self.jsonl_from(path, &mut reader)
+        self.jsonl_from(path, stamp, &mut reader)
     }
 
-    /// JSON Lines from `reader`, named `path` in ids and warnings.
-    fn jsonl_from(&mut self, path: &Path, reader: &mut dyn BufRead) -> Result<(), IndexError> {
+    /// JSON Lines from `reader`, named `path` in ids and warnings, read
+    /// from the file `stamp` describes (if any).
+    fn jsonl_from(
+        &mut self,
+        path: &Path,
+        stamp: Option<Arc<FileStamp>>,
+        reader: &mut dyn BufRead,
+    ) -> Result<(), IndexError> {
         let mut buf = Vec::new();
         let mut line_no = 0u64;
         let mut nonblank = 0u64;
@@ -417,6 +480,7 @@ impl Reader<'_> {
                             .unwrap_or_else(|| format!("{}:{line_no}", path.display())),
                         title: doc.title,
                         body: doc.body,
+                        source: stamp.clone(),
                     };
                     self.emit(doc, path, Some(line_no))?;
                 }

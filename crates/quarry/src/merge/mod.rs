@@ -1,0 +1,295 @@
+//! Several indexes as one: their documents one member after another,
+//! renumbered in that order, written as the sections of one index; or,
+//! given [`Piece`]s, the runs of the members' documents they name, in
+//! their order (what an update does: documents of changed files left out,
+//! those read again placed where a fresh build puts them).
+//!
+//! The sections are byte-identical to a build of the members' documents in
+//! the same order: every term's postings are decoded from each member,
+//! renumbered, and encoded again with the merged average lengths (which
+//! steer the skip data's frontiers), document frequencies of surface forms
+//! are summed (less those of documents left out, read again from their
+//! stored text), and stored documents are added again in order. This is what
+//! a build that spilled sorted runs to disk merges at its end, and what
+//! `quarry merge` does.
+//!
+//! The merge streams: the dictionary goes straight to the output, postings,
+//! positions and stored documents to scratch files that are then appended
+//! in file order, and the members' mapped pages are released as they are
+//! read. Its memory is bounded by the members' count and the largest
+//! term's encoded postings, not by the size of the whole.
+
+use std::fmt;
+use std::io::{self, Read, Seek, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::analysis::Language;
+use crate::error::{Error, Result};
+use crate::fieldnorm;
+use crate::format::SectionKind;
+use crate::index::Index;
+use crate::schema::Meta;
+use crate::sections::SectionWriter;
+
+mod parts;
+mod plan;
+mod terms;
+
+pub use plan::Piece;
+use plan::Plan;
+use terms::TermsMerge;
+
+/// Why a merge stopped.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MergeError {
+    /// A member could not be read or combined with the others.
+    Member(Error),
+    /// The output or a scratch file could not be written.
+    Write(io::Error),
+    /// The caller asked the merge to stop.
+    Interrupted,
+    /// The pieces asked for do not fit the members (the message says how).
+    Pieces(String),
+}
+
+impl fmt::Display for MergeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MergeError::Member(e) => e.fmt(f),
+            MergeError::Write(e) => write!(f, "cannot write the merged index: {e}"),
+            MergeError::Interrupted => write!(f, "the merge was interrupted"),
+            MergeError::Pieces(d) => write!(f, "cannot merge these pieces: {d}"),
+        }
+    }
+}
+
+impl std::error::Error for MergeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MergeError::Member(e) => Some(e),
+            MergeError::Write(e) => Some(e),
+            MergeError::Interrupted | MergeError::Pieces(_) => None,
+        }
+    }
+}
+
+impl From<Error> for MergeError {
+    fn from(e: Error) -> Self {
+        MergeError::Member(e)
+    }
+}
+
+impl From<io::Error> for MergeError {
+    fn from(e: io::Error) -> Self {
+        MergeError::Write(e)
+    }
+}
+
+/// Members' mapped bytes read between two releases of their pages.
+pub(super) const RELEASE_EVERY: u64 = 8 << 20;
+
+/// One index holding every document of `members`, in order, as the bytes
+/// of an index file, built in memory (for tests and small indexes; a large
+/// merge goes to a file through [`merge_into`]).
+///
+/// # Errors
+/// As [`merge_into`].
+pub fn merge(members: &[&Index]) -> std::result::Result<Vec<u8>, MergeError> {
+    merge_pieces(members, &Piece::whole(members))
+}
+
+/// [`merge`] of the documents `pieces` name, in their order.
+///
+/// # Errors
+/// As [`merge_pieces_into`].
+pub fn merge_pieces(
+    members: &[&Index],
+    pieces: &[Piece],
+) -> std::result::Result<Vec<u8>, MergeError> {
+    let mut out = SectionWriter::new(io::Cursor::new(Vec::new()))?;
+    let never = AtomicBool::new(false);
+    merge_pieces_into(
+        members,
+        pieces,
+        &mut out,
+        || Ok(io::Cursor::new(Vec::new())),
+        &never,
+    )?;
+    Ok(out.finish()?.0.into_inner())
+}
+
+/// Writes every section of one index holding every document of `members`,
+/// in order, to `out`. `scratch` makes empty files (read, write, seek) for
+/// the sections that are written while others are; `stop` is checked
+/// between terms and documents.
+///
+/// # Errors
+/// As [`merge_pieces_into`].
+pub fn merge_into<W, S>(
+    members: &[&Index],
+    out: &mut SectionWriter<W>,
+    scratch: impl FnMut() -> io::Result<S>,
+    stop: &AtomicBool,
+) -> std::result::Result<(), MergeError>
+where
+    W: Write + Seek,
+    S: Read + Write + Seek + Send,
+{
+    merge_pieces_into(members, &Piece::whole(members), out, scratch, stop)
+}
+
+/// [`merge_into`] of the documents `pieces` name, in their order: the
+/// sections a build of those documents in that order writes.
+///
+/// # Errors
+/// [`MergeError::Member`] ([`Error::Incompatible`]) when the members were
+/// built with different analyzers or hold more documents than one index
+/// can, or ([`Error::Corrupt`]) when a member's bytes do not decode;
+/// [`MergeError::Pieces`] when a piece names a member or documents that
+/// are not there, or a member's pieces overlap or come out of its order;
+/// [`MergeError::Write`] when the output or a scratch file fails;
+/// [`MergeError::Interrupted`] once `stop` is set.
+pub fn merge_pieces_into<W, S>(
+    members: &[&Index],
+    pieces: &[Piece],
+    out: &mut SectionWriter<W>,
+    mut scratch: impl FnMut() -> io::Result<S>,
+    stop: &AtomicBool,
+) -> std::result::Result<(), MergeError>
+where
+    W: Write + Seek,
+    S: Read + Write + Seek + Send,
+{
+    let language = Combined::of(members.iter().copied())?.language;
+    let plan = Plan::new(members, pieces).map_err(MergeError::Pieces)?;
+    let (doc_count, total_tokens) = (plan.doc_count, plan.total_tokens);
+    let avg_len = total_tokens.map(|t| t as f64 / f64::from(doc_count.max(1)));
+    let meta = Meta {
+        doc_count,
+        language,
+        total_tokens,
+    };
+    out.begin(SectionKind::Meta);
+    out.write_all(&meta.encode())?;
+    let (store_file, postings_file, positions_file) = (scratch()?, scratch()?, scratch()?);
+    // The stored documents and surface forms do not depend on the terms:
+    // they are merged on a second thread (here, if none can start), which
+    // stops when the terms fail.
+    let failed = AtomicBool::new(false);
+    let halt = || stop.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed);
+    let plan = &plan;
+    let side = |file| -> std::result::Result<_, MergeError> {
+        let store = parts::merge_store(members, plan, file, &halt)?;
+        Ok((store, parts::merge_surface(members, plan)?))
+    };
+    let (terms, side) = std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("quarry-merge".into())
+            .spawn_scoped(scope, move || side(store_file));
+        let terms = TermsMerge {
+            members,
+            runs: &plan.runs,
+            avg_len,
+            stop,
+        }
+        .run(out, postings_file, positions_file);
+        if terms.is_err() {
+            failed.store(true, Ordering::Relaxed);
+        }
+        let side = match worker {
+            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            // The file went with the thread that did not start.
+            Err(_) => scratch().map_err(MergeError::from).and_then(side),
+        };
+        (terms, side)
+    });
+    let (infos, mut postings, mut positions) = terms?;
+    let ((store_index, mut store_data, store_rest), surface) = side?;
+    out.begin(SectionKind::TermInfo);
+    out.write_all(&infos)?;
+    out.begin(SectionKind::Postings);
+    out.append(&mut postings)?;
+    out.begin(SectionKind::Positions);
+    out.append(&mut positions)?;
+    out.begin(SectionKind::FieldNorms);
+    let norms: Vec<_> = plan
+        .pieces
+        .iter()
+        .map(|p| (members[p.member].field_norms(), p.docs.clone()))
+        .collect();
+    fieldnorm::write_pieces(&norms, out)?;
+    out.begin(SectionKind::StoreIndex);
+    out.write_all(&store_index)?;
+    out.begin(SectionKind::StoreData);
+    out.append(&mut store_data)?;
+    out.write_all(&store_rest)?;
+    out.begin(SectionKind::Surface);
+    out.write_all(&surface)?;
+    out.begin(SectionKind::Sources);
+    out.write_all(&parts::merge_sources(members, plan)?)?;
+    Ok(())
+}
+
+/// What indexes have together: their shared language, each one's first
+/// document in the whole, and the totals.
+pub(crate) struct Combined {
+    pub(crate) language: Language,
+    /// The first document id of each index, in order.
+    pub(crate) bases: Vec<u32>,
+    pub(crate) doc_count: u32,
+    pub(crate) total_tokens: [u64; 2],
+}
+
+impl Combined {
+    /// `members` taken one after another (none: an empty English whole).
+    ///
+    /// # Errors
+    /// [`Error::Incompatible`] when they were built for different
+    /// languages, or hold more documents than one index can.
+    pub(crate) fn of<'i>(members: impl Iterator<Item = &'i Index>) -> Result<Combined> {
+        let mut c = Combined {
+            language: Language::English,
+            bases: Vec::new(),
+            doc_count: 0,
+            total_tokens: [0; 2],
+        };
+        for (i, m) in members.enumerate() {
+            if i == 0 {
+                c.language = m.meta().language;
+            } else if m.meta().language != c.language {
+                return Err(Error::Incompatible {
+                    path: m.path().to_path_buf(),
+                    detail: format!(
+                        "it was built for {:?} text and the first index for {:?}; rebuild it with the same language",
+                        m.meta().language,
+                        c.language
+                    ),
+                });
+            }
+            c.bases.push(c.doc_count);
+            c.doc_count = c
+                .doc_count
+                .checked_add(m.doc_count())
+                .filter(|&n| n < u32::MAX - 1)
+                .ok_or_else(|| Error::Incompatible {
+                    path: m.path().to_path_buf(),
+                    detail: "the indexes hold more documents than one index can (4,294,967,294); combine fewer of them".into(),
+                })?;
+            for (t, add) in c.total_tokens.iter_mut().zip(m.meta().total_tokens) {
+                *t += add;
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// A dictionary that could not be written: its output failed, or (from a
+/// member whose dictionary streams keys out of order) a key came twice or
+/// out of order.
+pub(super) fn fst_error(e: fst::Error) -> MergeError {
+    match e {
+        fst::Error::Io(e) => MergeError::Write(e),
+        other => MergeError::Write(io::Error::other(other.to_string())),
+    }
+}

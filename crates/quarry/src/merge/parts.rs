@@ -1,0 +1,114 @@
+//! The sections of a merge that do not depend on the terms: stored
+//! documents, surface forms and sources.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, BufWriter, Write};
+
+use fst::{IntoStreamer, Streamer};
+
+use super::plan::Plan;
+use super::MergeError;
+use crate::analysis::{for_each_raw_token, lowercase};
+use crate::error::Result;
+use crate::index::Index;
+use crate::sources::Sources;
+use crate::store::StoreWriter;
+
+/// STORE_INDEX, and STORE_DATA as what went to `file` followed by the
+/// rest: every kept stored document again, in the new order.
+pub(super) fn merge_store<S: Write>(
+    members: &[&Index],
+    plan: &Plan,
+    file: S,
+    halt: &dyn Fn() -> bool,
+) -> std::result::Result<(Vec<u8>, S, Vec<u8>), MergeError> {
+    let mut store = StoreWriter::new();
+    let mut file = BufWriter::with_capacity(1 << 20, file);
+    let mut failed: Option<io::Error> = None;
+    for piece in &plan.pieces {
+        if halt() {
+            return Err(MergeError::Interrupted);
+        }
+        let m = members[piece.member];
+        m.store()
+            .for_each_in(piece.docs.clone(), |id, title, body| {
+                store.add(id, title, body);
+                if store.held_bytes() >= 1 << 20 && failed.is_none() {
+                    failed = store.drain_data(&mut file).err();
+                }
+            })
+            .map_err(|d| m.corrupt(d))?;
+        // This piece's stored documents are read: drop their pages.
+        m.release_pages();
+        if let Some(e) = failed {
+            return Err(MergeError::Write(e));
+        }
+    }
+    let file = file.into_inner().map_err(|e| e.into_error())?;
+    let (index, rest) = store.finish();
+    Ok((index, file, rest))
+}
+
+/// SURFACE: each form's document frequency over the kept documents: the
+/// members' frequencies summed, less those of the documents left out
+/// (whose forms are read again from their stored text).
+pub(super) fn merge_surface(members: &[&Index], plan: &Plan) -> Result<Vec<u8>> {
+    let mut left_out: HashMap<String, u64> = HashMap::new();
+    let mut forms: HashSet<String> = HashSet::new();
+    let mut maps = Vec::with_capacity(members.len());
+    for (i, m) in members.iter().enumerate() {
+        if plan.runs[i].is_empty() {
+            continue; // nothing of it is kept
+        }
+        maps.push(m.surface_map()?);
+        for docs in &plan.dropped[i] {
+            m.store()
+                .for_each_in(docs.clone(), |_, title, body| {
+                    forms.clear();
+                    for text in [title, body] {
+                        for_each_raw_token(text, |raw, _, _| {
+                            forms.insert(lowercase(raw).into_owned());
+                        });
+                    }
+                    for form in forms.drain() {
+                        *left_out.entry(form).or_default() += 1;
+                    }
+                })
+                .map_err(|d| m.corrupt(d))?;
+        }
+    }
+    let mut op = fst::map::OpBuilder::new();
+    for map in &maps {
+        op = op.add(map.stream());
+    }
+    let mut union = op.union().into_stream();
+    let mut out = fst::MapBuilder::memory();
+    while let Some((form, values)) = union.next() {
+        let df: u64 = values.iter().map(|v| v.value).sum();
+        let gone = std::str::from_utf8(form)
+            .ok()
+            .and_then(|f| left_out.get(f))
+            .copied()
+            .unwrap_or(0);
+        if df > gone {
+            out.insert(form, df - gone)
+                .expect("a union of sorted streams is sorted, each key once");
+        }
+    }
+    Ok(out.into_inner().expect("in-memory fst writes cannot fail"))
+}
+
+/// SOURCES: each piece's runs, a run the piece cuts becoming a run from
+/// no file.
+pub(super) fn merge_sources(members: &[&Index], plan: &Plan) -> Result<Vec<u8>> {
+    let mut decoded: Vec<Option<Sources>> = vec![None; members.len()];
+    let mut out = Sources::new();
+    for piece in &plan.pieces {
+        let sources = match &mut decoded[piece.member] {
+            Some(s) => s,
+            slot => slot.insert(members[piece.member].sources()?),
+        };
+        sources.slice(piece.docs.start, piece.docs.end, &mut out);
+    }
+    Ok(out.encode())
+}
