@@ -235,3 +235,31 @@ fn standard_input_is_read_as_json_lines_and_repeated_ids_are_warned_of() {
         .collect();
     assert_eq!(ids, ["m1/a.txt", "m2/a.txt"]);
 }
+
+#[test]
+fn update_from_the_command_line_reports_what_changed() {
+    let s = util::Sandbox::new();
+    s.write("d/a.txt", "A\nalpha");
+    s.write("d/b.txt", "B\nbeta");
+    s.run(&["index", "d", "-o", "i.qidx"]).expect_code(0);
+    let r = s.run(&["index", "--update", "i.qidx", "d"]);
+    r.expect_code(0);
+    assert!(r.stdout.contains("is up to date: 2 unchanged files"), "{}", r.stdout);
+    std::fs::remove_file(s.path("d/a.txt")).unwrap();
+    s.write("d/c.txt", "C\ngamma");
+    let r = s.run(&["index", "--update", "i.qidx", "d"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout.contains("1 added, 0 changed, 1 removed, 1 unchanged files"),
+        "{}",
+        r.stdout
+    );
+    let hits = s.run(&["search", "-i", "i.qidx", "--json", "gamma alpha"]);
+    let ids: Vec<serde_json::Value> = hits.json_lines().iter().map(|h| h["id"].clone()).collect();
+    assert_eq!(ids, ["d/c.txt"]);
+    // -o and --update together, and standard input, are refused.
+    s.run(&["index", "--update", "i.qidx", "d", "-o", "j.qidx"])
+        .expect_code(2);
+    s.run(&["index", "--update", "i.qidx", "-"])
+        .expect_error(&["i.qidx", "standard input"]);
+}

@@ -2,13 +2,14 @@
 //! is in the `quarry` (search) and `quarry-index` (build) crates.
 
 mod bench;
+mod indexing;
 mod output;
 mod progress;
 mod search;
 mod seeds;
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -34,8 +35,15 @@ enum Command {
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
         /// Where to write the index file.
-        #[arg(short, long, value_name = "INDEX")]
-        output: PathBuf,
+        #[arg(short, long, value_name = "INDEX", required_unless_present = "update")]
+        output: Option<PathBuf>,
+        /// Bring INDEX up to date with the inputs instead: only files whose
+        /// size or modification time changed are read again, documents of
+        /// files that are gone are dropped, the rest is carried over; the
+        /// result is what a fresh build of the inputs writes. Give the same
+        /// inputs (and walk options) as the build that made it.
+        #[arg(long, value_name = "INDEX", conflicts_with = "output")]
+        update: Option<PathBuf>,
         /// Print no per-file warnings, only the summary.
         #[arg(short, long)]
         quiet: bool,
@@ -46,7 +54,7 @@ enum Command {
         /// Past it, documents are inverted in chunks written to temporary
         /// files beside the output and merged at the end; the index is the
         /// same whatever the budget and the threads.
-        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        #[arg(long, value_name = "SIZE", value_parser = indexing::parse_size)]
         memory: Option<u64>,
         /// Also index hidden files and folders (names starting with `.`).
         #[arg(long)]
@@ -347,6 +355,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Index {
             inputs,
             output,
+            update,
             quiet,
             threads,
             memory,
@@ -368,7 +377,11 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
             if let Some(m) = memory {
                 options.memory = m;
             }
-            index(&inputs, &output, quiet, &options)
+            match (update, output) {
+                (Some(index), _) => indexing::update(&index, &inputs, quiet, &options),
+                (None, Some(output)) => indexing::index(&inputs, &output, quiet, &options),
+                (None, None) => unreachable!("clap requires -o or --update"),
+            }
         }
         Command::Merge { inputs, output } => {
             let s = quarry_index::merge_index_files(&inputs, &output)?;
@@ -439,87 +452,6 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Stats { index } => stats(&open(index)?),
         Command::Verify { index } => verify(&open(index)?),
     }
-}
-
-/// Warnings printed one by one before the rest are only counted.
-const MAX_WARNINGS_SHOWN: u64 = 20;
-
-/// Set by Ctrl-C or SIGTERM: a build stops and removes its temporary files.
-static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// A size such as `512M`, `2G`, `1GiB` or plain bytes.
-fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(digits);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size; write e.g. 512M or 2G"))?;
-    let shift = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 0,
-        "k" | "kb" | "kib" => 10,
-        "m" | "mb" | "mib" => 20,
-        "g" | "gb" | "gib" => 30,
-        "t" | "tb" | "tib" => 40,
-        _ => return Err(format!("{text:?}: unknown unit; use K, M, G or T")),
-    };
-    let bytes = n
-        .checked_mul(1u64 << shift)
-        .ok_or_else(|| format!("{text:?} is too large"))?;
-    if bytes < quarry_index::MIN_MEMORY {
-        return Err(format!("{text:?} is below the least budget, 64M"));
-    }
-    Ok(bytes)
-}
-
-fn index(
-    inputs: &[PathBuf],
-    output: &Path,
-    quiet: bool,
-    options: &quarry_index::BuildOptions,
-) -> Result<Outcome, Failure> {
-    // A second signal while the first is handled ends the process at once.
-    let _ = ctrlc::set_handler(|| {
-        if STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
-    let mut shown = 0u64;
-    let progress = std::cell::RefCell::new(progress::Progress::new(quiet));
-    let mut on_warning = |w: quarry_index::Warning| {
-        if !quiet && shown < MAX_WARNINGS_SHOWN {
-            progress.borrow_mut().clear();
-            eprintln!("quarry: warning: {w}");
-        }
-        shown += 1;
-    };
-    let mut on_progress = |p| progress.borrow_mut().update(p);
-    let built = quarry_index::build_index_with(
-        inputs,
-        output,
-        options,
-        &STOP,
-        &mut on_warning,
-        &mut on_progress,
-    );
-    progress.borrow_mut().clear();
-    let s = built?;
-    if !quiet && shown > MAX_WARNINGS_SHOWN {
-        eprintln!("quarry: … and {} more warnings", shown - MAX_WARNINGS_SHOWN);
-    }
-    let mut out = io::stdout().lock();
-    writeln!(
-        out,
-        "indexed {} documents ({} skipped, {} warnings) from {} in {:.2} s -> {} ({})",
-        s.input.documents,
-        s.input.skipped,
-        s.input.warnings,
-        human_bytes(s.input.bytes),
-        s.seconds,
-        output.display(),
-        human_bytes(s.index_bytes),
-    )?;
-    Ok(Outcome::Matched)
 }
 
 fn stats(index: &Index) -> Result<Outcome, Failure> {

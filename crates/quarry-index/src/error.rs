@@ -62,6 +62,14 @@ pub enum IndexError {
     Interrupted,
     /// An index to merge could not be opened, decoded or combined.
     Index(quarry::Error),
+    /// An update needs files to compare: the index, or the inputs, hold
+    /// documents that came from elsewhere.
+    UpdateNeedsFiles {
+        /// The index to update.
+        path: PathBuf,
+        /// What came from elsewhere.
+        detail: String,
+    },
 }
 
 impl From<quarry::Error> for IndexError {
@@ -120,6 +128,11 @@ impl fmt::Display for IndexError {
                 "interrupted; nothing was written and any index already there is unchanged"
             ),
             IndexError::Index(e) => write!(f, "{e}"),
+            IndexError::UpdateNeedsFiles { path, detail } => write!(
+                f,
+                "{}: cannot update: {detail}; --update reads folders and files only (rebuild with quarry index -o instead)",
+                path.display()
+            ),
         }
     }
 }

@@ -10,6 +10,8 @@
 //! - [`IndexBuilder`]: add documents from anywhere, then write them.
 //! - [`merge_index_files`]: one index from several, as if built from their
 //!   inputs in order.
+//! - [`update_index`]: an index brought up to date with its folders and
+//!   files, reading only what changed.
 //! - [`input`]: how files become [`Document`]s, and the [`Warning`]s on the way.
 //!
 //! ```
@@ -34,6 +36,7 @@ mod error;
 pub mod input;
 mod merge;
 mod pipeline;
+mod update;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -44,6 +47,7 @@ pub use error::IndexError;
 pub use input::{Document, InputStats, WalkOptions, Warning};
 pub use merge::{merge_index_files, MergeSummary};
 pub use pipeline::{BuildOptions, BuildProgress, DEFAULT_MEMORY, MIN_MEMORY};
+pub use update::{update_index, UpdateSummary};
 pub use writer::write_index_file;
 
 /// What a build did.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use quarry::merge::{merge_into, MergeError};
+use quarry::merge::{merge_pieces_into, MergeError, Piece};
 use quarry::Index;
 
 use crate::error::IndexError;
@@ -58,7 +58,8 @@ pub fn merge_index_files(inputs: &[PathBuf], output: &Path) -> Result<MergeSumma
     }
     let refs: Vec<&Index> = members.iter().collect();
     let documents = refs.iter().map(|m| m.doc_count()).sum();
-    let index_bytes = write_merged(&refs, output, &AtomicBool::new(false))?;
+    let pieces = Piece::whole(&refs);
+    let index_bytes = write_merged(&refs, &pieces, output, &AtomicBool::new(false))?;
     Ok(MergeSummary {
         members: inputs.len(),
         documents,
@@ -67,16 +68,17 @@ pub fn merge_index_files(inputs: &[PathBuf], output: &Path) -> Result<MergeSumma
     })
 }
 
-/// Writes the merge of `members` to `output`, atomically, streaming
-/// through scratch files beside it; stops with
+/// Writes the merge of the `pieces` of `members` to `output`, atomically,
+/// streaming through scratch files beside it; stops with
 /// [`IndexError::Interrupted`] once `stop` is set. Returns the file size.
 pub(crate) fn write_merged(
     members: &[&Index],
+    pieces: &[Piece],
     output: &Path,
     stop: &AtomicBool,
 ) -> Result<u64, IndexError> {
     write_index_with(output, |out, scratch| {
-        merge_into(members, out, || scratch.file(), stop).map_err(|e| match e {
+        merge_pieces_into(members, pieces, out, || scratch.file(), stop).map_err(|e| match e {
             MergeError::Member(e) => IndexError::Index(e),
             MergeError::Write(source) => IndexError::Write {
                 path: output.to_path_buf(),

@@ -108,7 +108,7 @@ enum Work {
 pub(crate) struct TempFiles(Mutex<Vec<PathBuf>>);
 
 impl TempFiles {
-    fn add(&self, p: PathBuf) {
+    pub(crate) fn add(&self, p: PathBuf) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).push(p);
     }
 }
@@ -301,7 +301,8 @@ pub(crate) fn build(
         }
         let refs: Vec<&Index> = members.iter().collect();
         // A signal during the merge stops it; the output is left as it was.
-        crate::merge::write_merged(&refs, output, stop)?
+        let pieces = quarry::merge::Piece::whole(&refs);
+        crate::merge::write_merged(&refs, &pieces, output, stop)?
     };
     drop(temps);
     Ok((stats, bytes))

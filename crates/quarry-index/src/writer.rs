@@ -138,10 +138,12 @@ pub(crate) fn sweep_stale(output: &Path) {
         else {
             continue;
         };
-        let Some((pid, n)) = rest.split_once('-') else {
+        // `PID-N`, or (a build's own temporaries beside an update's
+        // segment) `PID-N.tmp.PID-M`: the first process id decides.
+        let Some((pid, _)) = rest.split_once('-') else {
             continue;
         };
-        let (Ok(pid), Ok(_)) = (pid.parse::<u32>(), n.parse::<u64>()) else {
+        let Ok(pid) = pid.parse::<u32>() else {
             continue;
         };
         if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
