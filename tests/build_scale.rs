@@ -244,13 +244,18 @@ fn update_from_the_command_line_reports_what_changed() {
     s.run(&["index", "d", "-o", "i.qidx"]).expect_code(0);
     let r = s.run(&["index", "--update", "i.qidx", "d"]);
     r.expect_code(0);
-    assert!(r.stdout.contains("is up to date: 2 unchanged files"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("is up to date: 2 unchanged files"),
+        "{}",
+        r.stdout
+    );
     std::fs::remove_file(s.path("d/a.txt")).unwrap();
     s.write("d/c.txt", "C\ngamma");
     let r = s.run(&["index", "--update", "i.qidx", "d"]);
     r.expect_code(0);
     assert!(
-        r.stdout.contains("1 added, 0 changed, 1 removed, 1 unchanged files"),
+        r.stdout
+            .contains("1 added, 0 changed, 1 removed, 1 unchanged files"),
         "{}",
         r.stdout
     );

@@ -61,14 +61,20 @@ const MEMORY_PER_TEXT_BYTE: u64 = 7;
 const PARALLEL_CHUNK_BYTES: u64 = 16 << 20;
 
 impl BuildOptions {
+    /// The budget's share for remembering document ids, for duplicate
+    /// warnings: an eighth.
+    pub(crate) fn id_memory(&self) -> u64 {
+        self.memory.max(MIN_MEMORY) / 8
+    }
+
     /// Text per chunk: each worker holds one chunk being inverted (about
     /// [`MEMORY_PER_TEXT_BYTE`] times its text) and the queue one waiting
     /// chunk per worker, all within the budget; with several threads, at
     /// most [`PARALLEL_CHUNK_BYTES`].
     pub fn chunk_bytes(&self) -> u64 {
         let threads = self.threads.max(1) as u64;
-        let fit =
-            (self.memory.max(MIN_MEMORY) / (threads * (MEMORY_PER_TEXT_BYTE + 1))).max(1 << 20);
+        let chunks = self.memory.max(MIN_MEMORY) - self.id_memory();
+        let fit = (chunks / (threads * (MEMORY_PER_TEXT_BYTE + 1))).max(1 << 20);
         if threads > 1 {
             // Several threads need several chunks to share out.
             fit.min(PARALLEL_CHUNK_BYTES)
@@ -229,6 +235,7 @@ pub(crate) fn build(
         let stats = input::read_listed(
             inputs,
             listed,
+            options.id_memory(),
             &mut |doc| {
                 progress.documents += 1;
                 progress.bytes_read = read.get();

@@ -11,7 +11,9 @@ use quarry::sources::FileStamp;
 
 use crate::error::IndexError;
 
+mod listing;
 mod warning;
+pub(crate) use listing::{list_inputs, listed_bytes, Input};
 pub use warning::Warning;
 
 /// A document to index.
@@ -132,17 +134,6 @@ pub struct WalkOptions {
     pub follow_links: bool,
 }
 
-/// The path an error of a walk names, if any.
-fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
-    match err {
-        ignore::Error::WithPath { path, .. } => Some(path),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            walk_error_path(err)
-        }
-        _ => None,
-    }
-}
-
 /// [`read_inputs`], telling `on_read` the bytes read so far before each
 /// document is handed on.
 pub(crate) fn read_inputs_observed(
@@ -153,83 +144,31 @@ pub(crate) fn read_inputs_observed(
     on_read: &mut dyn FnMut(u64),
 ) -> Result<InputStats, IndexError> {
     let listed = list_inputs(paths, walk_options, on_warning)?;
-    read_listed(&listed.inputs, listed.stats, on_doc, on_warning, on_read)
+    read_listed(
+        &listed.inputs,
+        listed.stats,
+        DEFAULT_ID_MEMORY,
+        on_doc,
+        on_warning,
+        on_read,
+    )
 }
 
-/// One input to read, as a walk found it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Input {
-    /// `-`: JSON Lines on standard input.
-    Stdin,
-    /// A text file found in a folder or named.
-    Text(PathBuf),
-    /// A JSON Lines file named on the command line.
-    Jsonl(PathBuf),
-}
+/// Memory for the ids seen, for duplicate warnings, when no budget is
+/// given: 128 MiB, about 8 million ids.
+pub(crate) const DEFAULT_ID_MEMORY: u64 = 128 << 20;
 
-impl Input {
-    /// The file, unless standard input.
-    pub(crate) fn path(&self) -> Option<&Path> {
-        match self {
-            Input::Stdin => None,
-            Input::Text(p) | Input::Jsonl(p) => Some(p),
-        }
-    }
-}
+/// Bytes the duplicate check holds per id (a 64-bit hash in a hash set,
+/// with its control byte and spare capacity).
+const BYTES_PER_ID: u64 = 16;
 
-/// What a walk of the inputs found, and what it counted on the way.
-pub(crate) struct Listed {
-    pub(crate) inputs: Vec<Input>,
-    pub(crate) stats: InputStats,
-}
-
-/// The bytes `inputs` will read, as far as can be known before reading
-/// (standard input counts nothing).
-pub(crate) fn listed_bytes(inputs: &[Input]) -> u64 {
-    inputs
-        .iter()
-        .filter_map(Input::path)
-        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
-        .sum()
-}
-
-/// Walks every input path in order: the files [`read_inputs`] reads. A
-/// file named directly is JSON Lines if its extension says so, else text.
-///
-/// # Errors
-/// [`IndexError::InputNotFound`] if a path does not exist.
-pub(crate) fn list_inputs(
-    paths: &[PathBuf],
-    walk_options: WalkOptions,
-    on_warning: &mut dyn FnMut(Warning),
-) -> Result<Listed, IndexError> {
-    for p in paths {
-        if !is_stdin(p) && std::fs::metadata(p).is_err() {
-            return Err(IndexError::InputNotFound { path: p.clone() });
-        }
-    }
-    let mut listed = Listed {
-        inputs: Vec::new(),
-        stats: InputStats::default(),
-    };
-    for p in paths {
-        if is_stdin(p) {
-            listed.inputs.push(Input::Stdin);
-        } else if p.is_dir() {
-            walk(p, walk_options, &mut listed, on_warning);
-        } else if has_extension(p, &JSONL_EXTENSIONS) {
-            listed.inputs.push(Input::Jsonl(p.clone()));
-        } else {
-            listed.inputs.push(Input::Text(p.clone()));
-        }
-    }
-    Ok(listed)
-}
-
-/// Reads `inputs` in order (see [`read_inputs`]), counting on from `stats`.
+/// Reads `inputs` in order (see [`read_inputs`]), counting on from
+/// `stats`; the ids seen are remembered, for duplicate warnings, within
+/// `id_memory` bytes (past that, the check stops with a warning).
 pub(crate) fn read_listed(
     inputs: &[Input],
     stats: InputStats,
+    id_memory: u64,
     on_doc: &mut dyn FnMut(Document) -> Result<(), IndexError>,
     on_warning: &mut dyn FnMut(Warning),
     on_read: &mut dyn FnMut(u64),
@@ -240,6 +179,7 @@ pub(crate) fn read_listed(
         on_warning,
         on_read,
         ids: HashSet::new(),
+        id_limit: usize::try_from(id_memory / BYTES_PER_ID).unwrap_or(usize::MAX),
     };
     for input in inputs {
         match input {
@@ -252,53 +192,6 @@ pub(crate) fn read_listed(
         }
     }
     Ok(r.stats)
-}
-
-/// Walks folder `root` as ripgrep does (the `ignore` crate): hidden files
-/// and folders and what `.gitignore`, `.ignore` and `.git/info/exclude`
-/// name are left out unless `options` say otherwise, symbolic links are
-/// not followed unless asked, siblings come in path order. Text files are
-/// listed, other files counted as skipped, an unreadable entry a warning.
-fn walk(
-    root: &Path,
-    options: WalkOptions,
-    listed: &mut Listed,
-    on_warning: &mut dyn FnMut(Warning),
-) {
-    let mut builder = ignore::WalkBuilder::new(root);
-    builder
-        .hidden(!options.hidden)
-        .ignore(!options.no_ignore)
-        .git_ignore(!options.no_ignore)
-        .git_exclude(!options.no_ignore)
-        .git_global(false)
-        .parents(!options.no_ignore)
-        .require_git(false)
-        .follow_links(options.follow_links)
-        .sort_by_file_path(|a, b| a.cmp(b));
-    for entry in builder.build() {
-        match entry {
-            Ok(e) => {
-                let Some(kind) = e.file_type() else {
-                    continue; // standard input: not walked
-                };
-                if kind.is_file() && has_extension(e.path(), &TEXT_EXTENSIONS) {
-                    listed.inputs.push(Input::Text(e.into_path()));
-                } else if kind.is_file() || kind.is_symlink() {
-                    // Not text; or a link not followed, whose target is
-                    // indexed where it lies, if it lies in an input.
-                    listed.stats.skipped += 1;
-                }
-            }
-            Err(err) => {
-                let path = walk_error_path(&err).unwrap_or(root).to_path_buf();
-                let error = std::io::Error::other(err.to_string());
-                listed.stats.skipped += 1;
-                listed.stats.warnings += 1;
-                on_warning(Warning::Unreadable { path, error });
-            }
-        }
-    }
 }
 
 /// The input `-`: JSON Lines on standard input.
@@ -317,6 +210,8 @@ struct Reader<'a> {
     /// Hashes of the ids emitted, for duplicate warnings (64 bits: a false
     /// alarm among 10 million ids has odds of about 3 in a million).
     ids: HashSet<u64>,
+    /// Most ids remembered; past it, duplicates are no longer looked for.
+    id_limit: usize,
 }
 
 impl Reader<'_> {
@@ -334,7 +229,13 @@ impl Reader<'_> {
     fn emit(&mut self, doc: Document, path: &Path, line: Option<u64>) -> Result<(), IndexError> {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         doc.id.hash(&mut h);
-        if !self.ids.insert(h.finish()) {
+        if self.id_limit > 0 && self.ids.len() == self.id_limit {
+            self.id_limit = 0; // once
+            self.warn(Warning::DuplicateCheckStopped {
+                after: self.ids.len() as u64,
+            });
+            self.ids = HashSet::new();
+        } else if self.id_limit > 0 && !self.ids.insert(h.finish()) {
             self.warn(Warning::DuplicateId {
                 path: path.to_path_buf(),
                 line,
@@ -611,6 +512,33 @@ mod tests {
         assert!(parse_json_document("{nope")
             .unwrap_err()
             .contains("invalid JSON"));
+    }
+
+    #[test]
+    fn the_duplicate_check_stops_at_its_memory_share() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.jsonl");
+        let lines: String = ["a", "b", "a", "c", "d", "a"]
+            .iter()
+            .map(|id| format!("{{\"id\":\"{id}\",\"body\":\"x\"}}\n"))
+            .collect();
+        std::fs::write(&path, lines).unwrap();
+        let mut warnings = Vec::new();
+        let stats = read_listed(
+            &[Input::Jsonl(path)],
+            InputStats::default(),
+            3 * BYTES_PER_ID,
+            &mut |_| Ok(()),
+            &mut |w| warnings.push(w.to_string()),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(stats.documents, 6);
+        // "a" again at line 3 is caught; after three ids the check stops,
+        // once, and the last "a" is indexed without a word.
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains(":3: the id \"a\" was used before"));
+        assert!(warnings[1].contains("3 document ids were checked"));
     }
 
     #[test]

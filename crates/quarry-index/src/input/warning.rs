@@ -49,6 +49,13 @@ pub enum Warning {
         /// The id.
         id: String,
     },
+    /// So many documents were read that their ids no longer fit the
+    /// memory budget's share for the duplicate check: later duplicates go
+    /// unreported (the documents are indexed as usual).
+    DuplicateCheckStopped {
+        /// Ids checked before it stopped.
+        after: u64,
+    },
     /// A JSON Lines line is not a JSON object with string fields; it was skipped.
     MalformedJson {
         /// The file.
@@ -102,6 +109,10 @@ impl fmt::Display for Warning {
                     path.display()
                 )
             }
+            Warning::DuplicateCheckStopped { after } => write!(
+                f,
+                "{after} document ids were checked for duplicates; later ones are not (raise --memory to check more)"
+            ),
             Warning::MalformedJson { path, line, error } => {
                 write!(f, "{}:{line}: {error}; line skipped", path.display())
             }
