@@ -77,7 +77,9 @@ fn the_index_is_the_same_whatever_the_threads_and_the_budget() {
     // One chunk, built in memory and written directly.
     let whole = build(&input, &out, 1, 1 << 30).unwrap();
     quarry::Index::open(&out).unwrap().verify().unwrap();
-    // The least budget: chunks of about 1 MiB to 4 MiB, segments, merge.
+    // The least budget: chunks of about 1 MiB to 4 MiB, segments, merge;
+    // with 8 threads, six 1 MiB chunks, more than the four segments the
+    // least budget merges at once, so a group is merged first.
     for threads in [1, 2, 3, 8] {
         let got = build(&input, &out, threads, MIN_MEMORY).unwrap();
         assert!(

@@ -57,20 +57,35 @@ impl Default for BuildOptions {
 /// written from it, rounded up.
 const MEMORY_PER_TEXT_BYTE: u64 = 7;
 
+/// Mapped bytes a merge keeps resident per member (see
+/// [`BuildOptions::merge_fan_in`]).
+const MERGE_BYTES_PER_MEMBER: u64 = 4 << 20;
+
 /// Most text per chunk when several threads share the work.
 const PARALLEL_CHUNK_BYTES: u64 = 16 << 20;
 
 impl BuildOptions {
+    /// Most segments merged at once. A merge keeps a few mapped pages of
+    /// every member it reads resident between two releases (about 4 MiB
+    /// each, where the kernel maps the page cache's large folios whole), so
+    /// a quarter of the budget bounds how many it reads together; more
+    /// segments are first merged a group at a time.
+    pub(crate) fn merge_fan_in(&self) -> usize {
+        usize::try_from(self.memory.max(MIN_MEMORY) / 4 / MERGE_BYTES_PER_MEMBER)
+            .unwrap_or(usize::MAX)
+            .max(2)
+    }
+
     /// The budget's share for remembering document ids, for duplicate
-    /// warnings: an eighth.
+    /// warnings: a sixteenth.
     pub(crate) fn id_memory(&self) -> u64 {
-        self.memory.max(MIN_MEMORY) / 8
+        self.memory.max(MIN_MEMORY) / 16
     }
 
     /// Text per chunk: each worker holds one chunk being inverted (about
     /// [`MEMORY_PER_TEXT_BYTE`] times its text) and the queue one waiting
-    /// chunk per worker, all within the budget; with several threads, at
-    /// most [`PARALLEL_CHUNK_BYTES`].
+    /// chunk per worker, all within the budget less the duplicate check's
+    /// share; with several threads, at most [`PARALLEL_CHUNK_BYTES`].
     pub fn chunk_bytes(&self) -> u64 {
         let threads = self.threads.max(1) as u64;
         let chunks = self.memory.max(MIN_MEMORY) - self.id_memory();
@@ -300,19 +315,43 @@ pub(crate) fn build(
         write_index_file(output, &builder.finish())?
     } else {
         segments.sort_unstable();
-        progress.merging = segments.len();
+        let mut paths: Vec<PathBuf> = segments.into_iter().map(|(_, p)| p).collect();
+        progress.merging = paths.len();
         on_progress(progress);
-        let mut members = Vec::with_capacity(segments.len());
-        for (_, p) in &segments {
-            members.push(Index::open(p)?);
-        }
-        let refs: Vec<&Index> = members.iter().collect();
         // A signal during the merge stops it; the output is left as it was.
-        let pieces = quarry::merge::Piece::whole(&refs);
-        crate::merge::write_merged(&refs, &pieces, output, stop)?
+        let fan_in = options.merge_fan_in();
+        while paths.len() > fan_in {
+            // The fewest leading segments whose merge into one leaves at
+            // most `fan_in`: order is kept, and little is merged twice.
+            let take = fan_in.min(paths.len() - fan_in + 1);
+            let (tmp, file) =
+                create_temp(&shared.dir, &shared.name).map_err(|source| IndexError::Write {
+                    path: output.to_path_buf(),
+                    source,
+                })?;
+            drop(file);
+            temps.add(tmp.clone());
+            merge_files(&paths[..take], &tmp, stop)?;
+            for p in &paths[..take] {
+                let _ = std::fs::remove_file(p);
+            }
+            paths.splice(..take, [tmp]);
+        }
+        merge_files(&paths, output, stop)?
     };
     drop(temps);
     Ok((stats, bytes))
+}
+
+/// Merges the index files at `paths`, in order, into `output`.
+fn merge_files(paths: &[PathBuf], output: &Path, stop: &AtomicBool) -> Result<u64, IndexError> {
+    let mut members = Vec::with_capacity(paths.len());
+    for p in paths {
+        members.push(Index::open(p)?);
+    }
+    let refs: Vec<&Index> = members.iter().collect();
+    let pieces = quarry::merge::Piece::whole(&refs);
+    crate::merge::write_merged(&refs, &pieces, output, stop)
 }
 
 /// Inverts one chunk and writes it as a segment file; returns its path.
@@ -332,13 +371,22 @@ fn write_segment(
             b
         }
     };
-    let bytes = builder.to_bytes();
+    let sections = builder.finish();
+    let refs: Vec<(quarry::format::SectionKind, &[u8])> =
+        sections.iter().map(|(k, b)| (*k, b.as_slice())).collect();
     let err = |source| IndexError::Write {
         path: dir.join(name),
         source,
     };
-    let (path, mut file) = create_temp(dir, name).map_err(err)?;
+    let (path, file) = create_temp(dir, name).map_err(err)?;
     temps.add(path.clone());
-    std::io::Write::write_all(&mut file, &bytes).map_err(err)?;
+    // The sections are written as they are, not assembled into one more
+    // copy of the segment first.
+    let mut file = std::io::BufWriter::new(file);
+    std::io::Write::write_all(&mut file, &quarry::format::assemble_header(&refs)).map_err(err)?;
+    for (_, bytes) in &refs {
+        std::io::Write::write_all(&mut file, bytes).map_err(err)?;
+    }
+    std::io::Write::flush(&mut file).map_err(err)?;
     Ok(path)
 }

@@ -155,8 +155,8 @@ pub(crate) fn read_inputs_observed(
 }
 
 /// Memory for the ids seen, for duplicate warnings, when no budget is
-/// given: 128 MiB, about 8 million ids.
-pub(crate) const DEFAULT_ID_MEMORY: u64 = 128 << 20;
+/// given: the default budget's share, 64 MiB, about 4 million ids.
+pub(crate) const DEFAULT_ID_MEMORY: u64 = 64 << 20;
 
 /// Bytes the duplicate check holds per id (a 64-bit hash in a hash set,
 /// with its control byte and spare capacity).

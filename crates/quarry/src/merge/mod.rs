@@ -86,8 +86,13 @@ impl From<io::Error> for MergeError {
     }
 }
 
-/// Members' mapped bytes read between two releases of their pages.
-pub(super) const RELEASE_EVERY: u64 = 8 << 20;
+/// Members' mapped bytes read between two releases of their pages (an
+/// estimate: what was decoded, and for each member's dictionary entry a
+/// share of the pages a walk in key order touches all over the map).
+pub(super) const RELEASE_EVERY: u64 = 2 << 20;
+
+/// The estimate of mapped bytes one member's dictionary entry costs.
+pub(super) const BYTES_PER_ENTRY: u64 = 256;
 
 /// One index holding every document of `members`, in order, as the bytes
 /// of an index file, built in memory (for tests and small indexes; a large
@@ -162,6 +167,9 @@ where
     S: Read + Write + Seek + Send,
 {
     let language = Combined::of(members.iter().copied())?.language;
+    for m in members {
+        m.advise_scattered();
+    }
     let plan = Plan::new(members, pieces).map_err(MergeError::Pieces)?;
     let (doc_count, total_tokens) = (plan.doc_count, plan.total_tokens);
     let avg_len = total_tokens.map(|t| t as f64 / f64::from(doc_count.max(1)));

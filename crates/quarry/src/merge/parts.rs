@@ -61,6 +61,8 @@ pub(super) fn merge_surface(members: &[&Index], plan: &Plan) -> Result<Vec<u8>> 
             continue; // nothing of it is kept
         }
         maps.push(m.surface_map()?);
+        // Its checksum read the whole map: drop those pages before the next.
+        m.release_pages();
         for docs in &plan.dropped[i] {
             m.store()
                 .for_each_in(docs.clone(), |_, title, body| {
@@ -83,7 +85,17 @@ pub(super) fn merge_surface(members: &[&Index], plan: &Plan) -> Result<Vec<u8>> 
     }
     let mut union = op.union().into_stream();
     let mut out = fst::MapBuilder::memory();
+    let mut since_release = 0u64;
     while let Some((form, values)) = union.next() {
+        // Each member's map is walked page by page: drop what was walked
+        // now and then, as the terms' merge does.
+        since_release += super::BYTES_PER_ENTRY * values.len() as u64;
+        if since_release >= super::RELEASE_EVERY {
+            since_release = 0;
+            for m in members {
+                m.release_pages();
+            }
+        }
         let df: u64 = values.iter().map(|v| v.value).sum();
         let gone = std::str::from_utf8(form)
             .ok()

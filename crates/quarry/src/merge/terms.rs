@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use fst::{IntoStreamer, Streamer};
 
 use super::plan::Run;
-use super::{fst_error, MergeError, RELEASE_EVERY};
+use super::{fst_error, MergeError, BYTES_PER_ENTRY, RELEASE_EVERY};
 use crate::fieldnorm::FieldLengths;
 use crate::format::SectionKind;
 use crate::index::Index;
@@ -41,6 +41,10 @@ impl TermsMerge<'_> {
             // A member none of whose documents is kept adds no term.
             if !runs.is_empty() {
                 maps.push(m.dict()?);
+                // Checking the dictionary's checksum read all of it: with
+                // hundreds of members those pages would add up before the
+                // first release below.
+                m.release_pages();
             }
         }
         let taken: Vec<usize> = (0..members.len())
@@ -88,7 +92,9 @@ impl TermsMerge<'_> {
             // The dictionary writes as it goes: a full disk fails here.
             dict.insert(key, ord).map_err(fst_error)?;
             ord += 1;
-            since_release += term_postings + term_positions;
+            // What was read for it: the postings and positions, and in each
+            // member holding it a dictionary path and a term record.
+            since_release += term_postings + term_positions + BYTES_PER_ENTRY * values.len() as u64;
             if since_release >= RELEASE_EVERY {
                 since_release = 0;
                 for m in members {
