@@ -207,18 +207,6 @@ impl Index {
         }
     }
 
-    /// Tells the kernel this process reads the mapped file in small,
-    /// scattered pieces: no readahead around a fault. A merge reads many
-    /// members a little at a time, where readahead (megabytes per fault on
-    /// some systems) would make most of every member resident between two
-    /// releases of its pages. Nothing for an index in memory.
-    pub(crate) fn advise_scattered(&self) {
-        #[cfg(unix)]
-        if let Data::Mapped(m) = &*self.data {
-            let _ = m.advise(memmap2::Advice::Random);
-        }
-    }
-
     /// The path the index was opened from (`<memory>` for [`Index::from_bytes`]).
     pub fn path(&self) -> &Path {
         &self.path

@@ -167,9 +167,6 @@ where
     S: Read + Write + Seek + Send,
 {
     let language = Combined::of(members.iter().copied())?.language;
-    for m in members {
-        m.advise_scattered();
-    }
     let plan = Plan::new(members, pieces).map_err(MergeError::Pieces)?;
     let (doc_count, total_tokens) = (plan.doc_count, plan.total_tokens);
     let avg_len = total_tokens.map(|t| t as f64 / f64::from(doc_count.max(1)));
