@@ -54,6 +54,9 @@ pub fn merge_index_files(inputs: &[PathBuf], output: &Path) -> Result<MergeSumma
         // Opening checks only the header: damage anywhere must stop the
         // merge, or the output would carry it under fresh checksums.
         index.verify()?;
+        // Verifying read all of it: drop those pages, or the merge would
+        // start with every input resident.
+        index.release_pages();
         members.push(index);
     }
     let refs: Vec<&Index> = members.iter().collect();

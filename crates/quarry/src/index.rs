@@ -192,9 +192,10 @@ impl Index {
     /// Drops this process's copies of the mapped file's pages; they are
     /// read again from the file (usually from the page cache) when next
     /// touched. A merge reading large members front to back calls this as
-    /// it goes, so that its resident memory stays bounded. Nothing for an
-    /// index in memory.
-    pub(crate) fn release_pages(&self) {
+    /// it goes, so that its resident memory stays bounded; a caller that
+    /// has read a whole index once (as [`Index::verify`] does) and will
+    /// not soon again can too. Nothing for an index in memory.
+    pub fn release_pages(&self) {
         #[cfg(unix)]
         if let Data::Mapped(m) = &*self.data {
             // SAFETY: the map is a read-only shared mapping of a file, so
