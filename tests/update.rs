@@ -313,3 +313,22 @@ fn a_large_update_spills_and_still_matches_a_fresh_build() {
         fresh(&inputs, &s.path("f.qidx"))
     );
 }
+
+#[test]
+fn a_file_that_gives_no_document_does_not_make_every_update_write() {
+    let s = Sandbox::new();
+    let mut tick = 0;
+    write_at(&s.path("docs/a.txt"), "A\nalpha", &mut tick);
+    write_at(&s.path("docs/empty.txt"), "", &mut tick);
+    let index = s.path("i.qidx");
+    let inputs = [s.path("docs")];
+    fresh(&inputs, &index);
+    let before = std::fs::metadata(&index).unwrap().modified().unwrap();
+    let summary = update(&index, &inputs).unwrap();
+    assert!(!summary.written, "{summary:?}");
+    assert_eq!((summary.added, summary.unchanged), (0, 1));
+    assert_eq!(
+        std::fs::metadata(&index).unwrap().modified().unwrap(),
+        before
+    );
+}

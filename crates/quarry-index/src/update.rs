@@ -53,8 +53,9 @@ pub struct UpdateSummary {
 enum Step {
     /// Take these documents of the index as they are.
     Carry(Range<u32>),
-    /// Read the file again (its new documents come from the segment).
-    Read,
+    /// Read the file (its documents come from the segment); `true` for a
+    /// file new to the index.
+    Read(bool),
 }
 
 /// Brings the index at `index_path` up to date with `inputs` (folders and
@@ -136,11 +137,11 @@ pub fn update_index(
             }
             Some(_) => {
                 summary.updated += 1;
-                steps.push(Step::Read);
+                steps.push(Step::Read(false));
             }
             None => {
                 summary.added += 1;
-                steps.push(Step::Read);
+                steps.push(Step::Read(true));
             }
         }
     }
@@ -152,25 +153,27 @@ pub fn update_index(
     let mut last = 0u32;
     let in_order = steps.iter().all(|s| match s {
         Step::Carry(d) => std::mem::replace(&mut last, d.end) <= d.start,
-        Step::Read => true,
+        Step::Read(_) => true,
     });
     if !in_order || named_twice {
         for s in &mut steps {
-            *s = Step::Read;
+            if let Step::Carry(_) = s {
+                *s = Step::Read(false);
+            }
         }
     }
     let to_read: Vec<Input> = listed
         .inputs
         .iter()
         .zip(&steps)
-        .filter(|(_, s)| matches!(s, Step::Read))
+        .filter(|(_, s)| matches!(s, Step::Read(_)))
         .map(|(i, _)| i.clone())
         .collect();
     let carried: Vec<Range<u32>> = steps
         .iter()
         .filter_map(|s| match s {
             Step::Carry(d) => Some(d.clone()),
-            Step::Read => None,
+            Step::Read(_) => None,
         })
         .collect();
     if to_read.is_empty() && summary.removed == 0 && carried.len() == sources.runs().len() {
@@ -211,7 +214,17 @@ pub fn update_index(
             Err(e) => return Err(e),
         }
     };
-    let pieces = pieces(&steps, &to_read, segment.as_ref())?;
+    let (pieces, new_without_documents) = pieces(&steps, &to_read, segment.as_ref())?;
+    // A new file that gave no document (empty, binary) is skipped, not added.
+    summary.added -= new_without_documents;
+    if pieces == [Piece::whole(&[&old])[0].clone()] {
+        // Only such files were read: the index is already what a build
+        // of the inputs writes.
+        summary.documents = old.doc_count();
+        summary.index_bytes = old.size_bytes();
+        summary.seconds = start.elapsed().as_secs_f64();
+        return Ok(summary);
+    }
     let mut members = vec![&old];
     members.extend(segment.as_ref());
     summary.documents = pieces.iter().map(|p| p.docs.len() as u32).sum();
@@ -233,12 +246,13 @@ pub fn update_index(
 
 /// The pieces of the updated index, in the walk's order: member 0 is the
 /// index, member 1 the segment of the files read (whose runs follow
-/// `to_read`'s order; a file that gave no document has no run).
+/// `to_read`'s order; a file that gave no document has no run); and how
+/// many files new to the index gave none.
 fn pieces(
     steps: &[Step],
     to_read: &[Input],
     segment: Option<&Index>,
-) -> Result<Vec<Piece>, IndexError> {
+) -> Result<(Vec<Piece>, u64), IndexError> {
     let runs = match segment {
         Some(s) => s.sources()?.runs().to_vec(),
         None => Vec::new(),
@@ -247,6 +261,7 @@ fn pieces(
     let mut next_doc = 0u32;
     let mut read = to_read.iter();
     let mut out: Vec<Piece> = Vec::new();
+    let mut new_without_documents = 0;
     let mut push = |member: usize, docs: Range<u32>| match out.last_mut() {
         Some(p) if p.member == member && p.docs.end == docs.start => p.docs.end = docs.end,
         _ => out.push(Piece { member, docs }),
@@ -254,13 +269,15 @@ fn pieces(
     for step in steps {
         match step {
             Step::Carry(docs) => push(0, docs.clone()),
-            Step::Read => {
+            Step::Read(new) => {
                 let input = read.next().expect("one read input per read step");
                 let name = path_id(input.path().expect("files only"));
                 if let Some(run) = runs.next_if(|r| r.file.as_ref().is_some_and(|f| f.path == name))
                 {
                     push(1, next_doc..next_doc + run.docs);
                     next_doc += run.docs;
+                } else if *new {
+                    new_without_documents += 1;
                 }
             }
         }
@@ -271,5 +288,5 @@ fn pieces(
         push(1, next_doc..next_doc + run.docs);
         next_doc += run.docs;
     }
-    Ok(out)
+    Ok((out, new_without_documents))
 }
