@@ -51,11 +51,21 @@ fn options(memory_small: bool) -> BuildOptions {
 }
 
 fn update(index: &Path, inputs: &[PathBuf]) -> Result<UpdateSummary, IndexError> {
+    update_with(index, inputs, &options(false), false)
+}
+
+/// An update with `options`, its stop flag set from the start if `stopped`.
+fn update_with(
+    index: &Path,
+    inputs: &[PathBuf],
+    options: &BuildOptions,
+    stopped: bool,
+) -> Result<UpdateSummary, IndexError> {
     quarry_index::update_index(
         index,
         inputs,
-        &options(false),
-        &AtomicBool::new(false),
+        options,
+        &AtomicBool::new(stopped),
         &mut |_| {},
         &mut |_| {},
     )
@@ -244,15 +254,7 @@ fn an_interrupted_update_leaves_the_index_and_no_temporary_file() {
     fresh(&[s.path("docs")], &index);
     let before = std::fs::read(&index).unwrap();
     write_at(&s.path("docs/f3.txt"), "T\nchanged", &mut tick);
-    let err = quarry_index::update_index(
-        &index,
-        &[s.path("docs")],
-        &options(false),
-        &AtomicBool::new(true),
-        &mut |_| {},
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = update_with(&index, &[s.path("docs")], &options(false), true).unwrap_err();
     assert!(matches!(err, IndexError::Interrupted), "{err}");
     assert_eq!(std::fs::read(&index).unwrap(), before);
     let left: Vec<String> = std::fs::read_dir(s.path(""))
@@ -294,15 +296,7 @@ fn a_large_update_spills_and_still_matches_a_fresh_build() {
             &mut tick,
         );
     }
-    let summary = quarry_index::update_index(
-        &index,
-        &inputs,
-        &options(true),
-        &AtomicBool::new(false),
-        &mut |_| {},
-        &mut |_| {},
-    )
-    .unwrap();
+    let summary = update_with(&index, &inputs, &options(true), false).unwrap();
     assert_eq!((summary.updated, summary.unchanged), (240, 60));
     assert!(
         summary.input.bytes > 4 << 20,

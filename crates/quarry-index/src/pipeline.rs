@@ -145,6 +145,20 @@ impl TempFiles {
     pub(crate) fn add(&self, p: PathBuf) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).push(p);
     }
+
+    /// A new, empty temporary file beside `target` and named for it (so a
+    /// later build at `target` sweeps it if this process is killed),
+    /// removed with the others.
+    pub(crate) fn reserve(&self, target: &Path) -> Result<PathBuf, IndexError> {
+        let (dir, name) = crate::writer::dir_and_name(target);
+        let (path, file) = create_temp(&dir, &name).map_err(|source| IndexError::Write {
+            path: target.to_path_buf(),
+            source,
+        })?;
+        drop(file);
+        self.add(path.clone());
+        Ok(path)
+    }
 }
 
 impl Drop for TempFiles {
@@ -352,13 +366,7 @@ pub(crate) fn build(
                     next.extend_from_slice(group);
                     continue;
                 }
-                let (tmp, file) =
-                    create_temp(&shared.dir, &shared.name).map_err(|source| IndexError::Write {
-                        path: output.to_path_buf(),
-                        source,
-                    })?;
-                drop(file);
-                temps.add(tmp.clone());
+                let tmp = temps.reserve(output)?;
                 merge_files(group, &tmp, stop)?;
                 for p in group {
                     let _ = std::fs::remove_file(p);

@@ -169,34 +169,14 @@ pub fn update_index(
         .filter(|(_, s)| matches!(s, Step::Read(_)))
         .map(|(i, _)| i.clone())
         .collect();
-    let carried: Vec<Range<u32>> = steps
-        .iter()
-        .filter_map(|s| match s {
-            Step::Carry(d) => Some(d.clone()),
-            Step::Read(_) => None,
-        })
-        .collect();
-    if to_read.is_empty() && summary.removed == 0 && carried.len() == sources.runs().len() {
-        // Nothing changed: the index is already what a build would write.
-        summary.input = listed.stats;
-        summary.documents = old.doc_count();
-        summary.index_bytes = old.size_bytes();
-        summary.seconds = start.elapsed().as_secs_f64();
-        return Ok(summary);
-    }
+    // What the listing counted; the segment's build counts on from it.
+    summary.input = listed.stats;
     // The files read again become a segment beside the index.
     let temps = TempFiles::default();
-    let (dir, name) = crate::writer::dir_and_name(index_path);
     let segment = if to_read.is_empty() {
         None
     } else {
-        let (path, file) =
-            crate::writer::create_temp(&dir, &name).map_err(|source| IndexError::Write {
-                path: index_path.to_path_buf(),
-                source,
-            })?;
-        drop(file);
-        temps.add(path.clone());
+        let path = temps.reserve(index_path)?;
         match pipeline::build(
             &to_read,
             listed.stats,
@@ -217,9 +197,13 @@ pub fn update_index(
     let (pieces, new_without_documents) = pieces(&steps, &to_read, segment.as_ref())?;
     // A new file that gave no document (empty, binary) is skipped, not added.
     summary.added -= new_without_documents;
-    if pieces == [Piece::whole(&[&old])[0].clone()] {
-        // Only such files were read: the index is already what a build
-        // of the inputs writes.
+    let unchanged = Piece {
+        member: 0,
+        docs: 0..old.doc_count(),
+    };
+    if pieces == [unchanged] {
+        // Nothing changed, or only such files were read: the index is
+        // already what a build of the inputs writes.
         summary.documents = old.doc_count();
         summary.index_bytes = old.size_bytes();
         summary.seconds = start.elapsed().as_secs_f64();

@@ -89,10 +89,34 @@ impl From<io::Error> for MergeError {
 /// Members' mapped bytes read between two releases of their pages (an
 /// estimate: what was decoded, and for each member's dictionary entry a
 /// share of the pages a walk in key order touches all over the map).
-pub(super) const RELEASE_EVERY: u64 = 2 << 20;
+const RELEASE_EVERY: u64 = 2 << 20;
 
 /// The estimate of mapped bytes one member's dictionary entry costs.
-pub(super) const BYTES_PER_ENTRY: u64 = 256;
+const BYTES_PER_ENTRY: u64 = 256;
+
+/// Counts the members' mapped bytes read and releases their pages every
+/// [`RELEASE_EVERY`] of them.
+pub(super) struct Releaser<'a> {
+    members: &'a [&'a Index],
+    since: u64,
+}
+
+impl<'a> Releaser<'a> {
+    pub(super) fn new(members: &'a [&'a Index]) -> Self {
+        Releaser { members, since: 0 }
+    }
+
+    /// `bytes` more were read, and `entries` members' dictionary entries.
+    pub(super) fn read(&mut self, bytes: u64, entries: usize) {
+        self.since += bytes + BYTES_PER_ENTRY * entries as u64;
+        if self.since >= RELEASE_EVERY {
+            self.since = 0;
+            for m in self.members {
+                m.release_pages();
+            }
+        }
+    }
+}
 
 /// One index holding every document of `members`, in order, as the bytes
 /// of an index file, built in memory (for tests and small indexes; a large

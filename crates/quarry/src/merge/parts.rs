@@ -7,7 +7,7 @@ use std::io::{self, BufWriter, Write};
 use fst::{IntoStreamer, Streamer};
 
 use super::plan::Plan;
-use super::MergeError;
+use super::{MergeError, Releaser};
 use crate::analysis::{for_each_raw_token, lowercase};
 use crate::error::Result;
 use crate::index::Index;
@@ -85,17 +85,11 @@ pub(super) fn merge_surface(members: &[&Index], plan: &Plan) -> Result<Vec<u8>> 
     }
     let mut union = op.union().into_stream();
     let mut out = fst::MapBuilder::memory();
-    let mut since_release = 0u64;
+    let mut releaser = Releaser::new(members);
     while let Some((form, values)) = union.next() {
         // Each member's map is walked page by page: drop what was walked
         // now and then, as the terms' merge does.
-        since_release += super::BYTES_PER_ENTRY * values.len() as u64;
-        if since_release >= super::RELEASE_EVERY {
-            since_release = 0;
-            for m in members {
-                m.release_pages();
-            }
-        }
+        releaser.read(0, values.len());
         let df: u64 = values.iter().map(|v| v.value).sum();
         let gone = std::str::from_utf8(form)
             .ok()

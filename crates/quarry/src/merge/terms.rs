@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use fst::{IntoStreamer, Streamer};
 
 use super::plan::Run;
-use super::{fst_error, MergeError, BYTES_PER_ENTRY, RELEASE_EVERY};
+use super::{fst_error, MergeError, Releaser};
 use crate::fieldnorm::FieldLengths;
 use crate::format::SectionKind;
 use crate::index::Index;
@@ -66,7 +66,7 @@ impl TermsMerge<'_> {
         let mut parts = Vec::new();
         let mut buf = Vec::new();
         let mut ord = 0u64;
-        let mut since_release = 0u64;
+        let mut releaser = Releaser::new(members);
         while let Some((key, values)) = union.next() {
             if self.stop.load(Ordering::Relaxed) {
                 return Err(MergeError::Interrupted);
@@ -94,13 +94,7 @@ impl TermsMerge<'_> {
             ord += 1;
             // What was read for it: the postings and positions, and in each
             // member holding it a dictionary path and a term record.
-            since_release += term_postings + term_positions + BYTES_PER_ENTRY * values.len() as u64;
-            if since_release >= RELEASE_EVERY {
-                since_release = 0;
-                for m in members {
-                    m.release_pages();
-                }
-            }
+            releaser.read(term_postings + term_positions, values.len());
         }
         let dict_out = dict.into_inner().map_err(fst_error)?;
         dict_out.into_inner().map_err(|e| e.into_error())?;
