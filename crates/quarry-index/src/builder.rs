@@ -1,24 +1,112 @@
 //! Builds an index in memory: inverts documents into postings, then
 //! serializes every section.
 
-use std::collections::HashMap;
+/// The builder's maps: keys are tokens of the input, hashed with a seed
+/// chosen per process (so crafted collisions do not carry from one run to
+/// the next) by a hash fast on short keys. Iteration order never reaches
+/// the output: keys are sorted before they are written.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use quarry::analysis::{for_each_raw_token, lowercase, Analyzer};
 use quarry::format::SectionKind;
+use quarry::postings::TermEncoder;
 use quarry::schema::{Field, Meta};
 use quarry::sources::{FileStamp, Sources};
 use quarry::store::StoreWriter;
 use quarry::termdict::TermInfoWriter;
-use quarry::{fieldnorm, postings, DocId};
+use quarry::{fieldnorm, DocId};
 
 use crate::error::IndexError;
+use crate::streams::{Stream, StreamPool};
 
-/// Postings of one term in one field, in document order.
-#[derive(Default)]
-struct TermPostings {
-    docs: Vec<u32>,
-    freqs: Vec<u32>,
-    positions: Vec<u32>,
+/// One term of one field while its chunk is inverted: its postings so
+/// far, as two streams in the field's pool (see [`crate::streams`]).
+///
+/// The documents stream holds, per document, the gap from the previous
+/// document (the first: the document itself) and then, once the next
+/// document starts, the frequency; the last document's frequency is
+/// `freq`. The positions stream holds each document's positions as gaps,
+/// the first from 0.
+struct TermState {
+    docs: Stream,
+    positions: Stream,
+    /// The last document that held the term (`DocId::MAX` before the first).
+    last_doc: DocId,
+    /// Occurrences in `last_doc` so far.
+    freq: u32,
+    /// The last position in `last_doc`.
+    last_position: u32,
+    doc_freq: u32,
+}
+
+impl TermState {
+    fn new(pool: &mut StreamPool) -> TermState {
+        TermState {
+            docs: pool.stream(),
+            positions: pool.stream(),
+            last_doc: DocId::MAX,
+            freq: 0,
+            last_position: 0,
+            doc_freq: 0,
+        }
+    }
+
+    /// Records one occurrence at `position` in `doc`.
+    #[inline]
+    fn occurs(&mut self, pool: &mut StreamPool, doc: DocId, position: u32) {
+        if self.last_doc != doc {
+            if self.doc_freq == 0 {
+                pool.push_vint(&mut self.docs, doc);
+            } else {
+                pool.push_vint(&mut self.docs, self.freq);
+                pool.push_vint(&mut self.docs, doc - self.last_doc);
+            }
+            self.last_doc = doc;
+            self.freq = 0;
+            self.last_position = 0;
+            self.doc_freq += 1;
+        }
+        pool.push_vint(&mut self.positions, position - self.last_position);
+        self.last_position = position;
+        self.freq += 1;
+    }
+
+    /// Encodes the term's postings with `encoder` (reset afterwards);
+    /// `positions` is scratch space.
+    fn write(
+        &self,
+        pool: &StreamPool,
+        lengths: &[u32],
+        encoder: &mut TermEncoder,
+        positions: &mut Vec<u32>,
+        postings_out: &mut Vec<u8>,
+        positions_out: &mut Vec<u8>,
+    ) {
+        let mut docs = pool.reader(&self.docs);
+        let mut gaps = pool.reader(&self.positions);
+        let broken = "a term's streams hold what was written to them";
+        let mut doc = 0u32;
+        for i in 0..self.doc_freq {
+            doc += docs.next_vint().expect(broken);
+            let freq = if i + 1 == self.doc_freq {
+                self.freq
+            } else {
+                docs.next_vint().expect(broken)
+            };
+            positions.clear();
+            let mut p = 0u32;
+            for _ in 0..freq {
+                p += gaps.next_vint().expect(broken);
+                positions.push(p);
+            }
+            encoder
+                .push(doc, positions, lengths[doc as usize], positions_out)
+                .expect("writes to memory cannot fail");
+        }
+        encoder
+            .finish(postings_out)
+            .expect("writes to memory cannot fail");
+    }
 }
 
 /// `(key, id)` pairs sorted by the key's bytes, as an fst is built.
@@ -96,22 +184,19 @@ struct FieldIndex {
     /// surface id, so each distinct form is lowercased and stemmed once
     /// rather than at every occurrence.
     forms: HashMap<Box<str>, (u32, u32)>,
-    terms: Vec<TermPostings>,
+    /// By term id.
+    terms: Vec<TermState>,
+    pool: StreamPool,
     lengths: Vec<u32>,
     total_tokens: u64,
 }
 
 impl FieldIndex {
-    /// Inverts one field of document `doc`. `scratch` is reused between calls.
-    fn add(
-        &mut self,
-        analyzer: &Analyzer,
-        surfaces: &mut Surfaces,
-        doc: DocId,
-        text: &str,
-        scratch: &mut Vec<(u32, u32)>,
-    ) {
-        scratch.clear();
+    /// Inverts one field of document `doc`: each token is appended to
+    /// its term's streams as it is read (positions come in increasing
+    /// order, so nothing needs sorting).
+    fn add(&mut self, analyzer: &Analyzer, surfaces: &mut Surfaces, doc: DocId, text: &str) {
+        let mut length = 0u32;
         for_each_raw_token(text, |raw, position, _| {
             let (id, surface) = match self.forms.get(raw) {
                 Some(&ids) => ids,
@@ -122,7 +207,7 @@ impl FieldIndex {
                         None => {
                             let id = self.terms.len() as u32;
                             self.ids.insert(term.into_owned().into_boxed_str(), id);
-                            self.terms.push(TermPostings::default());
+                            self.terms.push(TermState::new(&mut self.pool));
                             id
                         }
                     };
@@ -132,18 +217,11 @@ impl FieldIndex {
                 }
             };
             surfaces.occurs(surface, doc);
-            scratch.push((id, position));
+            self.terms[id as usize].occurs(&mut self.pool, doc, position);
+            length += 1;
         });
-        self.lengths.push(scratch.len() as u32);
-        self.total_tokens += scratch.len() as u64;
-        // Group by term; positions stay increasing within a term.
-        scratch.sort_unstable();
-        for group in scratch.chunk_by(|a, b| a.0 == b.0) {
-            let p = &mut self.terms[group[0].0 as usize];
-            p.docs.push(doc);
-            p.freqs.push(group.len() as u32);
-            p.positions.extend(group.iter().map(|&(_, pos)| pos));
-        }
+        self.lengths.push(length);
+        self.total_tokens += u64::from(length);
     }
 }
 
@@ -158,7 +236,6 @@ pub struct IndexBuilder {
     store: StoreWriter,
     sources: Sources,
     doc_count: u32,
-    scratch: Vec<(u32, u32)>,
 }
 
 impl Default for IndexBuilder {
@@ -177,7 +254,6 @@ impl IndexBuilder {
             store: StoreWriter::new(),
             sources: Sources::new(),
             doc_count: 0,
-            scratch: Vec::new(),
         }
     }
 
@@ -215,13 +291,7 @@ impl IndexBuilder {
             return Err(IndexError::DocumentTooLarge { id: id.to_string() });
         }
         for (field, text) in Field::ALL.iter().zip([title, body]) {
-            self.fields[*field as usize].add(
-                &self.analyzer,
-                &mut self.surfaces,
-                doc,
-                text,
-                &mut self.scratch,
-            );
+            self.fields[*field as usize].add(&self.analyzer, &mut self.surfaces, doc, text);
         }
         self.store.add(id, title, body);
         self.sources.push(file, 1);
@@ -238,7 +308,6 @@ impl IndexBuilder {
             store,
             sources,
             doc_count,
-            scratch: _,
         } = self;
         // SURFACE depends on nothing else: its fst (about 5% of a build)
         // is built on a second thread while the postings are written. If no
@@ -289,28 +358,29 @@ fn finish_sections(
     let mut postings_out = Vec::new();
     let mut positions_out = Vec::new();
     let mut key = Vec::new();
+    let mut positions = Vec::new();
     let mut ord = 0u64;
     for field in Field::ALL {
         let f = &fields[field as usize];
         let avg_len = f.total_tokens as f64 / f64::from(doc_count.max(1));
+        let mut encoder = TermEncoder::new(avg_len);
         for (term, id) in sorted_by_bytes(f.ids.iter().map(|(t, &id)| (&**t, id))) {
             key.clear();
             key.push(field.id());
             key.extend_from_slice(term.as_bytes());
             dict.insert(&key, ord)
                 .expect("keys are inserted in sorted order, once each");
-            let p = &f.terms[id as usize];
+            let t = &f.terms[id as usize];
             infos.push(
-                p.docs.len() as u32,
+                t.doc_freq,
                 postings_out.len() as u64,
                 positions_out.len() as u64,
             );
-            postings::write_term(
-                &p.docs,
-                &p.freqs,
-                &p.positions,
+            t.write(
+                &f.pool,
                 &f.lengths,
-                avg_len,
+                &mut encoder,
+                &mut positions,
                 &mut postings_out,
                 &mut positions_out,
             );

@@ -36,6 +36,7 @@ mod error;
 pub mod input;
 mod merge;
 mod pipeline;
+mod streams;
 mod update;
 mod writer;
 

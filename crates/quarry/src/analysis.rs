@@ -180,15 +180,40 @@ impl Iterator for Spans<'_> {
     type Item = (usize, usize);
 
     fn next(&mut self) -> Option<(usize, usize)> {
-        let rest = &self.text[self.at..];
-        let (skip, _) = rest.char_indices().find(|&(_, c)| c.is_alphanumeric())?;
-        let start = self.at + skip;
-        let len = self.text[start..]
-            .char_indices()
-            .find(|&(_, c)| !c.is_alphanumeric())
-            .map_or(self.text.len() - start, |(i, _)| i);
-        self.at = start + len;
-        Some((start, start + len))
+        let start = self.first_where_not(false)?;
+        self.at = start;
+        let end = self.first_where_not(true).unwrap_or(self.text.len());
+        self.at = end;
+        Some((start, end))
+    }
+}
+
+impl Spans<'_> {
+    /// The offset, from `at` on, of the first character whose
+    /// [`char::is_alphanumeric`] differs from `alphanumeric` (`None` at
+    /// the end). ASCII bytes are classified without decoding.
+    #[inline]
+    fn first_where_not(&self, alphanumeric: bool) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let mut i = self.at;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii() {
+                if b.is_ascii_alphanumeric() != alphanumeric {
+                    return Some(i);
+                }
+                i += 1;
+            } else {
+                // `i` is on a character boundary: ASCII bytes and whole
+                // characters are all this loop steps over.
+                let c = self.text[i..].chars().next()?;
+                if c.is_alphanumeric() != alphanumeric {
+                    return Some(i);
+                }
+                i += c.len_utf8();
+            }
+        }
+        None
     }
 }
 
@@ -288,6 +313,36 @@ mod tests {
             .map(|t| (t.term.into_owned(), t.position, t.start, t.end))
             .collect();
         assert_eq!(raw, analyzed);
+    }
+
+    #[test]
+    fn spans_are_the_maximal_alphanumeric_runs() {
+        // The byte-level scan against the definition, character by character.
+        let texts = [
+            "",
+            "a",
+            " a ",
+            "Ünïcødé—mixed 123 ab\u{0301}c d\u{200b}e ΟΔΟΣ 中文字 x",
+            "\u{10FFFF}z9 !!",
+        ];
+        for text in texts {
+            let mut want = Vec::new();
+            let mut run: Option<usize> = None;
+            for (i, c) in text.char_indices() {
+                match (c.is_alphanumeric(), run) {
+                    (true, None) => run = Some(i),
+                    (false, Some(s)) => {
+                        want.push((s, i));
+                        run = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(s) = run {
+                want.push((s, text.len()));
+            }
+            assert_eq!(Spans::new(text).collect::<Vec<_>>(), want, "{text:?}");
+        }
     }
 
     #[test]
