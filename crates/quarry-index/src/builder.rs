@@ -175,6 +175,53 @@ impl Surfaces {
     }
 }
 
+/// A raw form of at most [`ShortForm::MAX`] bytes, held in place: a
+/// lookup compares it without following a pointer to the heap.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct ShortForm {
+    len: u8,
+    bytes: [u8; ShortForm::MAX],
+}
+
+impl ShortForm {
+    const MAX: usize = 23;
+
+    #[inline]
+    fn new(raw: &str) -> Option<ShortForm> {
+        let mut bytes = [0u8; ShortForm::MAX];
+        bytes.get_mut(..raw.len())?.copy_from_slice(raw.as_bytes());
+        Some(ShortForm {
+            len: raw.len() as u8,
+            bytes,
+        })
+    }
+}
+
+/// Raw token form → (term id, surface id): short forms (nearly all)
+/// held in place, longer ones on the heap.
+#[derive(Default)]
+struct Forms {
+    short: HashMap<ShortForm, (u32, u32)>,
+    long: HashMap<Box<str>, (u32, u32)>,
+}
+
+impl Forms {
+    #[inline]
+    fn get(&self, raw: &str) -> Option<(u32, u32)> {
+        match ShortForm::new(raw) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(raw).copied(),
+        }
+    }
+
+    fn insert(&mut self, raw: &str, ids: (u32, u32)) {
+        match ShortForm::new(raw) {
+            Some(key) => self.short.insert(key, ids),
+            None => self.long.insert(raw.into(), ids),
+        };
+    }
+}
+
 /// The inverted index of one field.
 #[derive(Default)]
 struct FieldIndex {
@@ -183,7 +230,7 @@ struct FieldIndex {
     /// Raw token form (before lowercasing and stemming) → term id and
     /// surface id, so each distinct form is lowercased and stemmed once
     /// rather than at every occurrence.
-    forms: HashMap<Box<str>, (u32, u32)>,
+    forms: Forms,
     /// By term id.
     terms: Vec<TermState>,
     pool: StreamPool,
@@ -199,7 +246,7 @@ impl FieldIndex {
         let mut length = 0u32;
         for_each_raw_token(text, |raw, position, _| {
             let (id, surface) = match self.forms.get(raw) {
-                Some(&ids) => ids,
+                Some(ids) => ids,
                 None => {
                     let term = analyzer.normalize(raw);
                     let id = match self.ids.get(&*term) {
@@ -212,7 +259,7 @@ impl FieldIndex {
                         }
                     };
                     let ids = (id, surfaces.id(raw));
-                    self.forms.insert(raw.into(), ids);
+                    self.forms.insert(raw, ids);
                     ids
                 }
             };

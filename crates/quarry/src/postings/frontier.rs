@@ -34,6 +34,37 @@ pub fn frontier(points: impl IntoIterator<Item = (u32, u32)>, avg_len: f64) -> V
 /// length (and so increasing frequency). The result depends only on the
 /// set of points: reducing parts of a set first gives the same points.
 pub(crate) fn pareto(points: &mut Vec<(u32, u32)>) {
+    // A point can only be kept as the shortest of its frequency. Blocks
+    // hold few distinct frequencies, so these are gathered without a sort
+    // of the whole block; past `FEW` of them, sorting is cheaper.
+    const FEW: usize = 24;
+    let mut best = [(0u32, 0u32); FEW];
+    let mut n = 0usize;
+    for &(tf, len) in points.iter() {
+        match best[..n].iter_mut().find(|b| b.0 == tf) {
+            Some(b) => b.1 = b.1.min(len),
+            None if n < FEW => {
+                best[n] = (tf, len);
+                n += 1;
+            }
+            None => return pareto_by_sorting(points),
+        }
+    }
+    // Highest frequency first: a point is kept when it is shorter than
+    // every point of higher frequency.
+    let best = &mut best[..n];
+    best.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    points.clear();
+    for &(tf, len) in best.iter() {
+        if points.last().is_none_or(|&(_, shortest)| len < shortest) {
+            points.push((tf, len));
+        }
+    }
+    points.reverse();
+}
+
+/// [`pareto`] by sorting all the points.
+fn pareto_by_sorting(points: &mut Vec<(u32, u32)>) {
     // Shortest first; among equal lengths, highest frequency first.
     points.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
     let mut kept = 0usize;
@@ -131,6 +162,25 @@ impl Iterator for Frontier<'_> {
                 self.left = 0;
                 None
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn gathering_by_frequency_equals_sorting(
+            points in proptest::collection::vec((1u32..40, 0u32..60), 0..200)
+        ) {
+            let mut fast = points.clone();
+            pareto(&mut fast);
+            let mut sorted = points;
+            pareto_by_sorting(&mut sorted);
+            prop_assert_eq!(fast, sorted);
         }
     }
 }
