@@ -57,6 +57,25 @@ proptest! {
         prop_assert!(got == whole, "merged {} parts ({} bytes) differ from the whole build ({} bytes)", parts.len(), got.len(), whole.len());
         Index::from_bytes(got).unwrap().verify().unwrap();
     }
+
+    /// The key ranges merged side by side do not change a byte, however
+    /// many there are (a merge uses one per core).
+    #[test]
+    fn merging_in_key_ranges_gives_the_same_bytes(
+        docs in proptest::collection::vec(document(), 1..400),
+        cut in 0usize..400,
+        ranges in 1usize..6,
+    ) {
+        let cut = cut.min(docs.len());
+        let parts = [build(&docs[..cut], 0), build(&docs[cut..], cut)];
+        let members: Vec<Index> = parts
+            .iter()
+            .map(|p| Index::from_bytes(p.clone()).unwrap())
+            .collect();
+        let refs: Vec<&Index> = members.iter().collect();
+        let got = quarry::merge::merge_with_ranges(&refs, ranges).unwrap();
+        prop_assert!(got == build(&docs, 0), "{ranges} ranges");
+    }
 }
 
 #[test]

@@ -247,10 +247,14 @@ pub(crate) fn build(
         segments: Mutex::new(Vec::new()),
         failed: Mutex::new(None),
     };
-    // The first chunk is inverted here as it is read: if it is the only
-    // one, it is written directly, without a segment or a merge; if not,
-    // a worker writes it as the first segment.
-    let mut first = Some(IndexBuilder::default());
+    // With one thread, the first chunk is inverted here as it is read: if
+    // it is the only one, it is written directly, without a segment or a
+    // merge; if not, the worker writes it as the first segment. With
+    // several, every chunk goes to the workers as soon as it is cut (so
+    // none waits while this thread inverts), and only an input that ends
+    // within its first chunk is inverted here, once read, and written
+    // directly.
+    let mut first = (threads == 1).then(IndexBuilder::default);
     let mut first_bytes = 0u64;
     let mut current: Vec<Document> = Vec::new();
     let (tx, rx) = mpsc::sync_channel::<Chunk>(threads);
@@ -315,7 +319,13 @@ pub(crate) fn build(
             on_warning,
             &mut |bytes| read.set(bytes),
         )?;
-        if !current.is_empty() {
+        if first.is_none() && seq.get() == 0 {
+            let mut b = IndexBuilder::default();
+            for d in current.drain(..) {
+                b.add_from(d.source.as_deref(), &d.id, &d.title, &d.body)?;
+            }
+            first = Some(b);
+        } else if !current.is_empty() {
             send(Work::Docs(std::mem::take(&mut current)));
         }
         Ok(stats)

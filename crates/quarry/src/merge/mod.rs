@@ -33,6 +33,7 @@ use crate::sections::SectionWriter;
 
 mod parts;
 mod plan;
+mod ranges;
 mod terms;
 
 pub use plan::Piece;
@@ -85,6 +86,9 @@ impl From<io::Error> for MergeError {
         MergeError::Write(e)
     }
 }
+
+/// Most key ranges merged side by side (one per core up to this).
+const MAX_RANGES: usize = 4;
 
 /// Members' mapped bytes read between two releases of their pages (an
 /// estimate: what was decoded, and for each member's dictionary entry a
@@ -183,8 +187,48 @@ pub fn merge_pieces_into<W, S>(
     members: &[&Index],
     pieces: &[Piece],
     out: &mut SectionWriter<W>,
+    scratch: impl FnMut() -> io::Result<S>,
+    stop: &AtomicBool,
+) -> std::result::Result<(), MergeError>
+where
+    W: Write + Seek,
+    S: Read + Write + Seek + Send,
+{
+    let ranges = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_RANGES));
+    merge_in_ranges(members, pieces, out, scratch, stop, ranges)
+}
+
+/// [`merge`] with the dictionary cut into up to `ranges` key ranges merged
+/// side by side (a merge picks one per core): for tests that the bytes
+/// do not depend on the cut.
+///
+/// # Errors
+/// As [`merge_pieces_into`].
+#[doc(hidden)]
+pub fn merge_with_ranges(
+    members: &[&Index],
+    ranges: usize,
+) -> std::result::Result<Vec<u8>, MergeError> {
+    let mut out = SectionWriter::new(io::Cursor::new(Vec::new()))?;
+    let never = AtomicBool::new(false);
+    merge_in_ranges(
+        members,
+        &Piece::whole(members),
+        &mut out,
+        || Ok(io::Cursor::new(Vec::new())),
+        &never,
+        ranges,
+    )?;
+    Ok(out.finish()?.0.into_inner())
+}
+
+fn merge_in_ranges<W, S>(
+    members: &[&Index],
+    pieces: &[Piece],
+    out: &mut SectionWriter<W>,
     mut scratch: impl FnMut() -> io::Result<S>,
     stop: &AtomicBool,
+    ranges: usize,
 ) -> std::result::Result<(), MergeError>
 where
     W: Write + Seek,
@@ -201,7 +245,7 @@ where
     };
     out.begin(SectionKind::Meta);
     out.write_all(&meta.encode())?;
-    let (store_file, postings_file, positions_file) = (scratch()?, scratch()?, scratch()?);
+    let store_file = scratch()?;
     // The stored documents and surface forms do not depend on the terms:
     // they are merged on a second thread (here, if none can start), which
     // stops when the terms fail.
@@ -222,7 +266,7 @@ where
             avg_len,
             stop,
         }
-        .run(out, postings_file, positions_file);
+        .run(out, &mut scratch, ranges);
         if terms.is_err() {
             failed.store(true, Ordering::Relaxed);
         }
@@ -233,14 +277,22 @@ where
         };
         (terms, side)
     });
-    let (infos, mut postings, mut positions) = terms?;
+    let terms::TermsOutput {
+        infos,
+        postings,
+        positions,
+    } = terms?;
     let ((store_index, mut store_data, store_rest), surface) = side?;
     out.begin(SectionKind::TermInfo);
     out.write_all(&infos)?;
     out.begin(SectionKind::Postings);
-    out.append(&mut postings)?;
+    for mut part in postings {
+        out.append(&mut part)?;
+    }
     out.begin(SectionKind::Positions);
-    out.append(&mut positions)?;
+    for mut part in positions {
+        out.append(&mut part)?;
+    }
     out.begin(SectionKind::FieldNorms);
     let norms: Vec<_> = plan
         .pieces

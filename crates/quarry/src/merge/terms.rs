@@ -1,20 +1,28 @@
 //! The members' dictionaries walked together, each term's postings merged
 //! in the new document order and encoded again.
 
-use std::io::{BufWriter, Seek, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use fst::{IntoStreamer, Streamer};
 
 use super::plan::Run;
+use super::ranges::{split_keys, DictSink, KeysSink, TermSink};
 use super::{fst_error, MergeError, Releaser};
 use crate::fieldnorm::FieldLengths;
 use crate::format::SectionKind;
-use crate::index::Index;
+use crate::index::{Index, Slice};
 use crate::postings::{PostingsCursor, TermEncoder, TERMINATED};
 use crate::schema::Field;
 use crate::sections::SectionWriter;
-use crate::termdict::TermInfoWriter;
+
+/// What the terms leave beside the dictionary: TERMINFO, and the parts
+/// of POSTINGS and POSITIONS, each in order.
+pub(super) struct TermsOutput<S> {
+    pub(super) infos: Vec<u8>,
+    pub(super) postings: Vec<S>,
+    pub(super) positions: Vec<S>,
+}
 
 /// A walk of the members' dictionaries together, in key order.
 pub(super) struct TermsMerge<'a> {
@@ -27,83 +35,183 @@ pub(super) struct TermsMerge<'a> {
 
 impl TermsMerge<'_> {
     /// Writes TERMDICT to `out` (it must be the current section), and
-    /// POSTINGS and POSITIONS to the two files; returns TERMINFO and them.
-    /// A term none of whose documents is kept is left out.
-    pub(super) fn run<W: Write + Seek, S: Write>(
+    /// POSTINGS and POSITIONS to scratch files; returns TERMINFO and the
+    /// files of each section, to be appended in order. The keys are cut
+    /// into up to `ranges` ranges merged on threads of their own (see
+    /// [`super::ranges`]). A term none of whose documents is kept is left
+    /// out.
+    pub(super) fn run<W: Write + Seek, S: Read + Write + Seek + Send>(
         &self,
         out: &mut SectionWriter<W>,
-        postings: S,
-        positions: S,
-    ) -> Result<(Vec<u8>, S, S), MergeError> {
+        scratch: &mut dyn FnMut() -> io::Result<S>,
+        ranges: usize,
+    ) -> Result<TermsOutput<S>, MergeError> {
         let members = self.members;
-        let mut maps = Vec::with_capacity(members.len());
-        for (m, runs) in members.iter().zip(self.runs) {
-            // A member none of whose documents is kept adds no term.
-            if !runs.is_empty() {
-                maps.push(m.dict()?);
-                // Checking the dictionary's checksum read all of it: with
-                // hundreds of members those pages would add up before the
-                // first release below.
-                m.release_pages();
-            }
-        }
         let taken: Vec<usize> = (0..members.len())
             .filter(|&i| !self.runs[i].is_empty())
             .collect();
+        let mut maps = Vec::with_capacity(taken.len());
+        for &i in &taken {
+            // A member none of whose documents is kept adds no term.
+            maps.push(members[i].dict()?);
+            // Checking the dictionary's checksum read all of it: with
+            // hundreds of members those pages would add up before the
+            // first release.
+            members[i].release_pages();
+        }
+        let biggest = taken.iter().copied().max_by_key(|&i| {
+            let m = members[i];
+            m.section(SectionKind::Postings).len() + m.section(SectionKind::Positions).len()
+        });
+        let cuts = match biggest {
+            Some(i) if ranges > 1 => split_keys(members[i], ranges),
+            _ => Vec::new(),
+        };
+        let bound = |i: usize| cuts.get(i).map(Vec::as_slice);
+        // Range 0 writes to the first files and the dictionary; range
+        // `i` from `cuts[i - 1]` to `cuts[i]` to files of its own.
+        let mut files = Vec::with_capacity(cuts.len() + 1);
+        for _ in 0..=cuts.len() {
+            files.push((scratch()?, scratch()?));
+        }
+        let mut keys = Vec::with_capacity(cuts.len());
+        for _ in 0..cuts.len() {
+            keys.push(scratch()?);
+        }
+        out.begin(SectionKind::TermDict);
+        let mut sink = DictSink::new(BufWriter::with_capacity(1 << 16, &mut *out))?;
+        let failed = AtomicBool::new(false);
+        let walk = Walk {
+            merge: self,
+            maps: &maps,
+            taken: &taken,
+            failed: &failed,
+        };
+        let mut files = files.into_iter();
+        let (first_postings, first_positions) = files.next().expect("one range at least");
+        let (first, later) = std::thread::scope(|scope| {
+            let mut handles = Vec::with_capacity(cuts.len());
+            for (i, ((p, q), k)) in files.zip(keys).enumerate() {
+                let walk = &walk;
+                let (lo, hi) = (bound(i), bound(i + 1));
+                let job = move || -> Result<(S, S, S), MergeError> {
+                    let mut sink = KeysSink::new(k);
+                    let (p, q) = walk.range(lo, hi, &mut sink, p, q)?;
+                    let k = sink.out.into_inner().map_err(|e| e.into_error())?;
+                    Ok((p, q, k))
+                };
+                let job = std::thread::Builder::new()
+                    .name("quarry-merge-terms".into())
+                    .spawn_scoped(scope, job);
+                handles.push(job);
+            }
+            let first = walk.range(None, bound(0), &mut sink, first_postings, first_positions);
+            if first.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            let later: Vec<_> = handles
+                .into_iter()
+                .map(|h| match h {
+                    Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                    Err(e) => Err(MergeError::Write(e)),
+                })
+                .collect();
+            (first, later)
+        });
+        let (p, q) = first?;
+        let (mut postings, mut positions) = (vec![p], vec![q]);
+        for range in later {
+            let (p, q, k) = range?;
+            sink.replay(k)?;
+            postings.push(p);
+            positions.push(q);
+        }
+        let infos = sink.infos.finish(sink.postings_len, sink.positions_len);
+        let dict_out = sink.dict.into_inner().map_err(fst_error)?;
+        dict_out.into_inner().map_err(|e| e.into_error())?;
+        Ok(TermsOutput {
+            infos,
+            postings,
+            positions,
+        })
+    }
+}
+
+/// The members' dictionaries walked together over one key range.
+struct Walk<'w, 'a> {
+    merge: &'w TermsMerge<'a>,
+    /// The dictionaries of the members that keep documents, and which
+    /// members those are.
+    maps: &'w [&'w fst::Map<Slice>],
+    taken: &'w [usize],
+    /// Set when another range failed.
+    failed: &'w AtomicBool,
+}
+
+impl Walk<'_, '_> {
+    /// Merges the terms from `lo` (inclusive) to `hi` (exclusive), each
+    /// bound open when `None`: postings and positions to the two files,
+    /// each term to `sink`.
+    fn range<S: Write>(
+        &self,
+        lo: Option<&[u8]>,
+        hi: Option<&[u8]>,
+        sink: &mut dyn TermSink,
+        postings: S,
+        positions: S,
+    ) -> Result<(S, S), MergeError> {
+        let merge = self.merge;
+        let members = merge.members;
         let mut op = fst::map::OpBuilder::new();
-        for map in &maps {
-            op = op.add(map.stream());
+        for map in self.maps {
+            let mut b = map.range();
+            if let Some(lo) = lo {
+                b = b.ge(lo);
+            }
+            if let Some(hi) = hi {
+                b = b.lt(hi);
+            }
+            op = op.add(b);
         }
         let mut union = op.union().into_stream();
-        out.begin(SectionKind::TermDict);
-        let mut dict = fst::MapBuilder::new(BufWriter::with_capacity(1 << 16, &mut *out))
-            .map_err(fst_error)?;
         let mut postings = BufWriter::with_capacity(1 << 20, postings);
         let mut positions = BufWriter::with_capacity(1 << 20, positions);
-        let mut infos = TermInfoWriter::new();
-        let mut encoders = self.avg_len.map(TermEncoder::new);
-        let (mut postings_len, mut positions_len) = (0u64, 0u64);
+        let mut encoders = merge.avg_len.map(TermEncoder::new);
         let mut parts = Vec::new();
         let mut buf = Vec::new();
-        let mut ord = 0u64;
         let mut releaser = Releaser::new(members);
         while let Some((key, values)) = union.next() {
-            if self.stop.load(Ordering::Relaxed) {
+            if merge.stop.load(Ordering::Relaxed) || self.failed.load(Ordering::Relaxed) {
                 return Err(MergeError::Interrupted);
             }
-            let first = members[taken[values[0].index]];
+            let first = members[self.taken[values[0].index]];
             let field = key
                 .first()
                 .and_then(|&id| Field::ALL.iter().position(|f| f.id() == id))
                 .ok_or_else(|| first.corrupt("a dictionary key names no field"))?;
             parts.clear();
-            parts.extend(values.iter().map(|v| (taken[v.index], v.value)));
+            parts.extend(values.iter().map(|v| (self.taken[v.index], v.value)));
             parts.sort_unstable();
             let term = &mut encoders[field];
-            self.merge_term(&parts, Field::ALL[field], term, &mut positions, &mut buf)?;
+            merge.merge_term(&parts, Field::ALL[field], term, &mut positions, &mut buf)?;
             if term.doc_count() == 0 {
                 continue; // every document holding it was left out
             }
-            infos.push(term.doc_count(), postings_len, positions_len);
+            let doc_freq = term.doc_count();
             let term_positions = term.positions_len();
             let term_postings = term.finish(&mut postings)?;
-            postings_len += term_postings;
-            positions_len += term_positions;
-            // The dictionary writes as it goes: a full disk fails here.
-            dict.insert(key, ord).map_err(fst_error)?;
-            ord += 1;
+            sink.term(key, doc_freq, term_postings, term_positions)?;
             // What was read for it: the postings and positions, and in each
             // member holding it a dictionary path and a term record.
             releaser.read(term_postings + term_positions, values.len());
         }
-        let dict_out = dict.into_inner().map_err(fst_error)?;
-        dict_out.into_inner().map_err(|e| e.into_error())?;
-        let infos = infos.finish(postings_len, positions_len);
         let postings = postings.into_inner().map_err(|e| e.into_error())?;
         let positions = positions.into_inner().map_err(|e| e.into_error())?;
-        Ok((infos, postings, positions))
+        Ok((postings, positions))
     }
+}
 
+impl TermsMerge<'_> {
     /// Pushes the kept postings of one term to `term`, in the new order:
     /// `parts` are (member, term ordinal) pairs. Each member's postings
     /// stay in order when renumbered, so the members' streams are merged

@@ -53,7 +53,7 @@ pub(crate) fn pareto(points: &mut Vec<(u32, u32)>) {
     // Highest frequency first: a point is kept when it is shorter than
     // every point of higher frequency.
     let best = &mut best[..n];
-    best.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    best.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
     points.clear();
     for &(tf, len) in best.iter() {
         if points.last().is_none_or(|&(_, shortest)| len < shortest) {
