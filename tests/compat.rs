@@ -1,6 +1,6 @@
 //! On-disk format compatibility, after tantivy's `compat_tests`: a small
 //! fixed corpus is indexed once and its bytes are kept in
-//! `tests/golden/v5.qidx` (format version 5). Every build must
+//! `tests/golden/v6.qidx` (format version 6). Every build must
 //!
 //! - read that file and answer queries with the recorded ids and scores, and
 //! - write exactly the same bytes for the same corpus today.
@@ -23,7 +23,7 @@ use quarry::{Error, Index, Operator, Query, SearchOptions};
 use quarry_index::IndexBuilder;
 
 /// The corpus: (external id, title, body). Fixed forever: `v1.qidx` to
-/// `v5.qidx` all index it.
+/// `v6.qidx` all index it.
 const CORPUS: &[(&str, &str, &str)] = &[
     (
         "rust-lang",
@@ -163,13 +163,13 @@ const EXPECTED: &[Case] = &[
     ("nothing matches zebra", false, &[]),
 ];
 
-const GOLDEN: &str = "tests/golden/v5.qidx";
+const GOLDEN: &str = "tests/golden/v6.qidx";
 
 /// The same corpora written by earlier format versions: 1 (quarry 0.1,
-/// issue 2), 2 (variable-length skip entries), 3 (no SURFACE section) and
-/// 4 (no SOURCES section), kept to prove old files are refused with
-/// advice, never misread.
-const GOLDEN_OLD: [(u32, &str); 7] = [
+/// issue 2), 2 (variable-length skip entries), 3 (no SURFACE section), 4
+/// (no SOURCES section) and 5 (no frontiers of groups of blocks), kept to
+/// prove old files are refused with advice, never misread.
+const GOLDEN_OLD: [(u32, &str); 9] = [
     (1, "tests/golden/v1.qidx"),
     (2, "tests/golden/v2.qidx"),
     (2, "tests/golden/v2-blocks.qidx"),
@@ -177,6 +177,8 @@ const GOLDEN_OLD: [(u32, &str); 7] = [
     (3, "tests/golden/v3-blocks.qidx"),
     (4, "tests/golden/v4.qidx"),
     (4, "tests/golden/v4-blocks.qidx"),
+    (5, "tests/golden/v5.qidx"),
+    (5, "tests/golden/v5-blocks.qidx"),
 ];
 
 fn golden_path() -> PathBuf {
@@ -205,15 +207,16 @@ fn golden() -> &'static [u8] {
 
 /// A second golden file with long postings: bit-packed blocks, skip data
 /// and frontiers, which the small corpus above never reaches.
-const GOLDEN_BLOCKS: &str = "tests/golden/v5-blocks.qidx";
+const GOLDEN_BLOCKS: &str = "tests/golden/v6-blocks.qidx";
 
-/// 600 generated documents: `alpha` in every one (4 full blocks and a
-/// tail), `bravo` in every other (2 full blocks and a tail), `charlie` in
-/// every 7th (a small term with a frontier), `delta` in one; frequencies
-/// and lengths vary, so frontiers have several points.
+/// 2,600 generated documents (600 up to version 5): `alpha` in every one
+/// (20 full blocks and a tail: two groups of blocks, the second partial),
+/// `bravo` in every other (10 full blocks and a tail), `charlie` in every
+/// 7th, `delta` in one; frequencies and lengths vary, so frontiers have
+/// several points.
 fn build_blocks() -> Vec<u8> {
     let mut b = IndexBuilder::default();
-    for d in 0..600u32 {
+    for d in 0..2600u32 {
         let mut words = vec!["alpha"; 1 + (d % 5) as usize];
         if d % 2 == 0 {
             words.extend(std::iter::repeat_n("bravo", 1 + (d % 3) as usize));
@@ -367,12 +370,12 @@ fn golden_file_is_the_current_format_version() {
     assert_eq!(&golden[..8], b"QRYINDEX");
     assert_eq!(
         u32::from_le_bytes(golden[8..12].try_into().unwrap()),
-        5,
-        "{GOLDEN} must stay a version 5 file"
+        6,
+        "{GOLDEN} must stay a version 6 file"
     );
     // When quarry::format::VERSION is bumped again, keep this file, bless a
     // new v6.qidx, and move this file into the refusal test below.
-    assert_eq!(quarry::format::VERSION, 5);
+    assert_eq!(quarry::format::VERSION, 6);
     if let Err(e) = Index::from_bytes(golden.to_vec()) {
         panic!("{GOLDEN}: {e}");
     }
@@ -412,15 +415,15 @@ fn long_postings_golden_file_is_rebuilt_identically_and_answers() {
         let q = Query::parse(text, index.analyzer(), op).unwrap();
         index.count(&q).unwrap()
     };
-    assert_eq!(count("alpha", Operator::Or), 600);
-    assert_eq!(count("bravo", Operator::Or), 300);
-    assert_eq!(count("charlie", Operator::Or), 86);
+    assert_eq!(count("alpha", Operator::Or), 2600);
+    assert_eq!(count("bravo", Operator::Or), 1300);
+    assert_eq!(count("charlie", Operator::Or), 372);
     assert_eq!(count("delta", Operator::Or), 1);
-    assert_eq!(count("bravo charlie", Operator::And), 43);
-    assert_eq!(count("charlie delta", Operator::Or), 87);
-    // "alpha bravo" is every 4th title (150) and, in bodies, every even
-    // document (alpha is followed by bravo there): 300 in all.
-    assert_eq!(count("\"alpha bravo\"", Operator::Or), 300);
+    assert_eq!(count("bravo charlie", Operator::And), 186);
+    assert_eq!(count("charlie delta", Operator::Or), 373);
+    // "alpha bravo" is every 4th title (650) and, in bodies, every even
+    // document (alpha is followed by bravo there): 1300 in all.
+    assert_eq!(count("\"alpha bravo\"", Operator::Or), 1300);
     for (text, op) in [
         ("alpha", Operator::Or),
         ("bravo charlie", Operator::Or),

@@ -181,7 +181,8 @@ proptest! {
 #[test]
 fn ties_at_the_threshold_keep_the_lowest_document() {
     let mut b = IndexBuilder::default();
-    for i in 0..2000 {
+    // 6,000 documents: "cat" has 47 blocks, in three groups of blocks.
+    for i in 0..6000 {
         // Every document identical for "cat"; "dog" only in some.
         let body = if i % 5 == 0 { "cat dog" } else { "cat fish" };
         b.add(&format!("d{i}"), "", body).unwrap();
@@ -192,6 +193,35 @@ fn ties_at_the_threshold_keep_the_lowest_document() {
             .windows(2)
             .all(|w| w[0].1 > w[1].1 || w[0].0 < w[1].0));
     }
+}
+
+/// Long postings whose best documents sit in a few groups of blocks, far
+/// apart, with ties between groups: pruning that passes over whole groups
+/// must still find exactly what exhaustive evaluation does.
+#[test]
+fn passing_over_groups_of_blocks_keeps_the_exact_top_k() {
+    let mut b = IndexBuilder::default();
+    let mut rng = Rng(7);
+    for i in 0..40_000u32 {
+        // "cat" everywhere, mostly once in a long body; every 9,000th
+        // document (and its neighbour) is short with "cat" several times,
+        // a tie across groups; "dog" in about one in fifty.
+        let star = i % 9_000 < 2;
+        let cats = if star { 4 } else { 1 + rng.below(2) as usize };
+        let filler = if star { 1 } else { 5 + rng.below(30) as usize };
+        let mut words = vec!["cat"; cats];
+        words.extend(std::iter::repeat_n("fish", filler));
+        if rng.below(50) == 0 {
+            words.push("dog");
+        }
+        b.add(&format!("d{i}"), "", &words.join(" ")).unwrap();
+    }
+    let index = Index::from_bytes(b.to_bytes()).unwrap();
+    index.verify().unwrap();
+    let best = pruned_equals_exhaustive(&index, &[1, 10, 11, 40]);
+    // "cat", k = 1: the first star document.
+    assert_eq!(best[0].len(), 1);
+    assert_eq!(best[0][0].0, 0);
 }
 
 /// Runs the queries "cat", "cat dog", "dog cat" (all words) and "fish

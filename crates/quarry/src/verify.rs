@@ -69,12 +69,13 @@ impl Index {
             let lengths = norms.field(field.expect("checked above"));
             let term_frontier: Option<Vec<(u32, u32)>> = c.term_frontier().map(Iterator::collect);
             let mut block_frontier: Option<Vec<(u32, u32)>> = None;
+            let mut group_frontier: Option<(u32, Vec<(u32, u32)>)> = None;
             let mut count = 0u32;
             let mut prev_doc: Option<u32> = None;
             // Positions are read in one pass; each block must start where its
             // skip entry says, and the term's positions must be used exactly.
-            // Every posting must lie under its block's and its term's score
-            // frontier, or pruning would drop it.
+            // Every posting must lie under its block's, its group's and its
+            // term's score frontier, or pruning would drop it.
             let mut at = 0usize;
             while c.doc() != TERMINATED {
                 pos_buf.clear();
@@ -85,6 +86,9 @@ impl Index {
                 };
                 if c.is_block_start() {
                     block_frontier = c.shallow_frontier().map(Iterator::collect);
+                    if group_frontier.as_ref().is_none_or(|(last, _)| doc > *last) {
+                        group_frontier = c.shallow_group().map(|(last, f)| (last, f.collect()));
+                    }
                 }
                 let under =
                     |points: &[(u32, u32)]| points.iter().any(|&(t, l)| t >= freq && l <= len);
@@ -94,6 +98,9 @@ impl Index {
                     || !read_doc_positions(pos, &mut at, freq, &mut pos_buf)
                     || term_frontier.as_ref().is_some_and(|t| !under(t))
                     || block_frontier.as_ref().is_some_and(|b| !under(b))
+                    || group_frontier
+                        .as_ref()
+                        .is_some_and(|(last, g)| doc > *last || !under(g))
                 {
                     return Err(malformed());
                 }

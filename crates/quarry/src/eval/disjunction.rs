@@ -227,6 +227,9 @@ pub(crate) fn block_max_maxscore(
     let mut essential: Vec<usize> = Vec::with_capacity(n);
     // Every document before `from` has been scored or ruled out.
     let mut from: DocId = 0;
+    // Set while windows are ruled out one after another: groups of blocks
+    // ahead are then tried first, to pass over many blocks at once.
+    let mut passing = false;
     loop {
         let bar = top.bar();
         let first_essential = non_essential_prefix(&order, &max, &mut ub, bar, from);
@@ -247,12 +250,22 @@ pub(crate) fn block_max_maxscore(
         if lo == TERMINATED {
             return;
         }
+        if passing {
+            if let Some(end) = ruled_out_groups(scorers, &order[first_essential..], lo, bar) {
+                if end == TERMINATED - 1 {
+                    return;
+                }
+                from = end + 1;
+                continue;
+            }
+        }
         let hi = nearest_block_end(scorers, &order[first_essential..], lo);
         for (i, s) in scorers.iter_mut().enumerate() {
             window_bound[i] = s.window_bound(lo, hi);
         }
         let total: f64 = window_bound.iter().sum();
-        if !bar.excludes(total, lo) {
+        passing = bar.excludes(total, lo);
+        if !passing {
             sort_by_bound(&mut window_order, &window_bound);
             let split = non_essential_prefix(&window_order, &window_bound, &mut ub, bar, lo);
             lookups.clear();
@@ -279,6 +292,32 @@ pub(crate) fn block_max_maxscore(
         }
         from = hi + 1;
     }
+}
+
+/// When no document from `lo` to the end of the nearest group of blocks
+/// among the `essential` scorers can beat `bar`: that end, to skip to.
+/// Each scorer is bounded by its group there when the group covers that
+/// stretch, by its maximum otherwise; bounds are summed in scorer order,
+/// as scores are. `None` when some essential scorer has no groups or the
+/// stretch may hold a better document.
+fn ruled_out_groups(
+    scorers: &mut [TermScorer<'_>],
+    essential: &[usize],
+    lo: DocId,
+    bar: Bar,
+) -> Option<DocId> {
+    let mut end = TERMINATED - 1;
+    for &i in essential {
+        end = end.min(scorers[i].group_bound(lo)?.0);
+    }
+    let mut total = 0.0;
+    for s in scorers.iter_mut() {
+        total += match s.group_bound(lo) {
+            Some((e, bound)) if e >= end => bound,
+            _ => s.max_score,
+        };
+    }
+    bar.excludes(total, lo).then_some(end)
 }
 
 /// The last document of the nearest block, from `lo` on, among the

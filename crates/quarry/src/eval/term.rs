@@ -5,7 +5,7 @@ use crate::bm25::TermWeight;
 use crate::fieldnorm::FieldLengths;
 use crate::format::BLOCK_LEN;
 use crate::index::DocId;
-use crate::postings::{Frontier, PostingsCursor};
+use crate::postings::{Frontier, PostingsCursor, TERMINATED};
 
 /// One field's postings of one query term, scored by BM25.
 #[derive(Clone)]
@@ -19,6 +19,8 @@ pub(crate) struct TermScorer<'a> {
     pub(crate) max_score: f64,
     /// Last document of the shallow block whose bound is cached, and the bound.
     cached_block: Option<(u32, f64)>,
+    /// The same for the group of blocks.
+    cached_group: Option<(u32, f64)>,
     /// Scores of every document of one decoded block, computed together
     /// (see [`TermScorer::score_in_block`]), and which block.
     block_scores: Option<Box<[f64; BLOCK_LEN]>>,
@@ -56,6 +58,7 @@ impl<'a> TermScorer<'a> {
             term,
             max_score,
             cached_block: None,
+            cached_group: None,
             block_scores: None,
             scored_block: None,
             bad_doc,
@@ -201,6 +204,32 @@ impl<'a> TermScorer<'a> {
         };
         self.cached_block = Some((last, bound));
         bound
+    }
+
+    /// The last document of the group of blocks (see
+    /// [`crate::postings::GROUP_BLOCKS`]) holding this scorer's next
+    /// document from `lo` on, and an upper bound of the score of any
+    /// document from `lo` to there (the cursor moves shallowly to `lo`, as
+    /// in [`TermScorer::window_bound`]). An exhausted scorer bounds
+    /// everything by 0. `None` for a term without groups.
+    pub(crate) fn group_bound(&mut self, lo: DocId) -> Option<(DocId, f64)> {
+        let from = self.cursor.doc().max(lo);
+        if from == TERMINATED {
+            return Some((TERMINATED - 1, 0.0));
+        }
+        let last = self.cursor.shallow_seek(from);
+        if last < from {
+            return Some((TERMINATED - 1, 0.0));
+        }
+        let (end, frontier) = self.cursor.shallow_group()?;
+        if let Some((cached_end, bound)) = self.cached_group {
+            if cached_end == end {
+                return Some((end, bound));
+            }
+        }
+        let bound = frontier_bound(&self.weight, frontier);
+        self.cached_group = Some((end, bound));
+        Some((end, bound))
     }
 
     pub(crate) fn damaged(&self) -> bool {

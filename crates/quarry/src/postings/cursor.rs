@@ -276,6 +276,13 @@ impl<'a> PostingsCursor<'a> {
         Some(skip.frontier(self.shallow))
     }
 
+    /// The group of blocks (see [`super::GROUP_BLOCKS`]) holding the
+    /// shallow position: its last document and its score frontier. `None`
+    /// for a term without groups.
+    pub fn shallow_group(&self) -> Option<(u32, Frontier<'a>)> {
+        self.skip.as_ref()?.group_of(self.shallow)
+    }
+
     /// The score frontier of the whole term; `None` for a term of one
     /// document.
     pub fn term_frontier(&self) -> Option<Frontier<'a>> {

@@ -47,6 +47,22 @@ pub const TERMINATED: u32 = u32::MAX;
 /// Most points kept in one score frontier.
 pub const MAX_FRONTIER: usize = 8;
 
+/// Blocks per group: a term of more blocks than this also keeps the score
+/// frontier of every group of this many consecutive blocks, so that
+/// pruning can pass over a group at once.
+pub const GROUP_BLOCKS: usize = 16;
+
+/// Number of groups of blocks a term of `doc_freq` documents keeps
+/// frontiers for: none unless it has more than [`GROUP_BLOCKS`] blocks.
+pub fn group_count(doc_freq: u32) -> usize {
+    let blocks = block_count(doc_freq);
+    if blocks > GROUP_BLOCKS {
+        blocks.div_ceil(GROUP_BLOCKS)
+    } else {
+        0
+    }
+}
+
 /// Number of blocks for `doc_freq` documents.
 pub fn block_count(doc_freq: u32) -> usize {
     (doc_freq as usize).div_ceil(BLOCK_LEN)

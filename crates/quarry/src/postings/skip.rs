@@ -39,6 +39,11 @@ pub(crate) struct SkipData<'a> {
     pub(crate) doc_bits: &'a [u8],
     pub(crate) tf_bits: &'a [u8],
     pub(crate) frontiers: &'a [u8],
+    /// Frontiers of the groups of blocks ([`group_count`] of them), and
+    /// where each ends in `groups`.
+    pub(crate) group_count: usize,
+    pub(crate) groups: &'a [u8],
+    pub(crate) group_end: &'a [u8],
 }
 
 /// The `i`-th little-endian u32 of `column` (0 when out of range, which
@@ -67,7 +72,16 @@ impl<'a> SkipData<'a> {
         let (positions_end, rest) = rest.split_at(4 * block_count);
         let (frontier_end, rest) = rest.split_at(4 * block_count);
         let (doc_bits, tf_bits) = rest.split_at(block_count);
-        let frontiers = &skip[first + columns.len()..];
+        // Then the blocks' frontiers, the groups' frontiers and the
+        // groups' end column, which ends the skip data.
+        let rest = &skip[first + columns.len()..];
+        let group_count = group_count(doc_freq);
+        let (rest, group_end) = rest.split_at(rest.len().checked_sub(4 * group_count)?);
+        let (frontiers, groups) =
+            rest.split_at_checked(u32_at(frontier_end, block_count - 1) as usize)?;
+        if group_count > 0 && u32_at(group_end, group_count - 1) as usize != groups.len() {
+            return None;
+        }
         let data = SkipData {
             bytes: skip,
             block_count,
@@ -79,9 +93,12 @@ impl<'a> SkipData<'a> {
             doc_bits,
             tf_bits,
             frontiers,
+            group_count,
+            groups,
+            group_end,
         };
-        // The frontiers end the skip data.
-        (u32_at(frontier_end, block_count - 1) as usize == frontiers.len()).then_some((data, end))
+        // Without groups, the blocks' frontiers end the skip data.
+        (group_count > 0 || groups.is_empty()).then_some((data, end))
     }
 
     /// The last document of block `b`.
@@ -156,6 +173,25 @@ impl<'a> SkipData<'a> {
             u32_at(self.frontier_end, b - 1) as usize
         };
         Frontier::lazy(self.frontiers, start)
+    }
+
+    /// The group of blocks holding block `b`, its last document and its
+    /// score frontier; `None` for a term without groups.
+    pub(crate) fn group_of(&self, b: usize) -> Option<(u32, Frontier<'a>)> {
+        if self.group_count == 0 {
+            return None;
+        }
+        let g = b / GROUP_BLOCKS;
+        let last_block = ((g + 1) * GROUP_BLOCKS).min(self.block_count) - 1;
+        let start = if g == 0 {
+            0
+        } else {
+            u32_at(self.group_end, g - 1) as usize
+        };
+        Some((
+            self.last_doc(last_block),
+            Frontier::lazy(self.groups, start),
+        ))
     }
 
     /// The score frontier of the whole term.

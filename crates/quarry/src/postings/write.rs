@@ -65,6 +65,11 @@ pub struct TermEncoder {
     block_points: Vec<(u32, u32)>,
     /// Points of the whole term that may lie on its frontier.
     term_points: Vec<(u32, u32)>,
+    /// Points of the group of blocks being filled (see [`GROUP_BLOCKS`]),
+    /// the frontiers of the groups already full, and where each ends.
+    group_points: Vec<(u32, u32)>,
+    groups: Vec<u8>,
+    group_end: Vec<u8>,
     doc_count: u32,
     /// Encoded blocks, skip arrays and block frontiers so far.
     blocks: Vec<u8>,
@@ -91,6 +96,9 @@ impl TermEncoder {
             block_freqs: Vec::with_capacity(BLOCK_LEN),
             block_points: Vec::with_capacity(BLOCK_LEN),
             term_points: Vec::new(),
+            group_points: Vec::new(),
+            groups: Vec::new(),
+            group_end: Vec::new(),
             doc_count: 0,
             blocks: Vec::new(),
             skip: SkipColumns::default(),
@@ -178,6 +186,12 @@ impl TermEncoder {
         skip.doc_bits.push(doc_bits);
         skip.tf_bits.push(tf_bits);
         self.prev_last = Some(last);
+        self.group_points.extend_from_slice(&self.block_points);
+        if self.skip.doc_bits.len() % GROUP_BLOCKS == 0 {
+            self.end_group();
+        } else if self.group_points.len() > TERM_POINTS_HELD {
+            pareto(&mut self.group_points);
+        }
         self.term_points.append(&mut self.block_points);
         if self.term_points.len() > TERM_POINTS_HELD {
             // The frontier of all points is the frontier of those no
@@ -186,6 +200,17 @@ impl TermEncoder {
         }
         self.block_docs.clear();
         self.block_freqs.clear();
+    }
+
+    /// Writes the frontier of the group of blocks being filled.
+    fn end_group(&mut self) {
+        if self.group_points.is_empty() {
+            return;
+        }
+        let points = self.group_points.drain(..);
+        write_frontier(&mut self.groups, &frontier(points, self.avg_len));
+        let end = u32::try_from(self.groups.len()).expect("a term's data fits in 4 GiB");
+        self.group_end.extend_from_slice(&end.to_le_bytes());
     }
 
     /// Empties the encoder, keeping its buffers.
@@ -204,9 +229,12 @@ impl TermEncoder {
             &mut self.skip.doc_bits,
             &mut self.skip.tf_bits,
             &mut self.frontiers,
+            &mut self.groups,
+            &mut self.group_end,
         ] {
             column.clear();
         }
+        self.group_points.clear();
         self.prev_last = None;
         self.positions_len = 0;
     }
@@ -250,6 +278,11 @@ impl TermEncoder {
                 &self.frontiers,
             ] {
                 head.extend_from_slice(column);
+            }
+            if group_count(n) > 0 {
+                self.end_group();
+                head.extend_from_slice(&self.groups);
+                head.extend_from_slice(&self.group_end);
             }
             let mut prefix = Vec::new();
             write_vint(&mut prefix, head.len() as u64);
