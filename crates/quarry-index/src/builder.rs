@@ -533,6 +533,45 @@ mod tests {
     }
 
     #[test]
+    fn verify_refuses_a_dictionary_out_of_key_order() {
+        // "cap" < "car" < "cat": each one-byte change of an 'r' or a 't'
+        // in the dictionary to an earlier letter, checksums recomputed,
+        // walks keys out of order or repeated, which verify must report.
+        let mut b = IndexBuilder::default();
+        b.add("a", "", "cap car cat").unwrap();
+        let good = b.to_bytes();
+        let section = |bytes: &[u8]| {
+            let index = Index::from_bytes(bytes.to_vec()).unwrap();
+            let e = index
+                .sections()
+                .iter()
+                .find(|e| e.kind == SectionKind::TermDict)
+                .unwrap();
+            bytes[e.offset as usize..(e.offset + e.len) as usize].to_vec()
+        };
+        let dict = section(&good);
+        let mut tried = 0;
+        for (at, &byte) in dict.iter().enumerate() {
+            if byte != b'r' && byte != b't' {
+                continue;
+            }
+            let forged = forge(&good, SectionKind::TermDict, |d| d[at] = b'a');
+            let Ok(map) = fst::Map::new(section(&forged)) else {
+                continue;
+            };
+            let forged = Index::from_bytes(forged).unwrap();
+            let keys: Vec<Vec<u8>> = map.stream().into_byte_keys();
+            if keys.windows(2).all(|w| w[0] < w[1]) {
+                continue; // still in order: not this test's case
+            }
+            tried += 1;
+            let err = forged.verify().unwrap_err().to_string();
+            assert!(err.contains("out of key order"), "{err}");
+        }
+        assert!(tried > 0, "no mutation put the keys out of order");
+    }
+
+    #[test]
     fn keys_sort_by_bytes_whatever_their_prefixes() {
         let keys = [
             "b",

@@ -45,11 +45,22 @@ impl Index {
         let mut pos_buf = Vec::new();
         // Terms' ranges must tile POSTINGS and POSITIONS exactly, in order.
         let (mut postings_at, mut positions_at) = (0u64, 0u64);
+        // Keys must come strictly increasing (so each once), with the
+        // ordinals 0, 1, 2, … in that order: a dictionary whose bytes were
+        // altered can still walk, but lookups in it would miss terms.
+        let mut prev_key: Vec<u8> = Vec::new();
         while let Some((key, ord)) = fst::Streamer::next(&mut stream) {
             let field = key.first().and_then(|&b| Field::from_id(b));
             if ord != expected_ord || field.is_none() || std::str::from_utf8(&key[1..]).is_err() {
                 return Err(self.corrupt(format!("dictionary entry {expected_ord} is malformed")));
             }
+            if expected_ord > 0 && key <= prev_key.as_slice() {
+                return Err(self.corrupt(format!(
+                    "dictionary entry {expected_ord} is out of key order (or repeats a key)"
+                )));
+            }
+            prev_key.clear();
+            prev_key.extend_from_slice(key);
             let info = infos
                 .get(ord)
                 .ok_or_else(|| self.corrupt(format!("term {ord} has no valid record")))?;
