@@ -54,6 +54,9 @@ const TEXT_EXTENSIONS: [&str; 3] = ["txt", "md", "text"];
 /// Extensions of JSON Lines files.
 const JSONL_EXTENSIONS: [&str; 2] = ["jsonl", "ndjson"];
 
+/// The UTF-8 byte order mark some editors put at the start of a file.
+const BOM: char = '\u{feff}';
+
 fn has_extension(path: &Path, exts: &[&str]) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -65,7 +68,7 @@ fn has_extension(path: &Path, exts: &[&str]) -> bool {
 /// follows; otherwise the title is empty and the whole text is the body.
 /// `None` when the text is blank.
 pub fn text_document(id: String, text: &str) -> Option<Document> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = text.strip_prefix(BOM).unwrap_or(text);
     // The first line with any non-whitespace character, and what follows it.
     let mut rest = text;
     let first = loop {
@@ -368,7 +371,11 @@ impl Reader<'_> {
                     String::from_utf8_lossy(&buf)
                 }
             };
-            let line = line.trim();
+            let mut line = line.trim();
+            if line_no == 1 {
+                // A byte order mark is not part of the first document.
+                line = line.strip_prefix(BOM).unwrap_or(line).trim_start();
+            }
             if line.is_empty() {
                 continue;
             }
@@ -489,6 +496,29 @@ mod tests {
             text_document("a".into(), "\u{feff}T\nB").unwrap().title,
             "T"
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_cost_the_first_json_lines_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("docs.jsonl");
+        std::fs::write(
+            &path,
+            "\u{feff}{\"id\":\"a\",\"body\":\"one\"}\n{\"id\":\"b\",\"body\":\"two\"}\n",
+        )
+        .unwrap();
+        let (mut ids, mut warnings) = (Vec::new(), Vec::new());
+        read_inputs(
+            &[path],
+            &mut |d| {
+                ids.push(d.id);
+                Ok(())
+            },
+            &mut |w| warnings.push(w.to_string()),
+        )
+        .unwrap();
+        assert_eq!(ids, ["a", "b"]);
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 
     #[test]
