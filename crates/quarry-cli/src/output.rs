@@ -55,17 +55,39 @@ fn char_width(c: char) -> usize {
 }
 
 /// Replaces control characters (but tab) so document text cannot move the
-/// cursor, retitle the terminal or clear the screen.
+/// cursor, retitle the terminal or clear the screen, and bidirectional
+/// and invisible format characters so it cannot show other text than it
+/// holds (a right-to-left override reverses what follows it on screen).
 pub fn clean(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() && c != '\t' {
+            if (c.is_control() && c != '\t') || hides_text(c) {
                 '\u{fffd}'
             } else {
                 c
             }
         })
         .collect()
+}
+
+/// Bidirectional controls (embeddings, overrides, isolates and marks) and
+/// the invisible format characters that can hide or disguise text. The
+/// zero-width joiner and non-joiner stay: scripts and emoji need them.
+fn hides_text(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{180e}'
+            | '\u{200b}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{e0000}'..='\u{e007f}'
+    )
 }
 
 /// Terminal styles, or none.
@@ -172,6 +194,27 @@ mod tests {
         );
         let on = Style { on: true };
         assert!(!on.id("\x1b[2J").contains("\x1b[2J"));
+    }
+
+    #[test]
+    fn bidirectional_and_invisible_characters_are_shown() {
+        // "invoice_\u{202e}fdp.exe" would display as "invoice_exe.pdf".
+        assert_eq!(clean("invoice_\u{202e}fdp.exe"), "invoice_\u{fffd}fdp.exe");
+        for c in [
+            '\u{2066}',
+            '\u{2069}',
+            '\u{200f}',
+            '\u{200b}',
+            '\u{feff}',
+            '\u{e0041}',
+        ] {
+            assert_eq!(clean(&format!("a{c}b")), "a\u{fffd}b", "{:?}", c);
+        }
+        // Joiners stay: emoji sequences and several scripts need them.
+        assert_eq!(
+            clean("👩\u{200d}💻 می\u{200c}خواهم"),
+            "👩\u{200d}💻 می\u{200c}خواهم"
+        );
     }
 
     #[test]
