@@ -72,3 +72,52 @@ fn links_are_not_followed_unless_asked_and_an_unreadable_folder_is_a_warning() {
         assert_eq!(ids(&s, "u.qidx"), ["a.txt", "sub/b.txt"]);
     }
 }
+
+/// FIFOs, sockets and devices are never read, in a walk, behind a link or
+/// named: reading one could block forever (a FIFO with no writer) or never
+/// end (`/dev/zero`). Each is a warning. The read runs on a thread so that
+/// a regression fails here instead of hanging the suite.
+#[test]
+fn special_files_are_skipped_with_a_warning_not_read() {
+    let s = Sandbox::new();
+    s.write("docs/a.txt", "alpha");
+    let made = std::process::Command::new("mkfifo")
+        .arg(s.path("docs/pipe.txt"))
+        .arg(s.path("named.jsonl"))
+        .status()
+        .is_ok_and(|st| st.success());
+    assert!(made, "mkfifo is on every Unix");
+    std::os::unix::fs::symlink("/dev/zero", s.path("docs/zero.txt")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", s.path("zero.jsonl")).unwrap();
+    for follow in [false, true] {
+        let paths = vec![s.path("docs"), s.path("named.jsonl"), s.path("zero.jsonl")];
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut ids = Vec::new();
+            let mut warnings = Vec::new();
+            let opts = quarry_index::WalkOptions {
+                follow_links: follow,
+                ..Default::default()
+            };
+            let stats = quarry_index::input::read_inputs_with(
+                &paths,
+                opts,
+                &mut |d| {
+                    ids.push(d.id);
+                    Ok(())
+                },
+                &mut |w| warnings.push(w.to_string()),
+            );
+            let _ = tx.send((stats.is_ok(), ids, warnings));
+        });
+        let (ok, ids, warnings) = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("reading special files must not block");
+        assert!(ok);
+        assert_eq!(ids.len(), 1, "{ids:?}");
+        let fifo = warnings.iter().filter(|w| w.contains("a FIFO")).count();
+        let device = warnings.iter().filter(|w| w.contains("a device")).count();
+        // The link in the folder is skipped as a link unless followed.
+        assert_eq!((fifo, device), (2, 1 + usize::from(follow)), "{warnings:?}");
+    }
+}

@@ -66,6 +66,16 @@ pub(crate) fn list_inputs(
     for p in paths {
         if is_stdin(p) {
             listed.inputs.push(Input::Stdin);
+        } else if let Some(what) = std::fs::metadata(p)
+            .ok()
+            .and_then(|m| special(&m.file_type()))
+        {
+            listed.stats.skipped += 1;
+            listed.stats.warnings += 1;
+            on_warning(Warning::NotAFile {
+                path: p.clone(),
+                what,
+            });
         } else if p.is_dir() {
             walk(p, walk_options, &mut listed, on_warning);
         } else if has_extension(p, &JSONL_EXTENSIONS) {
@@ -75,6 +85,28 @@ pub(crate) fn list_inputs(
         }
     }
     Ok(listed)
+}
+
+/// What a file that is neither a regular file, a folder nor a symbolic
+/// link is (`None` for those three).
+fn special(kind: &std::fs::FileType) -> Option<&'static str> {
+    if kind.is_file() || kind.is_dir() || kind.is_symlink() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a FIFO");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return Some("a device");
+        }
+    }
+    Some("a special file")
 }
 
 /// The path an error of a walk names, if any.
@@ -116,7 +148,14 @@ fn walk(
                 let Some(kind) = e.file_type() else {
                     continue; // standard input: not walked
                 };
-                if kind.is_file() && has_extension(e.path(), &TEXT_EXTENSIONS) {
+                if let Some(what) = special(&kind) {
+                    listed.stats.skipped += 1;
+                    listed.stats.warnings += 1;
+                    on_warning(Warning::NotAFile {
+                        path: e.into_path(),
+                        what,
+                    });
+                } else if kind.is_file() && has_extension(e.path(), &TEXT_EXTENSIONS) {
                     listed.inputs.push(Input::Text(e.into_path()));
                 } else if kind.is_file() || kind.is_symlink() {
                     // Not text; or a link not followed, whose target is

@@ -116,13 +116,20 @@ pub fn read_inputs(
     on_doc: &mut dyn FnMut(Document) -> Result<(), IndexError>,
     on_warning: &mut dyn FnMut(Warning),
 ) -> Result<InputStats, IndexError> {
-    read_inputs_observed(
-        paths,
-        WalkOptions::default(),
-        on_doc,
-        on_warning,
-        &mut |_| {},
-    )
+    read_inputs_with(paths, WalkOptions::default(), on_doc, on_warning)
+}
+
+/// [`read_inputs`] with folders walked as `walk_options` say.
+///
+/// # Errors
+/// As [`read_inputs`].
+pub fn read_inputs_with(
+    paths: &[PathBuf],
+    walk_options: WalkOptions,
+    on_doc: &mut dyn FnMut(Document) -> Result<(), IndexError>,
+    on_warning: &mut dyn FnMut(Warning),
+) -> Result<InputStats, IndexError> {
+    read_inputs_observed(paths, walk_options, on_doc, on_warning, &mut |_| {})
 }
 
 /// How folders are walked (see [`read_inputs`]).

@@ -34,6 +34,15 @@ pub enum Warning {
         /// The line, for JSON Lines.
         line: Option<u64>,
     },
+    /// The path is not a regular file (a FIFO, socket or device, perhaps
+    /// behind a symbolic link): reading it could block or never end, so
+    /// it was skipped.
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead ("a FIFO", "a socket", "a device").
+        what: &'static str,
+    },
     /// The file holds no text; it was skipped.
     Empty {
         /// The file.
@@ -92,6 +101,11 @@ impl fmt::Display for Warning {
             }
             Warning::Binary { path } => write!(f, "{}: binary file; skipped", path.display()),
             Warning::Empty { path } => write!(f, "{}: empty; skipped", path.display()),
+            Warning::NotAFile { path, what } => write!(
+                f,
+                "{}: {what}, not a regular file; skipped (only files and folders are read, and `-` for standard input)",
+                path.display()
+            ),
             Warning::TooLarge { path, line } => {
                 let at = line.map(|n| format!(":{n}")).unwrap_or_default();
                 write!(
