@@ -424,24 +424,38 @@ struct JsonDocument {
     body: String,
 }
 
-/// One JSON Lines record: an object with optional string `id` (numbers are
-/// accepted too), `title` and `body`; other keys are ignored.
+/// One JSON Lines record: an object with optional string `id` (a number
+/// is accepted too, and kept exactly as written), `title` and `body`;
+/// other keys are ignored, and of a key given twice the last counts.
 fn parse_json_document(line: &str) -> Result<JsonDocument, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(line).map_err(|e| format!("invalid JSON ({e})"))?;
-    let obj = value.as_object().ok_or("not a JSON object")?;
+    use serde_json::value::RawValue;
+    let fields: std::collections::BTreeMap<std::borrow::Cow<'_, str>, &RawValue> =
+        serde_json::from_str(line).map_err(|e| {
+            if e.is_data() {
+                "not a JSON object with string fields".to_string()
+            } else {
+                format!("invalid JSON ({e})")
+            }
+        })?;
+    let string = |raw: &RawValue| serde_json::from_str::<String>(raw.get()).ok();
     let text = |key: &str| -> Result<String, String> {
-        match obj.get(key) {
-            None | Some(serde_json::Value::Null) => Ok(String::new()),
-            Some(serde_json::Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(format!("\"{key}\" is not a string")),
+        match fields.get(key) {
+            None => Ok(String::new()),
+            Some(raw) if raw.get() == "null" => Ok(String::new()),
+            Some(raw) => string(raw).ok_or_else(|| format!("\"{key}\" is not a string")),
         }
     };
-    let id = match obj.get("id") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s.clone()),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        Some(_) => return Err("\"id\" is not a string or number".into()),
+    let id = match fields.get("id") {
+        None => None,
+        Some(raw) if raw.get() == "null" => None,
+        Some(raw)
+            if raw
+                .get()
+                .starts_with(|c: char| c == '-' || c.is_ascii_digit()) =>
+        {
+            Some(raw.get().to_string())
+        }
+        Some(raw) => Some(string(raw).ok_or("\"id\" is not a string or number")?),
     };
     Ok(JsonDocument {
         id,
@@ -546,6 +560,26 @@ mod tests {
             .unwrap_err()
             .contains("body"));
         assert!(parse_json_document("[1,2]").unwrap_err().contains("object"));
+        // Numeric ids keep their text: no rounding through a float.
+        for id in [
+            "18446744073709551616",
+            "9007199254740993",
+            "-0",
+            "1e3",
+            "7.50",
+        ] {
+            let line = format!(r#"{{"id":{id},"body":"B"}}"#);
+            assert_eq!(parse_json_document(&line).unwrap().id.as_deref(), Some(id));
+        }
+        assert_eq!(
+            parse_json_document(r#"{"id":"a\u00e9","body":"x","body":"last"}"#)
+                .map(|d| (d.id, d.body))
+                .unwrap(),
+            (Some("aé".to_string()), "last".to_string())
+        );
+        assert!(parse_json_document(r#"{"id":[1],"body":"B"}"#)
+            .unwrap_err()
+            .contains("id"));
         assert!(parse_json_document("{nope")
             .unwrap_err()
             .contains("invalid JSON"));
