@@ -320,11 +320,7 @@ pub(crate) fn build(
             &mut |bytes| read.set(bytes),
         )?;
         if first.is_none() && seq.get() == 0 {
-            let mut b = IndexBuilder::default();
-            for d in current.drain(..) {
-                b.add_from(d.source.as_deref(), &d.id, &d.title, &d.body)?;
-            }
-            first = Some(b);
+            first = Some(invert(&std::mem::take(&mut current))?);
         } else if !current.is_empty() {
             send(Work::Docs(std::mem::take(&mut current)));
         }
@@ -402,6 +398,15 @@ fn merge_files(paths: &[PathBuf], output: &Path, stop: &AtomicBool) -> Result<u6
     crate::merge::write_merged(&refs, &pieces, output, stop)
 }
 
+/// A builder holding `docs`, in order.
+fn invert(docs: &[Document]) -> Result<IndexBuilder, IndexError> {
+    let mut b = IndexBuilder::default();
+    for d in docs {
+        b.add_from(d.source.as_deref(), &d.id, &d.title, &d.body)?;
+    }
+    Ok(b)
+}
+
 /// Inverts one chunk and writes it as a segment file; returns its path.
 fn write_segment(
     work: Work,
@@ -411,13 +416,7 @@ fn write_segment(
 ) -> Result<PathBuf, IndexError> {
     let builder = match work {
         Work::Built(b) => *b,
-        Work::Docs(docs) => {
-            let mut b = IndexBuilder::default();
-            for d in &docs {
-                b.add_from(d.source.as_deref(), &d.id, &d.title, &d.body)?;
-            }
-            b
-        }
+        Work::Docs(docs) => invert(&docs)?,
     };
     let sections = builder.finish();
     let refs: Vec<(quarry::format::SectionKind, &[u8])> =

@@ -21,6 +21,16 @@ const SLICE_SIZES: [usize; 8] = [16, 32, 64, 128, 256, 512, 1024, 4096];
 /// Bytes at the end of a slice that hold the next slice's address.
 const LINK: usize = 8;
 
+/// The level of the slice after one of `level`.
+fn next_level(level: u8) -> u8 {
+    (level as usize + 1).min(SLICE_SIZES.len() - 1) as u8
+}
+
+/// Where the link of a slice of `level` at `start` begins.
+fn link_at(start: u64, level: u8) -> u64 {
+    start + (SLICE_SIZES[level as usize] - LINK) as u64
+}
+
 /// Where a stream starts and where its next byte goes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Stream {
@@ -46,7 +56,7 @@ impl StreamPool {
         Stream {
             start,
             at: start,
-            limit: start + (SLICE_SIZES[0] - LINK) as u64,
+            limit: link_at(start, 0),
             level: 0,
         }
     }
@@ -79,14 +89,14 @@ impl StreamPool {
     #[inline]
     pub(crate) fn push(&mut self, stream: &mut Stream, byte: u8) {
         if stream.at == stream.limit {
-            let level = (stream.level as usize + 1).min(SLICE_SIZES.len() - 1) as u8;
+            let level = next_level(stream.level);
             let next = self.slice(level);
             let link = stream.limit as usize;
             self.pages[link / PAGE_BYTES][link % PAGE_BYTES..][..LINK]
                 .copy_from_slice(&next.to_le_bytes());
             stream.level = level;
             stream.at = next;
-            stream.limit = next + (SLICE_SIZES[level as usize] - LINK) as u64;
+            stream.limit = link_at(next, level);
         }
         *self.byte_mut(stream.at) = byte;
         stream.at += 1;
@@ -107,7 +117,7 @@ impl StreamPool {
         StreamReader {
             pool: self,
             at: stream.start,
-            limit: stream.start + (SLICE_SIZES[0] - LINK) as u64,
+            limit: link_at(stream.start, 0),
             level: 0,
             end: stream.at,
         }
@@ -135,9 +145,9 @@ impl StreamReader<'_> {
             let page = &self.pool.pages[link / PAGE_BYTES];
             let mut b = [0u8; LINK];
             b.copy_from_slice(&page[link % PAGE_BYTES..][..LINK]);
-            self.level = (self.level as usize + 1).min(SLICE_SIZES.len() - 1) as u8;
+            self.level = next_level(self.level);
             self.at = u64::from_le_bytes(b);
-            self.limit = self.at + (SLICE_SIZES[self.level as usize] - LINK) as u64;
+            self.limit = link_at(self.at, self.level);
         }
         let a = self.at as usize;
         self.at += 1;

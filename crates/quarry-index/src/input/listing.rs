@@ -34,6 +34,15 @@ pub(crate) struct Listed {
     pub(crate) stats: InputStats,
 }
 
+impl Listed {
+    /// Counts a file skipped for `warning`, and reports it.
+    fn skip(&mut self, warning: Warning, on_warning: &mut dyn FnMut(Warning)) {
+        self.stats.skipped += 1;
+        self.stats.warnings += 1;
+        on_warning(warning);
+    }
+}
+
 /// The bytes `inputs` will read, as far as can be known before reading
 /// (standard input counts nothing).
 pub(crate) fn listed_bytes(inputs: &[Input]) -> u64 {
@@ -70,12 +79,13 @@ pub(crate) fn list_inputs(
             .ok()
             .and_then(|m| special(&m.file_type()))
         {
-            listed.stats.skipped += 1;
-            listed.stats.warnings += 1;
-            on_warning(Warning::NotAFile {
-                path: p.clone(),
-                what,
-            });
+            listed.skip(
+                Warning::NotAFile {
+                    path: p.clone(),
+                    what,
+                },
+                on_warning,
+            );
         } else if p.is_dir() {
             walk(p, walk_options, &mut listed, on_warning);
         } else if has_extension(p, &JSONL_EXTENSIONS) {
@@ -149,12 +159,8 @@ fn walk(
                     continue; // standard input: not walked
                 };
                 if let Some(what) = special(&kind) {
-                    listed.stats.skipped += 1;
-                    listed.stats.warnings += 1;
-                    on_warning(Warning::NotAFile {
-                        path: e.into_path(),
-                        what,
-                    });
+                    let path = e.into_path();
+                    listed.skip(Warning::NotAFile { path, what }, on_warning);
                 } else if kind.is_file() && has_extension(e.path(), &TEXT_EXTENSIONS) {
                     listed.inputs.push(Input::Text(e.into_path()));
                 } else if kind.is_file() || kind.is_symlink() {
@@ -166,9 +172,7 @@ fn walk(
             Err(err) => {
                 let path = walk_error_path(&err).unwrap_or(root).to_path_buf();
                 let error = std::io::Error::other(err.to_string());
-                listed.stats.skipped += 1;
-                listed.stats.warnings += 1;
-                on_warning(Warning::Unreadable { path, error });
+                listed.skip(Warning::Unreadable { path, error }, on_warning);
             }
         }
     }

@@ -140,16 +140,32 @@ pub fn merge_pieces(
     members: &[&Index],
     pieces: &[Piece],
 ) -> std::result::Result<Vec<u8>, MergeError> {
+    merge_in_memory(members, pieces, default_ranges())
+}
+
+/// The merge of `pieces` in memory, scratch files included.
+fn merge_in_memory(
+    members: &[&Index],
+    pieces: &[Piece],
+    ranges: usize,
+) -> std::result::Result<Vec<u8>, MergeError> {
     let mut out = SectionWriter::new(io::Cursor::new(Vec::new()))?;
     let never = AtomicBool::new(false);
-    merge_pieces_into(
+    merge_in_ranges(
         members,
         pieces,
         &mut out,
         || Ok(io::Cursor::new(Vec::new())),
         &never,
+        ranges,
     )?;
     Ok(out.finish()?.0.into_inner())
+}
+
+/// Key ranges a merge cuts its dictionary into: one per core, up to
+/// [`MAX_RANGES`].
+fn default_ranges() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_RANGES))
 }
 
 /// Writes every section of one index holding every document of `members`,
@@ -194,8 +210,7 @@ where
     W: Write + Seek,
     S: Read + Write + Seek + Send,
 {
-    let ranges = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_RANGES));
-    merge_in_ranges(members, pieces, out, scratch, stop, ranges)
+    merge_in_ranges(members, pieces, out, scratch, stop, default_ranges())
 }
 
 /// [`merge`] with the dictionary cut into up to `ranges` key ranges merged
@@ -209,17 +224,7 @@ pub fn merge_with_ranges(
     members: &[&Index],
     ranges: usize,
 ) -> std::result::Result<Vec<u8>, MergeError> {
-    let mut out = SectionWriter::new(io::Cursor::new(Vec::new()))?;
-    let never = AtomicBool::new(false);
-    merge_in_ranges(
-        members,
-        &Piece::whole(members),
-        &mut out,
-        || Ok(io::Cursor::new(Vec::new())),
-        &never,
-        ranges,
-    )?;
-    Ok(out.finish()?.0.into_inner())
+    merge_in_memory(members, &Piece::whole(members), ranges)
 }
 
 fn merge_in_ranges<W, S>(

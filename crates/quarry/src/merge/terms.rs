@@ -47,12 +47,12 @@ impl TermsMerge<'_> {
         ranges: usize,
     ) -> Result<TermsOutput<S>, MergeError> {
         let members = self.members;
+        // A member none of whose documents is kept adds no term.
         let taken: Vec<usize> = (0..members.len())
             .filter(|&i| !self.runs[i].is_empty())
             .collect();
         let mut maps = Vec::with_capacity(taken.len());
         for &i in &taken {
-            // A member none of whose documents is kept adds no term.
             maps.push(members[i].dict()?);
             // Checking the dictionary's checksum read all of it: with
             // hundreds of members those pages would add up before the
