@@ -11,6 +11,7 @@ use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 use crate::fieldnorm::FieldNorms;
 use crate::format::{self, HeaderError, SectionEntry, SectionKind};
+use crate::fst_check::CheckedFst;
 use crate::postings::PostingsCursor;
 use crate::schema::{term_key, Field, Meta};
 use crate::sources::Sources;
@@ -55,9 +56,10 @@ impl AsRef<[u8]> for Slice {
 /// Opening reads only the header, the section table and the small META
 /// section, whatever the size of the index. The checksums of the term
 /// dictionary and of the surface forms (both `fst` maps) are checked once,
-/// before first use: the `fst` crate does not promise
-/// to reject damaged bytes without panicking, and everything else is read
-/// by bounds-checked decoders that report damage as [`Error::Corrupt`].
+/// before first use, and the maps are read node by node with checked
+/// offsets, so a forged map is an [`Error::Corrupt`], never a panic;
+/// everything else is read by bounds-checked decoders that report damage
+/// as [`Error::Corrupt`].
 pub struct Index {
     path: PathBuf,
     data: Arc<Data>,
@@ -65,6 +67,9 @@ pub struct Index {
     meta: Meta,
     analyzer: Analyzer,
     dict: OnceLock<std::result::Result<fst::Map<Slice>, String>>,
+    /// Per section, its checksum checked once, for sections read whole
+    /// ([`Index::checked_section`]).
+    sums: [OnceLock<std::result::Result<(), String>>; 10],
     surface: OnceLock<std::result::Result<fst::Map<Slice>, String>>,
 }
 
@@ -152,6 +157,7 @@ impl Index {
             sections,
             meta,
             dict: OnceLock::new(),
+            sums: Default::default(),
             surface: OnceLock::new(),
         };
         index.check_sizes()?;
@@ -265,10 +271,14 @@ impl Index {
     ) -> Result<&'a fst::Map<Slice>> {
         let map = cell.get_or_init(|| {
             let e = self.sections[kind as usize - 1];
-            let bytes = self.section(kind);
-            if format::crc32(bytes) != e.crc32 {
-                return Err(format!("{what} checksum mismatch"));
-            }
+            let bytes = self.checked_section(kind).map_err(|e| match e {
+                Error::Corrupt { detail, .. } => detail,
+                other => other.to_string(),
+            })?;
+            // A checksum proves only that the bytes are the ones written;
+            // a forged file carries a right checksum over wrong bytes, and
+            // the `fst` crate trusts the bytes it reads.
+            crate::fst_check::check_fst(bytes).map_err(|d| format!("{what}: {d}"))?;
             let slice = Slice {
                 data: Arc::clone(&self.data),
                 start: e.offset as usize,
@@ -279,13 +289,48 @@ impl Index {
         map.as_ref().map_err(|d| self.corrupt(d.clone()))
     }
 
+    /// The bytes of section `kind`, its checksum checked before the first
+    /// use (once per index).
+    pub(crate) fn checked_section(&self, kind: SectionKind) -> Result<&[u8]> {
+        let bytes = self.section(kind);
+        let e = self.sections[kind as usize - 1];
+        self.sums[kind as usize - 1]
+            .get_or_init(|| {
+                (format::crc32(bytes) == e.crc32)
+                    .then_some(())
+                    .ok_or_else(|| format!("{} section checksum mismatch", kind.name()))
+            })
+            .clone()
+            .map(|()| bytes)
+            .map_err(|d| self.corrupt(d))
+    }
+
+    /// A map section read node by node ([`CheckedFst`]): what lookups and
+    /// the prefix and fuzzy walks read, without the whole-map check that
+    /// streams through the `fst` crate need.
+    pub(crate) fn checked_fst(&self, kind: SectionKind) -> Result<CheckedFst<'_>> {
+        let what = match kind {
+            SectionKind::Surface => "surface forms",
+            _ => "term dictionary",
+        };
+        CheckedFst::new(self.checked_section(kind)?)
+            .map_err(|d| self.corrupt(format!("{what}: {d}")))
+    }
+
+    /// The ordinal of a dictionary key, read through [`CheckedFst`].
+    fn term_ord(&self, key: &[u8]) -> Result<Option<u64>> {
+        self.checked_fst(SectionKind::TermDict)?
+            .get(key)
+            .map_err(|d| self.corrupt(format!("term dictionary: {d}")))
+    }
+
     pub(crate) fn term_infos(&self) -> TermInfoReader<'_> {
         TermInfoReader::new(self.section(SectionKind::TermInfo)).expect("checked at open")
     }
 
     /// Dictionary entry of an analyzed `term` in `field`, if the field holds it.
     pub fn term_info(&self, field: Field, term: &str) -> Result<Option<TermInfo>> {
-        let Some(ord) = self.dict()?.get(term_key(field, term)) else {
+        let Some(ord) = self.term_ord(&term_key(field, term))? else {
             return Ok(None);
         };
         self.term_infos()
@@ -317,12 +362,13 @@ impl Index {
     /// Terms are numbered in key order and keys start with the field id, so
     /// the ordinal of the first body term is the number of title terms.
     pub fn term_counts(&self) -> Result<[u64; 2]> {
-        use fst::{IntoStreamer, Streamer};
-        let dict = self.dict()?;
         let total = self.term_infos().len();
-        let mut first_body = dict.range().ge([Field::Body.id()]).into_stream();
-        let titles = first_body.next().map_or(total, |(_, ord)| ord);
-        Ok([titles, total.saturating_sub(titles)])
+        let titles = self
+            .checked_fst(SectionKind::TermDict)?
+            .first_with_prefix(&[Field::Body.id()])
+            .map_err(|d| self.corrupt(format!("term dictionary: {d}")))?
+            .map_or(total, |ord| ord.min(total));
+        Ok([titles, total - titles])
     }
 
     pub(crate) fn field_norms(&self) -> FieldNorms<'_> {

@@ -34,6 +34,7 @@ mod error;
 mod eval;
 pub mod fieldnorm;
 pub mod format;
+mod fst_check;
 mod index;
 pub mod merge;
 pub mod postings;

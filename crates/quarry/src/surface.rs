@@ -11,6 +11,8 @@ use fst::automaton::Automaton;
 use crate::analysis::lowercase;
 use crate::automaton::{DamerauLevenshtein, DlState, NextChars, MAX_DISTANCE};
 use crate::error::{Error, Result};
+use crate::format::SectionKind;
+use crate::fst_check::{add, CheckedFst, FstNode};
 use crate::index::Index;
 
 /// One surface form of the collection that matched.
@@ -157,12 +159,13 @@ impl Index {
     /// # Errors
     /// [`Error::Corrupt`] if the SURFACE section is damaged.
     pub fn surface_prefix(&self, prefix: &str, limit: usize) -> Result<SurfaceMatches> {
-        let map = self.surface_map()?;
+        let map = self.checked_fst(SectionKind::Surface)?;
         let lower = lowercase(prefix);
         let mut out = MostFrequent::new(limit);
-        prefix_walk(map.as_fst(), lower.as_bytes(), |key, doc_freq| {
+        prefix_walk(&map, lower.as_bytes(), |key, doc_freq| {
             self.offered(out.offer(key, doc_freq, 0))
-        })?;
+        })
+        .map_err(|e| self.walk_error(e))?;
         Ok(out.finish())
     }
 
@@ -229,14 +232,41 @@ impl Index {
                 "fuzzy distance {distance} is too large; use 0, 1 or 2 (as in `word~2`)"
             )));
         }
-        let map = self.surface_map()?;
+        let map = self.checked_fst(SectionKind::Surface)?;
         let aut = DamerauLevenshtein::new(word, distance).expect("distance checked");
-        walk(map.as_fst(), &aut, |key, doc_freq, state| {
+        walk(&map, &aut, |key, doc_freq, state| {
             match aut.distance(state) {
                 Some(d) => f(key, doc_freq, d),
                 None => Ok(()),
             }
         })
+        .map_err(|e| self.walk_error(e))
+    }
+
+    fn walk_error(&self, e: WalkError) -> Error {
+        match e {
+            WalkError::Map(detail) => self.corrupt(format!("surface forms: {detail}")),
+            WalkError::Caller(e) => e,
+        }
+    }
+}
+
+/// Why a walk stopped: the map is damaged, or the caller said so.
+#[derive(Debug)]
+enum WalkError {
+    Map(String),
+    Caller(Error),
+}
+
+impl From<String> for WalkError {
+    fn from(detail: String) -> Self {
+        WalkError::Map(detail)
+    }
+}
+
+impl From<Error> for WalkError {
+    fn from(e: Error) -> Self {
+        WalkError::Caller(e)
     }
 }
 
@@ -244,24 +274,23 @@ impl Index {
 /// value: the prefix's node is found by its bytes, and its subtree walked
 /// depth first (no automaton to step, no bounds to compare per key, as a
 /// range stream has).
-fn prefix_walk<D: AsRef<[u8]>>(
-    fst: &fst::raw::Fst<D>,
+fn prefix_walk(
+    fst: &CheckedFst<'_>,
     prefix: &[u8],
     mut on_final: impl FnMut(&[u8], u64) -> Result<()>,
-) -> Result<()> {
-    let mut node = fst.root();
-    let mut out = fst::raw::Output::zero();
+) -> std::result::Result<(), WalkError> {
+    let mut node = fst.root()?;
+    let mut out = 0u64;
     for &b in prefix {
-        let Some(i) = node.find_input(b) else {
+        let Some(t) = node.find(b)? else {
             return Ok(());
         };
-        let t = node.transition(i);
-        out = out.cat(t.out);
-        node = fst.node(t.addr);
+        out = add(out, t.output)?;
+        node = fst.node(t.target)?;
     }
     let mut key = prefix.to_vec();
     if node.is_final() {
-        on_final(&key, out.cat(node.final_output()).value())?;
+        on_final(&key, add(out, node.final_output())?)?;
     }
     // (node, next transition, output so far, key length at the node)
     let mut stack = vec![(node, 0usize, out, key.len())];
@@ -273,12 +302,12 @@ fn prefix_walk<D: AsRef<[u8]>>(
         }
         top.1 += 1;
         key.truncate(depth);
-        let t = node.transition(at);
-        let out = out.cat(t.out);
-        let child = fst.node(t.addr);
-        key.push(t.inp);
+        let t = node.transition(at)?;
+        let out = add(out, t.output)?;
+        let child = fst.node(t.target)?;
+        key.push(t.input);
         if child.is_final() {
-            on_final(&key, out.cat(child.final_output()).value())?;
+            on_final(&key, add(out, child.final_output())?)?;
         }
         if !child.is_empty() {
             stack.push((child, 0, out, key.len()));
@@ -297,16 +326,16 @@ fn prefix_walk<D: AsRef<[u8]>>(
 /// characters that can keep it alive ([`DamerauLevenshtein::next_chars`])
 /// it looks those up instead of trying every transition. Most live nodes
 /// deep in a `word~2` search are of that kind.
-fn walk<D: AsRef<[u8]>>(
-    fst: &fst::raw::Fst<D>,
+fn walk(
+    fst: &CheckedFst<'_>,
     aut: &DamerauLevenshtein,
     mut on_final: impl FnMut(&[u8], u64, &DlState) -> Result<()>,
-) -> Result<()> {
+) -> std::result::Result<(), WalkError> {
     struct Frame<'f> {
-        node: fst::raw::Node<'f>,
+        node: FstNode<'f>,
         /// The next transition (or listed character) to try.
         at: usize,
-        out: fst::raw::Output,
+        out: u64,
         state: DlState,
         /// The characters to look up, if the automaton named them.
         chars: Option<NextChars>,
@@ -321,16 +350,16 @@ fn walk<D: AsRef<[u8]>>(
         state,
         depth,
     };
-    let root = fst.root();
+    let root = fst.root()?;
     let start = aut.start();
     if !aut.can_match(&start) {
         return Ok(());
     }
     let mut key: Vec<u8> = Vec::new();
     if root.is_final() {
-        on_final(&key, root.final_output().value(), &start)?;
+        on_final(&key, root.final_output(), &start)?;
     }
-    let mut stack = vec![frame(root, fst::raw::Output::zero(), start, 0)];
+    let mut stack = vec![frame(root, 0, start, 0)];
     let mut utf8 = [0u8; 4];
     while let Some(top) = stack.last_mut() {
         key.truncate(top.depth);
@@ -343,14 +372,14 @@ fn walk<D: AsRef<[u8]>>(
                     stack.pop();
                     continue;
                 }
-                let t = node.transition(at);
-                state = aut.accept(&state, t.inp);
+                let t = node.transition(at)?;
+                state = aut.accept(&state, t.input);
                 if !aut.can_match(&state) {
                     continue;
                 }
-                node = fst.node(t.addr);
-                out = out.cat(t.out);
-                key.push(t.inp);
+                node = fst.node(t.target)?;
+                out = add(out, t.output)?;
+                key.push(t.input);
             }
             Some(chars) => {
                 let Some(&c) = chars.as_slice().get(at) else {
@@ -363,14 +392,13 @@ fn walk<D: AsRef<[u8]>>(
                 // Follow the character's bytes; a missing one means no key has it here.
                 let mut found = true;
                 for &b in c.encode_utf8(&mut utf8).as_bytes() {
-                    let Some(i) = node.find_input(b) else {
+                    let Some(t) = node.find(b)? else {
                         found = false;
                         break;
                     };
-                    let t = node.transition(i);
                     state = aut.accept(&state, b);
-                    node = fst.node(t.addr);
-                    out = out.cat(t.out);
+                    node = fst.node(t.target)?;
+                    out = add(out, t.output)?;
                     key.push(b);
                 }
                 if !found || !aut.can_match(&state) {
@@ -379,7 +407,7 @@ fn walk<D: AsRef<[u8]>>(
             }
         }
         if node.is_final() {
-            on_final(&key, out.cat(node.final_output()).value(), &state)?;
+            on_final(&key, add(out, node.final_output())?, &state)?;
         }
         let depth = key.len();
         stack.push(frame(node, out, state, depth));
@@ -413,7 +441,7 @@ mod tests {
         ) {
             let map = fst::Map::from_iter(keys.iter().enumerate().map(|(i, w)| (w.clone(), i as u64))).unwrap();
             let mut found = Vec::new();
-            prefix_walk(map.as_fst(), prefix.as_bytes(), |key, v| {
+            prefix_walk(&CheckedFst::new(map.as_fst().as_bytes()).unwrap(), prefix.as_bytes(), |key, v| {
                 found.push((String::from_utf8(key.to_vec()).unwrap(), v));
                 Ok(())
             }).unwrap();
@@ -463,7 +491,7 @@ mod tests {
             let map = fst::Map::from_iter(keys.iter().enumerate().map(|(i, w)| (w.clone(), i as u64))).unwrap();
             let aut = DamerauLevenshtein::new(&a, k).unwrap();
             let mut found = Vec::new();
-            walk(map.as_fst(), &aut, |key, v, state| {
+            walk(&CheckedFst::new(map.as_fst().as_bytes()).unwrap(), &aut, |key, v, state| {
                 if let Some(d) = aut.distance(state) {
                     found.push((String::from_utf8(key.to_vec()).unwrap(), v, d));
                 }

@@ -1,0 +1,582 @@
+//! A structural check of an `fst` map's bytes, run once before the `fst`
+//! crate reads them. The crate trusts its input: a node whose sizes or
+//! addresses point outside the map makes it index out of bounds or fail an
+//! assertion, so a forged dictionary whose checksums were recomputed would
+//! crash a search. This module decodes every node itself, with checked
+//! arithmetic, and accepts the map only if every read the crate can make
+//! stays inside the node it belongs to.
+//!
+//! The layout checked is the `fst` crate's format version 3, as
+//! `fst::MapBuilder` writes it: a 16-byte header (version, type), the
+//! compiled nodes back to back, then the key count, the root address and a
+//! CRC-32C. A node's address is its last byte (its state byte); its other
+//! bytes lie below that, and every transition leads to a lower address, so
+//! the nodes tile the bytes from 16 to the root and can be decoded one after
+//! another walking down from the root.
+//!
+//! Accepted maps satisfy, for every node: its encoded sizes are within the
+//! crate's limits (1 to 8 bytes per address, 0 to 8 per output); it lies
+//! wholly within the node area; every transition leads to address 0 (the
+//! implicit empty final node) or to the first byte of another node, which
+//! is below this one; its inputs are strictly increasing, and its lookup
+//! table (nodes of more than 32 transitions) names exactly those inputs;
+//! every output is small enough that no path's sum can overflow 64 bits.
+//! Nothing here decides what the keys mean: that the keys are well formed
+//! and their values right is [`crate::Index::verify`]'s work.
+
+use byteorder::{ByteOrder, LittleEndian};
+
+/// Bytes before the first node: version and type.
+const HEADER: usize = 16;
+/// Bytes after the root node: key count, root address, checksum.
+const FOOTER: usize = 20;
+/// The one `fst` format version the dictionaries are written in.
+const FST_VERSION: u64 = 3;
+/// Nodes of more than this many transitions carry a 256-byte lookup table.
+const INDEX_THRESHOLD: usize = 32;
+
+/// The node area of a map (its bytes before the footer) and the root's
+/// address, 0 for the map whose only key is the empty one.
+fn layout(bytes: &[u8]) -> Result<(&[u8], usize), String> {
+    if bytes.len() < HEADER + FOOTER {
+        return Err(format!("map of {} bytes is too short", bytes.len()));
+    }
+    let version = LittleEndian::read_u64(bytes);
+    if version != FST_VERSION {
+        return Err(format!(
+            "map has fst version {version}, expected {FST_VERSION}"
+        ));
+    }
+    let root = LittleEndian::read_u64(&bytes[bytes.len() - 12..]);
+    let nodes_end = bytes.len() - FOOTER;
+    let area = &bytes[..nodes_end];
+    if root == 0 {
+        // The root is the implicit empty final node: there are no nodes.
+        return if nodes_end == HEADER {
+            Ok((area, 0))
+        } else {
+            Err("map without a root node has node bytes".into())
+        };
+    }
+    if root != nodes_end as u64 - 1 {
+        return Err(format!("root address {root} is not the last node byte"));
+    }
+    Ok((area, nodes_end - 1))
+}
+
+/// A map read node by node with every offset checked, for the walks that
+/// visit only part of it (lookups, prefix and fuzzy walks): nothing is
+/// trusted but the nodes a walk decodes, so it needs no [`check_fst`] over
+/// the whole map. On a map [`check_fst`] accepts it reads what the `fst`
+/// crate reads; on any other bytes a walk gets answers or errors, and never
+/// reads out of bounds. Transitions always lead to lower addresses, so no
+/// walk can cycle.
+#[derive(Clone, Copy)]
+pub(crate) struct CheckedFst<'a> {
+    area: &'a [u8],
+    root: usize,
+}
+
+/// One decoded node of a [`CheckedFst`].
+#[derive(Clone, Copy)]
+pub(crate) struct FstNode<'a> {
+    area: &'a [u8],
+    node: Node,
+}
+
+/// One transition: input byte, output, and the node it leads to.
+#[derive(Clone, Copy)]
+pub(crate) struct FstTransition {
+    pub(crate) input: u8,
+    pub(crate) output: u64,
+    pub(crate) target: usize,
+}
+
+impl<'a> CheckedFst<'a> {
+    /// The map in `bytes`, its header and footer checked.
+    pub(crate) fn new(bytes: &'a [u8]) -> Result<Self, String> {
+        let (area, root) = layout(bytes)?;
+        Ok(CheckedFst { area, root })
+    }
+
+    pub(crate) fn root(&self) -> Result<FstNode<'a>, String> {
+        self.node(self.root)
+    }
+
+    /// The node at `addr`, an address a transition of this map gave.
+    pub(crate) fn node(&self, addr: usize) -> Result<FstNode<'a>, String> {
+        if addr >= self.area.len() {
+            return Err(format!("node address {addr} is past the end of the map"));
+        }
+        Ok(FstNode {
+            area: self.area,
+            node: decode(self.area, addr)?,
+        })
+    }
+
+    /// The value of `key`, if the map holds it.
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<u64>, String> {
+        let mut node = self.root()?;
+        let mut value = 0u64;
+        for &b in key {
+            let Some(t) = node.find(b)? else {
+                return Ok(None);
+            };
+            value = add(value, t.output)?;
+            node = self.node(t.target)?;
+        }
+        if node.is_final() {
+            add(value, node.final_output()).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The value of the first key (in key order) that starts with `prefix`.
+    pub(crate) fn first_with_prefix(&self, prefix: &[u8]) -> Result<Option<u64>, String> {
+        let mut node = self.root()?;
+        let mut value = 0u64;
+        for &b in prefix {
+            let Some(t) = node.find(b)? else {
+                return Ok(None);
+            };
+            value = add(value, t.output)?;
+            node = self.node(t.target)?;
+        }
+        while !node.is_final() {
+            if node.is_empty() {
+                return Ok(None);
+            }
+            let t = node.transition(0)?;
+            value = add(value, t.output)?;
+            node = self.node(t.target)?;
+        }
+        add(value, node.final_output()).map(Some)
+    }
+}
+
+/// `a + b`, or the fault of a map whose outputs overflow.
+pub(crate) fn add(a: u64, b: u64) -> Result<u64, String> {
+    a.checked_add(b)
+        .ok_or_else(|| "map outputs add up past 64 bits".to_string())
+}
+
+impl FstNode<'_> {
+    pub(crate) fn len(&self) -> usize {
+        self.node.ntrans
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.node.ntrans == 0
+    }
+
+    pub(crate) fn is_final(&self) -> bool {
+        self.node.is_final
+    }
+
+    pub(crate) fn final_output(&self) -> u64 {
+        self.node.final_output
+    }
+
+    /// Transition `i`, for `i` below [`FstNode::len`].
+    pub(crate) fn transition(&self, i: usize) -> Result<FstTransition, String> {
+        if i >= self.node.ntrans {
+            return Err(format!("node {} has no transition {i}", self.node.addr));
+        }
+        let t = self.node.transition(self.area, i)?;
+        Ok(FstTransition {
+            input: t.input,
+            output: t.output,
+            target: t.target,
+        })
+    }
+
+    /// The transition on byte `b`, if there is one.
+    pub(crate) fn find(&self, b: u8) -> Result<Option<FstTransition>, String> {
+        if self.node.ntrans == 0 {
+            return Ok(None);
+        }
+        if let Kind::Any {
+            count_len,
+            table_len,
+        } = self.node.kind
+        {
+            // The inputs are bytes side by side, the first transition's on top.
+            let top = self.node.addr - count_len - 1 - table_len;
+            let inputs = &self.area[top - self.node.ntrans..top];
+            return match inputs.iter().rposition(|&x| x == b) {
+                Some(at) => self.transition(inputs.len() - 1 - at).map(Some),
+                None => Ok(None),
+            };
+        }
+        for i in 0..self.node.ntrans {
+            let t = self.transition(i)?;
+            if t.input == b {
+                return Ok(Some(t));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The value of `key` in the map `bytes` ([`CheckedFst::get`]).
+#[cfg(test)]
+pub(crate) fn get(bytes: &[u8], key: &[u8]) -> Result<Option<u64>, String> {
+    CheckedFst::new(bytes)?.get(key)
+}
+
+/// Checks `bytes` as described in the module documentation.
+///
+/// # Errors
+/// A short description of the first fault found.
+pub(crate) fn check_fst(bytes: &[u8]) -> Result<(), String> {
+    let (area, root) = layout(bytes)?;
+    if root == 0 {
+        return Ok(());
+    }
+    let nodes_end = area.len();
+    // One pass downwards from the root: every node decodes within the area
+    // and the next one starts right below it. Node starts are marked, and
+    // so are the addresses transitions lead to; every one of those must be
+    // a start, which is known only once the pass has gone below it.
+    let words = nodes_end.div_ceil(64);
+    let mut starts = vec![0u64; words];
+    let mut targets = vec![0u64; words];
+    let mut count = 0u64;
+    let mut max_output = 0u64;
+    let mut addr = nodes_end - 1;
+    loop {
+        let node = decode(area, addr)?;
+        starts[addr / 64] |= 1 << (addr % 64);
+        count += 1;
+        if let Kind::OneNext { .. } = node.kind {
+            // Its transition leads to the node right below, the next one
+            // this pass decodes (decode checked that there is one).
+            addr = node.end - 1;
+            continue;
+        }
+        let mut previous: Option<u8> = None;
+        for i in 0..node.ntrans {
+            let t = node.transition(area, i)?;
+            if t.target != 0 {
+                targets[t.target / 64] |= 1 << (t.target % 64);
+            }
+            if previous.is_some_and(|p| p >= t.input) {
+                return Err(format!("node {addr} has transitions out of input order"));
+            }
+            previous = Some(t.input);
+            max_output = max_output.max(t.output);
+        }
+        max_output = max_output.max(node.final_output);
+        if node.ntrans > INDEX_THRESHOLD {
+            node.check_lookup_table(area)?;
+        }
+        if node.end == HEADER {
+            break;
+        }
+        addr = node.end - 1;
+    }
+    if let Some(w) = (0..words).find(|&w| targets[w] & !starts[w] != 0) {
+        let at = w * 64 + (targets[w] & !starts[w]).trailing_zeros() as usize;
+        return Err(format!("a transition leads to {at}, inside a node"));
+    }
+    // No path visits a node twice (addresses strictly fall), so a sum of
+    // outputs has at most `count + 1` terms.
+    if max_output > u64::MAX / (count + 1) {
+        return Err("an output is too large to add up".into());
+    }
+    Ok(())
+}
+
+/// What the `fst` crate reads of one node, with every offset checked.
+#[derive(Clone, Copy)]
+struct Node {
+    /// Address of the state byte (the node's last byte).
+    addr: usize,
+    /// First byte of the node.
+    end: usize,
+    kind: Kind,
+    ntrans: usize,
+    /// Bytes per transition address and per output.
+    tsize: usize,
+    osize: usize,
+    is_final: bool,
+    final_output: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// One transition to the node just below, no output.
+    OneNext { input: u8 },
+    /// One transition with an address and maybe an output.
+    One { input: u8 },
+    /// Any number of transitions, maybe final.
+    Any {
+        /// Bytes of the transition count after the state byte (0 or 1).
+        count_len: usize,
+        /// Bytes of the lookup table (0 or 256).
+        table_len: usize,
+    },
+}
+
+struct Transition {
+    input: u8,
+    output: u64,
+    target: usize,
+}
+
+/// `addr - sub`, or the fault if that falls below the node area.
+fn below(addr: usize, sub: usize, at: usize) -> Result<usize, String> {
+    addr.checked_sub(sub)
+        .filter(|&a| a >= HEADER)
+        .ok_or_else(|| format!("node {at} runs below the start of the map"))
+}
+
+/// `nbytes` little-endian bytes at `at` as an integer.
+fn uint(area: &[u8], at: usize, nbytes: usize) -> u64 {
+    area[at..at + nbytes]
+        .iter()
+        .rev()
+        .fold(0, |n, &b| n << 8 | u64::from(b))
+}
+
+/// The input of a one-transition node: one of the `fst` crate's common
+/// bytes, coded in the state byte, or else the byte below it. Without a
+/// table of the codes (while the table itself is being read), the code
+/// stands in for the byte.
+fn one_input(
+    area: &[u8],
+    addr: usize,
+    state: u8,
+    codes: Option<&Codes>,
+) -> Result<(u8, usize), String> {
+    match (state & 0x3f, codes) {
+        (0, _) => Ok((area[below(addr, 1, addr)?], 1)),
+        (code, None) => Ok((code, 0)),
+        (code, Some(codes)) => codes[usize::from(code)]
+            .map(|b| (b, 0))
+            .ok_or_else(|| format!("node {addr} has an unknown input code")),
+    }
+}
+
+/// The byte each input code (1 to 63) of a one-transition state stands for.
+type Codes = [Option<u8>; 64];
+
+/// The `fst` crate keeps its table of input codes to itself, so it is read
+/// back from the crate: the map of the one key `[0, 1, …, 255]` is a chain
+/// of one-transition nodes, the `k`-th on byte `k`, each with `k`'s code in
+/// its state byte if `k` has one.
+fn common_inputs() -> &'static Codes {
+    static TABLE: std::sync::OnceLock<Codes> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = [None; 64];
+        let key: Vec<u8> = (0..=255).collect();
+        let Ok(map) = fst::Map::from_iter([(key, 0u64)]) else {
+            return table;
+        };
+        let Ok((area, mut addr)) = layout(map.as_fst().as_bytes()) else {
+            return table;
+        };
+        for k in 0..=255u8 {
+            let Ok(node) = decode_with(area, addr, None) else {
+                break;
+            };
+            let code = usize::from(area[addr] & 0x3f);
+            if area[addr] >> 7 == 1 && code != 0 {
+                table[code] = Some(k);
+            }
+            match node.transition(area, 0) {
+                Ok(t) if t.target != 0 => addr = t.target,
+                _ => break,
+            }
+        }
+        table
+    })
+}
+
+fn sizes(byte: u8, at: usize) -> Result<(usize, usize), String> {
+    let (tsize, osize) = (usize::from(byte >> 4), usize::from(byte & 0x0f));
+    if tsize > 8 || osize > 8 {
+        return Err(format!("node {at} has pack sizes out of range"));
+    }
+    Ok((tsize, osize))
+}
+
+fn decode(area: &[u8], addr: usize) -> Result<Node, String> {
+    decode_with(area, addr, Some(common_inputs()))
+}
+
+/// The node at `addr`, which must be within `area`; address 0 is the
+/// implicit empty final node.
+fn decode_with(area: &[u8], addr: usize, codes: Option<&Codes>) -> Result<Node, String> {
+    if addr == 0 {
+        return Ok(Node {
+            addr,
+            end: 0,
+            kind: Kind::Any {
+                count_len: 0,
+                table_len: 0,
+            },
+            ntrans: 0,
+            tsize: 0,
+            osize: 0,
+            is_final: true,
+            final_output: 0,
+        });
+    }
+    let state = area[addr];
+    let mut node = Node {
+        addr,
+        end: 0,
+        kind: Kind::OneNext { input: 0 },
+        ntrans: 1,
+        tsize: 0,
+        osize: 0,
+        is_final: false,
+        final_output: 0,
+    };
+    match state >> 6 {
+        0b11 => {
+            let (input, input_len) = one_input(area, addr, state, codes)?;
+            node.kind = Kind::OneNext { input };
+            node.end = below(addr, input_len, addr)?;
+            // Its transition leads to the byte below it, which must be a node.
+            below(node.end, 1, addr)?;
+        }
+        0b10 => {
+            let (input, input_len) = one_input(area, addr, state, codes)?;
+            let at = below(addr, input_len + 1, addr)?;
+            let (tsize, osize) = sizes(area[at], addr)?;
+            if tsize == 0 {
+                return Err(format!("node {addr} has an empty transition address"));
+            }
+            node.kind = Kind::One { input };
+            (node.tsize, node.osize) = (tsize, osize);
+            node.end = below(at, tsize + osize, addr)?;
+        }
+        _ => {
+            let is_final = state & 0x40 != 0;
+            let (ntrans, count_len) = match usize::from(state & 0x3f) {
+                0 => match area[below(addr, 1, addr)?] {
+                    1 => (256, 1),
+                    n => (usize::from(n), 1),
+                },
+                n => (n, 0),
+            };
+            let at = below(addr, count_len + 1, addr)?;
+            let (tsize, osize) = sizes(area[at], addr)?;
+            if tsize == 0 && ntrans > 0 {
+                return Err(format!("node {addr} has an empty transition address"));
+            }
+            let table_len = if ntrans > INDEX_THRESHOLD { 256 } else { 0 };
+            let body = ntrans * (1 + tsize + osize) + table_len + if is_final { osize } else { 0 };
+            node.kind = Kind::Any {
+                count_len,
+                table_len,
+            };
+            node.is_final = is_final;
+            (node.ntrans, node.tsize, node.osize) = (ntrans, tsize, osize);
+            node.end = below(at, body, addr)?;
+            if is_final && osize > 0 {
+                node.final_output = uint(area, node.end, osize);
+            }
+        }
+    }
+    Ok(node)
+}
+
+impl Node {
+    /// Transition `i`, read where the `fst` crate reads it. The offsets are
+    /// within the node: [`decode`] checked the node's whole extent.
+    fn transition(&self, area: &[u8], i: usize) -> Result<Transition, String> {
+        let (input, delta, output) = match self.kind {
+            Kind::OneNext { input } => {
+                return Ok(Transition {
+                    input,
+                    output: 0,
+                    target: self.end - 1,
+                })
+            }
+            Kind::One { input } => {
+                let input_len = usize::from(area[self.addr] & 0x3f == 0);
+                let at = self.addr - input_len - 1 - self.tsize;
+                let output = if self.osize == 0 {
+                    0
+                } else {
+                    uint(area, at - self.osize, self.osize)
+                };
+                (input, uint(area, at, self.tsize), output)
+            }
+            Kind::Any {
+                count_len,
+                table_len,
+            } => {
+                let inputs = self.addr - count_len - 1 - table_len;
+                let input = area[inputs - i - 1];
+                let at = inputs - self.ntrans - (i + 1) * self.tsize;
+                let delta = uint(area, at, self.tsize);
+                let output = if self.osize == 0 {
+                    0
+                } else {
+                    let outputs = inputs - self.ntrans * (1 + self.tsize);
+                    uint(area, outputs - (i + 1) * self.osize, self.osize)
+                };
+                (input, delta, output)
+            }
+        };
+        let target = if delta == 0 {
+            0
+        } else {
+            usize::try_from(delta)
+                .ok()
+                .and_then(|d| self.end.checked_sub(d))
+                .ok_or_else(|| format!("node {} has a transition below the map", self.addr))?
+        };
+        Ok(Transition {
+            input,
+            output,
+            target,
+        })
+    }
+
+    /// A node with a lookup table: entry `b` holds the index of the
+    /// transition on byte `b`, and every other entry is out of range.
+    fn check_lookup_table(&self, area: &[u8]) -> Result<(), String> {
+        let Kind::Any {
+            count_len,
+            table_len: 256,
+        } = self.kind
+        else {
+            return Ok(());
+        };
+        let table_start = self.addr - count_len - 1 - 256;
+        let table = &area[table_start..table_start + 256];
+        let inputs = table_start;
+        let mut expected = [u8::MAX; 256];
+        let mut seen = [false; 256];
+        for i in 0..self.ntrans {
+            let b = usize::from(area[inputs - i - 1]);
+            expected[b] = i as u8;
+            seen[b] = true;
+        }
+        for b in 0..256 {
+            let entry = usize::from(table[b]);
+            let right = if seen[b] {
+                entry == usize::from(expected[b])
+            } else {
+                entry >= self.ntrans
+            };
+            if !right {
+                return Err(format!(
+                    "node {} has a lookup table that disagrees with its inputs",
+                    self.addr
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "fst_check_tests.rs"]
+mod tests;
