@@ -274,19 +274,19 @@ fn forged_dictionaries_never_panic() {
 #[test]
 fn an_index_of_another_version_names_both_versions() {
     let mut bytes = sample_index();
-    bytes[8] = 7;
+    bytes[8] = 99;
     let err = Index::from_bytes(bytes).unwrap_err();
     assert!(matches!(
         err,
         Error::Version {
             expected: quarry::format::VERSION,
-            found: 7,
+            found: 99,
             ..
         }
     ));
     let msg = err.to_string();
     assert!(
-        msg.contains("version 7")
+        msg.contains("version 99")
             && msg.contains(&format!("reads version {}", quarry::format::VERSION))
             && msg.contains("rebuild"),
         "{msg}"
@@ -361,4 +361,90 @@ fn a_damaged_surface_section_is_an_error_not_a_panic() {
         );
         assert!(index.verify().is_err());
     }
+}
+
+/// Every answer the sample index gives to a fixed set of requests: hits
+/// with scores, counts, stored documents, surface matches.
+fn answers(index: &Index) -> Vec<Result<String, String>> {
+    let mut out = Vec::new();
+    for (q, op) in [
+        ("common", Operator::Or),
+        ("alpha hotel", Operator::Or),
+        ("bravo delta", Operator::And),
+        ("\"common alpha bravo\"", Operator::Or),
+        ("\"alpha bravo\"~2 golf", Operator::Or),
+        ("title:echo", Operator::Or),
+    ] {
+        let query = Query::parse(q, index.analyzer(), op).expect("valid query");
+        out.push(
+            index
+                .top_doc_ids(&query, &SearchOptions::top(8))
+                .map(|hits| format!("{hits:?}"))
+                .map_err(|e| e.to_string()),
+        );
+        out.push(
+            index
+                .count(&query)
+                .map(|n| n.to_string())
+                .map_err(|e| e.to_string()),
+        );
+    }
+    for doc in [0, 1, 79, 159] {
+        out.push(
+            index
+                .document(doc)
+                .map(|d| format!("{d:?}"))
+                .map_err(|e| e.to_string()),
+        );
+    }
+    out.push(
+        index
+            .term_counts()
+            .map(|c| format!("{c:?}"))
+            .map_err(|e| e.to_string()),
+    );
+    out.push(
+        index
+            .surface_prefix("al", 5)
+            .map(|m| format!("{m:?}"))
+            .map_err(|e| e.to_string()),
+    );
+    out.push(
+        index
+            .suggest("brvo", 3)
+            .map(|m| format!("{m:?}"))
+            .map_err(|e| e.to_string()),
+    );
+    out
+}
+
+#[test]
+fn a_flipped_byte_never_changes_an_answer_without_an_error() {
+    // Accidental damage, checksums not recomputed: every request either
+    // answers exactly as the sound index does or reports the damage. Each
+    // page of every section a query reads is checked before first use.
+    let good = sample_index();
+    let expected = answers(&Index::from_bytes(good.clone()).unwrap());
+    assert!(expected.iter().all(Result::is_ok));
+    let mut changed = Vec::new();
+    for at in (0..good.len()).step_by(3) {
+        let mut bad = good.clone();
+        bad[at] ^= 1 << (at % 8);
+        let Ok(index) = Index::from_bytes(bad) else {
+            continue;
+        };
+        for (i, (got, want)) in answers(&index).iter().zip(&expected).enumerate() {
+            if let Ok(got) = got {
+                if Ok(got) != want.as_ref() {
+                    changed.push(format!("byte {at}, request {i}: {got}"));
+                }
+            }
+        }
+    }
+    assert!(
+        changed.is_empty(),
+        "{} silent changes:\n{}",
+        changed.len(),
+        changed.join("\n")
+    );
 }

@@ -430,10 +430,12 @@ fn write_segment(
     // The sections are written as they are, not assembled into one more
     // copy of the segment first.
     let mut file = std::io::BufWriter::new(file);
-    std::io::Write::write_all(&mut file, &quarry::format::assemble_header(&refs)).map_err(err)?;
+    let (header, page_sums) = quarry::format::assemble_header(&refs);
+    std::io::Write::write_all(&mut file, &header).map_err(err)?;
     for (_, bytes) in &refs {
         std::io::Write::write_all(&mut file, bytes).map_err(err)?;
     }
+    std::io::Write::write_all(&mut file, &page_sums).map_err(err)?;
     std::io::Write::flush(&mut file).map_err(err)?;
     Ok(path)
 }

@@ -10,7 +10,7 @@ use byteorder::{ByteOrder, LittleEndian};
 /// The eight bytes every index file starts with.
 pub const MAGIC: [u8; 8] = *b"QRYINDEX";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 /// Length of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Length of one section table entry.
@@ -44,10 +44,55 @@ pub enum SectionKind {
     /// Where the documents came from: files with their sizes and
     /// modification times, for updates.
     Sources = 10,
+    /// A CRC-32 of every page of the [`PAGED`] sections, written last and
+    /// derived from them: the writers give the other ten.
+    PageSums = 11,
+}
+
+/// Bytes per checksummed page of a [`PAGED`] section (the last page of a
+/// section may be shorter).
+pub const PAGE_LEN: usize = 4096;
+
+/// The sections a query reads in small pieces, each page of which has its
+/// own checksum in [`SectionKind::PageSums`], in this order. The other
+/// sections a query reads are checked whole before first use.
+pub const PAGED: [SectionKind; 3] = [
+    SectionKind::Postings,
+    SectionKind::Positions,
+    SectionKind::StoreData,
+];
+
+/// Every section of the file's table, in file order: [`SectionKind::ALL`]
+/// and then PAGESUMS.
+pub const TABLE: [SectionKind; 11] = [
+    SectionKind::Meta,
+    SectionKind::TermDict,
+    SectionKind::TermInfo,
+    SectionKind::Postings,
+    SectionKind::Positions,
+    SectionKind::FieldNorms,
+    SectionKind::StoreIndex,
+    SectionKind::StoreData,
+    SectionKind::Surface,
+    SectionKind::Sources,
+    SectionKind::PageSums,
+];
+
+/// Number of pages of a section of `len` bytes.
+pub fn page_count(len: u64) -> u64 {
+    len.div_ceil(PAGE_LEN as u64)
+}
+
+/// Where section `kind`'s page checksums start in PAGESUMS, given the
+/// lengths of the file's sections (by kind); `None` unless `kind` is paged.
+pub fn page_sums_at(kind: SectionKind, len_of: impl Fn(SectionKind) -> u64) -> Option<u64> {
+    let i = PAGED.iter().position(|&k| k == kind)?;
+    Some(PAGED[..i].iter().map(|&k| 4 * page_count(len_of(k))).sum())
 }
 
 impl SectionKind {
-    /// Every section, in file order.
+    /// Every section a writer gives, in file order (PAGESUMS, derived from
+    /// them, follows; see [`TABLE`]).
     pub const ALL: [SectionKind; 10] = [
         SectionKind::Meta,
         SectionKind::TermDict,
@@ -74,6 +119,7 @@ impl SectionKind {
             SectionKind::StoreData => "store-data",
             SectionKind::Surface => "surface",
             SectionKind::Sources => "sources",
+            SectionKind::PageSums => "page-sums",
         }
     }
 }
@@ -96,18 +142,41 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     crc32fast::hash(bytes)
 }
 
-/// The header and section table of sections given in [`SectionKind::ALL`]
-/// order, with their payloads back to back after the table.
-pub fn assemble_header(sections: &[(SectionKind, &[u8])]) -> Vec<u8> {
-    let entries: Vec<(SectionKind, u64, u32)> = sections
+/// The PAGESUMS payload of sections given in [`SectionKind::ALL`] order.
+pub fn page_sums(sections: &[(SectionKind, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for kind in PAGED {
+        if let Some((_, bytes)) = sections.iter().find(|(k, _)| *k == kind) {
+            for page in bytes.chunks(PAGE_LEN) {
+                out.extend_from_slice(&crc32(page).to_le_bytes());
+            }
+        }
+    }
+    out
+}
+
+/// The header and section table of the sections given in
+/// [`SectionKind::ALL`] order followed by their PAGESUMS (from
+/// [`page_sums`]), and that PAGESUMS payload: a file is the header, the
+/// payloads back to back, then PAGESUMS. A PAGESUMS entry among `sections`
+/// is left out and made anew.
+pub fn assemble_header(sections: &[(SectionKind, &[u8])]) -> (Vec<u8>, Vec<u8>) {
+    let sections: Vec<(SectionKind, &[u8])> = sections
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != SectionKind::PageSums)
+        .collect();
+    let sums = page_sums(&sections);
+    let mut entries: Vec<(SectionKind, u64, u32)> = sections
         .iter()
         .map(|(kind, bytes)| (*kind, bytes.len() as u64, crc32(bytes)))
         .collect();
-    header_of(&entries)
+    entries.push((SectionKind::PageSums, sums.len() as u64, crc32(&sums)));
+    (header_of(&entries), sums)
 }
 
 /// The header and section table of sections given as (kind, length,
-/// CRC-32), in file order.
+/// CRC-32), in file order ([`TABLE`]).
 pub fn header_of(sections: &[(SectionKind, u64, u32)]) -> Vec<u8> {
     let table_len = sections.len() * SECTION_ENTRY_LEN;
     let mut offset = (HEADER_LEN + table_len) as u64;
@@ -132,13 +201,17 @@ pub fn header_of(sections: &[(SectionKind, u64, u32)]) -> Vec<u8> {
     header
 }
 
-/// A complete index image in memory: [`assemble_header`] followed by the
-/// section payloads (given in [`SectionKind::ALL`] order).
+/// A complete index image in memory: [`assemble_header`], the section
+/// payloads (given in [`SectionKind::ALL`] order), then PAGESUMS. Every
+/// checksum is computed here, so a test can forge a file from any bytes.
 pub fn assemble(sections: &[(SectionKind, &[u8])]) -> Vec<u8> {
-    let mut file = assemble_header(sections);
-    for (_, bytes) in sections {
-        file.extend_from_slice(bytes);
+    let (mut file, sums) = assemble_header(sections);
+    for (kind, bytes) in sections {
+        if *kind != SectionKind::PageSums {
+            file.extend_from_slice(bytes);
+        }
     }
+    file.extend_from_slice(&sums);
     file
 }
 
@@ -200,10 +273,10 @@ pub fn parse_header(file: &[u8]) -> Result<Vec<SectionEntry>, HeaderError> {
             file.len()
         )));
     }
-    if count != SectionKind::ALL.len() {
+    if count != TABLE.len() {
         return Err(HeaderError::Corrupt(format!(
             "header lists {count} sections, expected {}",
-            SectionKind::ALL.len()
+            TABLE.len()
         )));
     }
     let table_end = HEADER_LEN + count * SECTION_ENTRY_LEN;
@@ -221,7 +294,7 @@ pub fn parse_header(file: &[u8]) -> Result<Vec<SectionEntry>, HeaderError> {
     }
     let mut entries = Vec::with_capacity(count);
     let mut expected_offset = table_end as u64;
-    for (i, kind) in SectionKind::ALL.iter().enumerate() {
+    for (i, kind) in TABLE.iter().enumerate() {
         let e = &table[i * SECTION_ENTRY_LEN..(i + 1) * SECTION_ENTRY_LEN];
         let raw_kind = LittleEndian::read_u32(&e[0..4]);
         let offset = LittleEndian::read_u64(&e[8..16]);
@@ -405,12 +478,21 @@ mod tests {
     fn header_round_trips() {
         let file = sample();
         let entries = parse_header(&file).unwrap();
-        assert_eq!(entries.len(), 10);
-        for (i, e) in entries.iter().enumerate() {
+        assert_eq!(entries.len(), 11);
+        for (i, e) in entries.iter().take(10).enumerate() {
             let bytes = &file[e.offset as usize..(e.offset + e.len) as usize];
             assert_eq!(bytes, vec![i as u8; i * 3].as_slice());
             assert_eq!(crc32(bytes), e.crc32);
         }
+        // PAGESUMS: one page checksum for each of the three paged sections.
+        let sums = entries[10];
+        assert_eq!(sums.kind, SectionKind::PageSums);
+        let bytes = &file[sums.offset as usize..(sums.offset + sums.len) as usize];
+        let expected: Vec<u8> = PAGED
+            .iter()
+            .flat_map(|&k| crc32(&vec![k as u8 - 1; (k as usize - 1) * 3]).to_le_bytes())
+            .collect();
+        assert_eq!(bytes, expected.as_slice());
     }
 
     #[test]

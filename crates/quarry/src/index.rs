@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::fieldnorm::FieldNorms;
 use crate::format::{self, HeaderError, SectionEntry, SectionKind};
 use crate::fst_check::CheckedFst;
+use crate::pages::PageChecks;
 use crate::postings::PostingsCursor;
 use crate::schema::{term_key, Field, Meta};
 use crate::sources::Sources;
@@ -69,7 +70,9 @@ pub struct Index {
     dict: OnceLock<std::result::Result<fst::Map<Slice>, String>>,
     /// Per section, its checksum checked once, for sections read whole
     /// ([`Index::checked_section`]).
-    sums: [OnceLock<std::result::Result<(), String>>; 10],
+    sums: [OnceLock<std::result::Result<(), String>>; 11],
+    /// The pages of POSTINGS, POSITIONS and STORE_DATA checked so far.
+    pages: PageChecks,
     surface: OnceLock<std::result::Result<fst::Map<Slice>, String>>,
 }
 
@@ -158,6 +161,7 @@ impl Index {
             meta,
             dict: OnceLock::new(),
             sums: Default::default(),
+            pages: PageChecks::default(),
             surface: OnceLock::new(),
         };
         index.check_sizes()?;
@@ -305,6 +309,31 @@ impl Index {
             .map_err(|d| self.corrupt(d))
     }
 
+    /// Bytes `start..end` of section `kind`, one of [`format::PAGED`], the
+    /// checksum of every page they touch checked before first use.
+    pub(crate) fn checked_range(
+        &self,
+        kind: SectionKind,
+        start: usize,
+        end: usize,
+    ) -> Result<&[u8]> {
+        let bytes = self.section(kind).get(start..end).ok_or_else(|| {
+            self.corrupt(format!("a range lies outside the {} section", kind.name()))
+        })?;
+        if start < end {
+            self.pages
+                .check(
+                    &self.data,
+                    &self.sections,
+                    kind,
+                    start / format::PAGE_LEN,
+                    (end - 1) / format::PAGE_LEN,
+                )
+                .map_err(|d| self.corrupt(d))?;
+        }
+        Ok(bytes)
+    }
+
     /// A map section read node by node ([`CheckedFst`]): what lookups and
     /// the prefix and fuzzy walks read, without the whole-map check that
     /// streams through the `fst` crate need.
@@ -324,8 +353,10 @@ impl Index {
             .map_err(|d| self.corrupt(format!("term dictionary: {d}")))
     }
 
-    pub(crate) fn term_infos(&self) -> TermInfoReader<'_> {
-        TermInfoReader::new(self.section(SectionKind::TermInfo)).expect("checked at open")
+    /// The term records, their checksum checked before first use.
+    pub(crate) fn term_infos(&self) -> Result<TermInfoReader<'_>> {
+        TermInfoReader::new(self.checked_section(SectionKind::TermInfo)?)
+            .ok_or_else(|| self.corrupt("the term record table does not fit its section"))
     }
 
     /// Dictionary entry of an analyzed `term` in `field`, if the field holds it.
@@ -333,7 +364,7 @@ impl Index {
         let Some(ord) = self.term_ord(&term_key(field, term))? else {
             return Ok(None);
         };
-        self.term_infos()
+        self.term_infos()?
             .get(ord)
             .map(Some)
             .ok_or_else(|| self.corrupt(format!("term ordinal {ord} has no valid record")))
@@ -341,11 +372,12 @@ impl Index {
 
     /// A cursor over the postings of `info` (from [`Index::term_info`]).
     pub fn postings_of(&self, info: &TermInfo) -> Result<PostingsCursor<'_>> {
-        let bytes = usize::try_from(info.postings.0)
+        let (start, end) = usize::try_from(info.postings.0)
             .ok()
             .zip(usize::try_from(info.postings.1).ok())
-            .and_then(|(s, e)| self.section(SectionKind::Postings).get(s..e))
+            .filter(|&(s, e)| s <= e)
             .ok_or_else(|| self.corrupt("a term's postings lie outside the postings section"))?;
+        let bytes = self.checked_range(SectionKind::Postings, start, end)?;
         Ok(PostingsCursor::new(bytes, info.doc_freq))
     }
 
@@ -362,7 +394,7 @@ impl Index {
     /// Terms are numbered in key order and keys start with the field id, so
     /// the ordinal of the first body term is the number of title terms.
     pub fn term_counts(&self) -> Result<[u64; 2]> {
-        let total = self.term_infos().len();
+        let total = self.term_infos()?.len();
         let titles = self
             .checked_fst(SectionKind::TermDict)?
             .first_with_prefix(&[Field::Body.id()])
@@ -371,18 +403,24 @@ impl Index {
         Ok([titles, total - titles])
     }
 
-    pub(crate) fn field_norms(&self) -> FieldNorms<'_> {
-        FieldNorms::new(self.section(SectionKind::FieldNorms), self.meta.doc_count)
-            .expect("checked at open")
+    /// The field lengths, their checksum checked before first use.
+    pub(crate) fn field_norms(&self) -> Result<FieldNorms<'_>> {
+        FieldNorms::new(
+            self.checked_section(SectionKind::FieldNorms)?,
+            self.meta.doc_count,
+        )
+        .ok_or_else(|| self.corrupt("field lengths do not match the document count"))
     }
 
-    pub(crate) fn store(&self) -> StoreReader<'_> {
+    /// The document store: its index checked whole before first use; the
+    /// pages of its data as [`Index::document`] reads them.
+    pub(crate) fn store(&self) -> Result<StoreReader<'_>> {
         StoreReader::new(
-            self.section(SectionKind::StoreIndex),
+            self.checked_section(SectionKind::StoreIndex)?,
             self.section(SectionKind::StoreData),
             self.meta.doc_count,
         )
-        .expect("checked at open")
+        .ok_or_else(|| self.corrupt("document store does not match the document count"))
     }
 
     /// Where the documents came from (the SOURCES section), checked
@@ -398,6 +436,21 @@ impl Index {
         Sources::decode(bytes, self.meta.doc_count).map_err(|d| self.corrupt(d))
     }
 
+    /// The document store with all of its data checked, for reading it
+    /// through (a merge).
+    pub(crate) fn checked_store(&self) -> Result<StoreReader<'_>> {
+        let store = self.store()?;
+        let len = self.section(SectionKind::StoreData).len();
+        // In pieces, dropping the pages read, so that resident memory stays
+        // bounded however large the store.
+        let piece = 16 << 20;
+        for start in (0..len).step_by(piece) {
+            self.checked_range(SectionKind::StoreData, start, (start + piece).min(len))?;
+            self.release_pages();
+        }
+        Ok(store)
+    }
+
     /// The stored id, title and body of `doc`.
     pub fn document(&self, doc: DocId) -> Result<StoredDocument> {
         if doc >= self.meta.doc_count {
@@ -406,7 +459,12 @@ impl Index {
                 doc_count: self.meta.doc_count,
             });
         }
-        self.store().get(doc).map_err(|d| self.corrupt(d))
+        let store = self.store()?;
+        let (start, end) = store
+            .block_span(doc)
+            .ok_or_else(|| self.corrupt(format!("stored document {doc} has no valid block")))?;
+        self.checked_range(SectionKind::StoreData, start, end)?;
+        store.get(doc).map_err(|d| self.corrupt(d))
     }
 }
 

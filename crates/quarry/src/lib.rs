@@ -37,6 +37,7 @@ pub mod format;
 mod fst_check;
 mod index;
 pub mod merge;
+mod pages;
 pub mod postings;
 pub mod query;
 pub mod schema;

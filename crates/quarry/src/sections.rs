@@ -5,22 +5,29 @@
 
 use std::io::{self, Seek, SeekFrom, Write};
 
-use crate::format::{header_of, SectionKind, HEADER_LEN, SECTION_ENTRY_LEN};
+use crate::format::{
+    header_of, SectionKind, HEADER_LEN, PAGED, PAGE_LEN, SECTION_ENTRY_LEN, TABLE,
+};
 
 /// Writes the sections of one index file, in [`SectionKind::ALL`] order,
 /// through [`Write`]: [`SectionWriter::begin`] starts the next section,
-/// whose bytes follow; [`SectionWriter::finish`] writes the header.
+/// whose bytes follow; [`SectionWriter::finish`] writes PAGESUMS (the
+/// page checksums gathered as the bytes passed) and the header.
 pub struct SectionWriter<W: Write + Seek> {
     out: W,
     /// Sections finished so far: kind, length, CRC-32.
     done: Vec<(SectionKind, u64, u32)>,
     /// The section being written.
     current: Option<(SectionKind, u64, crc32fast::Hasher)>,
+    /// The PAGESUMS payload so far.
+    page_sums: Vec<u8>,
+    /// The current page of a paged section: its checksum so far.
+    page: Option<crc32fast::Hasher>,
 }
 
 /// Bytes kept at the start of the file for the header and a table of
 /// every section kind.
-const RESERVED: usize = HEADER_LEN + SectionKind::ALL.len() * SECTION_ENTRY_LEN;
+const RESERVED: usize = HEADER_LEN + TABLE.len() * SECTION_ENTRY_LEN;
 
 impl<W: Write + Seek> SectionWriter<W> {
     /// Starts a file in `out` (at its start), keeping room for the header.
@@ -32,8 +39,10 @@ impl<W: Write + Seek> SectionWriter<W> {
         out.write_all(&[0u8; RESERVED])?;
         Ok(SectionWriter {
             out,
-            done: Vec::with_capacity(SectionKind::ALL.len()),
+            done: Vec::with_capacity(TABLE.len()),
             current: None,
+            page_sums: Vec::new(),
+            page: None,
         })
     }
 
@@ -41,11 +50,18 @@ impl<W: Write + Seek> SectionWriter<W> {
     pub fn begin(&mut self, kind: SectionKind) {
         self.end_current();
         self.current = Some((kind, 0, crc32fast::Hasher::new()));
+        self.page = PAGED.contains(&kind).then(crc32fast::Hasher::new);
     }
 
     fn end_current(&mut self) {
         if let Some((kind, len, hasher)) = self.current.take() {
             self.done.push((kind, len, hasher.finalize()));
+            if let Some(page) = self.page.take() {
+                if len % PAGE_LEN as u64 != 0 {
+                    self.page_sums
+                        .extend_from_slice(&page.finalize().to_le_bytes());
+                }
+            }
         }
     }
 
@@ -76,8 +92,12 @@ impl<W: Write + Seek> SectionWriter<W> {
     /// every section kind was written once, in file order.
     pub fn finish(mut self) -> io::Result<(W, u64)> {
         self.end_current();
+        let sums = std::mem::take(&mut self.page_sums);
+        self.begin(SectionKind::PageSums);
+        self.write_all(&sums)?;
+        self.end_current();
         let kinds: Vec<SectionKind> = self.done.iter().map(|d| d.0).collect();
-        if kinds != SectionKind::ALL {
+        if kinds != TABLE {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("sections written out of order: {kinds:?}"),
@@ -105,6 +125,23 @@ impl<W: Write + Seek> Write for SectionWriter<W> {
         };
         let n = self.out.write(buf)?;
         hasher.update(&buf[..n]);
+        if let Some(page) = &mut self.page {
+            // Split the bytes where pages end.
+            let mut at = 0;
+            let mut filled = (*len % PAGE_LEN as u64) as usize;
+            while at < n {
+                let take = (PAGE_LEN - filled).min(n - at);
+                page.update(&buf[at..at + take]);
+                at += take;
+                filled += take;
+                if filled == PAGE_LEN {
+                    let done = std::mem::replace(page, crc32fast::Hasher::new());
+                    self.page_sums
+                        .extend_from_slice(&done.finalize().to_le_bytes());
+                    filled = 0;
+                }
+            }
+        }
         *len += n as u64;
         Ok(n)
     }

@@ -185,6 +185,15 @@ impl<'a> StoreReader<'a> {
         }
     }
 
+    /// Where in STORE_DATA the compressed block holding `doc` lies.
+    pub fn block_span(&self, doc: u32) -> Option<(usize, usize)> {
+        let b = self.block_of(doc);
+        let (_, _, start) = self.entry(b)?;
+        let (_, _, end) = self.entry(b + 1)?;
+        let (start, end) = (usize::try_from(start).ok()?, usize::try_from(end).ok()?);
+        (start <= end && end <= self.data.len()).then_some((start, end))
+    }
+
     /// The block holding `doc`.
     fn block_of(&self, doc: u32) -> usize {
         // First block whose successor starts after `doc`.

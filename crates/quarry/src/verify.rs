@@ -34,11 +34,14 @@ impl Index {
             }
         }
         let dict = self.dict()?;
-        let infos = self.term_infos();
+        for kind in crate::format::PAGED {
+            self.checked_range(kind, 0, self.section(kind).len())?;
+        }
+        let infos = self.term_infos()?;
         let postings = self.section(SectionKind::Postings);
         let positions = self.section(SectionKind::Positions);
         let n = self.doc_count();
-        let norms = self.field_norms();
+        let norms = self.field_norms()?;
         let mut stream = dict.stream();
         let mut expected_ord = 0u64;
         let mut pairs = 0u64;
@@ -139,7 +142,7 @@ impl Index {
                 )));
             }
         }
-        self.store().check_all().map_err(|d| self.corrupt(d))?;
+        self.store()?.check_all().map_err(|d| self.corrupt(d))?;
         let surface_forms = self.verify_surface(dict)?;
         self.sources()?;
         Ok(VerifyReport {

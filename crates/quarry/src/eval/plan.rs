@@ -321,7 +321,7 @@ impl<'a, 'o> Planner<'a, 'o> {
         let weight = TermWeight::new(self.options.bm25, boost, idf, avg);
         let scorer = TermScorer::new(
             index.postings_of(&info)?,
-            index.field_norms().field(field),
+            index.field_norms()?.field(field),
             weight,
             t,
         );
@@ -358,7 +358,6 @@ impl<'a, 'o> Planner<'a, 'o> {
         explained: bool,
     ) -> Result<Vec<(PhraseField<'a>, Option<LeafInfo>)>> {
         let index = self.index;
-        let positions = index.section(SectionKind::Positions);
         let mut out = Vec::new();
         'fields: for field in p.fields.iter() {
             let mut terms = Vec::with_capacity(p.terms.len());
@@ -372,9 +371,12 @@ impl<'a, 'o> Planner<'a, 'o> {
                 let df = self.doc_freq(field, term, info.doc_freq)?;
                 idf_sum += idf(n, df);
                 min_df = min_df.min(df);
-                let pos = positions
-                    .get(info.positions.0 as usize..info.positions.1 as usize)
-                    .ok_or_else(|| index.corrupt("a term's positions lie outside their section"))?;
+                let pos = usize::try_from(info.positions.0)
+                    .ok()
+                    .zip(usize::try_from(info.positions.1).ok())
+                    .filter(|&(s, e)| s <= e)
+                    .ok_or_else(|| index.corrupt("a term's positions lie outside their section"))
+                    .and_then(|(s, e)| index.checked_range(SectionKind::Positions, s, e))?;
                 terms.push(PhraseTerm {
                     cursor: index.postings_of(&info)?,
                     offset: *offset,
@@ -401,7 +403,7 @@ impl<'a, 'o> Planner<'a, 'o> {
                 boost,
             });
             out.push((
-                PhraseField::new(terms, index.field_norms().field(field), weight),
+                PhraseField::new(terms, index.field_norms()?.field(field), weight),
                 info,
             ));
         }

@@ -302,8 +302,8 @@ where
     let norms: Vec<_> = plan
         .pieces
         .iter()
-        .map(|p| (members[p.member].field_norms(), p.docs.clone()))
-        .collect();
+        .map(|p| Ok((members[p.member].field_norms()?, p.docs.clone())))
+        .collect::<Result<_, Error>>()?;
     fieldnorm::write_pieces(&norms, out)?;
     out.begin(SectionKind::StoreIndex);
     out.write_all(&store_index)?;

@@ -30,7 +30,7 @@ pub(super) fn merge_store<S: Write>(
             return Err(MergeError::Interrupted);
         }
         let m = members[piece.member];
-        m.store()
+        m.checked_store()?
             .for_each_in(piece.docs.clone(), |id, title, body| {
                 store.add(id, title, body);
                 if store.held_bytes() >= 1 << 20 && failed.is_none() {
@@ -64,7 +64,7 @@ pub(super) fn merge_surface(members: &[&Index], plan: &Plan) -> Result<Vec<u8>> 
         // Its checksum read the whole map: drop those pages before the next.
         m.release_pages();
         for docs in &plan.dropped[i] {
-            m.store()
+            m.checked_store()?
                 .for_each_in(docs.clone(), |_, title, body| {
                     forms.clear();
                     for text in [title, body] {

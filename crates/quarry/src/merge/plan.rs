@@ -96,7 +96,9 @@ impl Plan {
                 .checked_add(p.docs.len() as u32)
                 .filter(|&n| n < u32::MAX - 1)
                 .ok_or("the pieces hold more documents than one index can")?;
-            let norms = m.field_norms();
+            let norms = m
+                .field_norms()
+                .map_err(|_| "a member's field lengths are damaged")?;
             for field in Field::ALL {
                 total_tokens[field as usize] += if p.docs == (0..m.doc_count()) {
                     m.meta().total_tokens[field as usize]

@@ -151,7 +151,9 @@ pub(super) fn split_keys(m: &Index, ranges: usize) -> Vec<Vec<u8>> {
     let Ok(dict) = m.dict() else {
         return Vec::new();
     };
-    let infos = m.term_infos();
+    let Ok(infos) = m.term_infos() else {
+        return Vec::new();
+    };
     let terms = infos.len();
     let weight = |ord: u64| infos.get(ord).map(|i| i.postings.0 + i.positions.0);
     let total =

@@ -280,20 +280,21 @@ struct Stream<'a> {
 impl<'a> Stream<'a> {
     fn new(m: &'a Index, ord: u64, field: Field, runs: &'a [Run]) -> Result<Self, MergeError> {
         let info = m
-            .term_infos()
+            .term_infos()?
             .get(ord)
             .ok_or_else(|| m.corrupt(format!("term ordinal {ord} has no valid record")))?;
         let positions = usize::try_from(info.positions.0)
             .ok()
             .zip(usize::try_from(info.positions.1).ok())
-            .and_then(|(s, e)| m.section(SectionKind::Positions).get(s..e))
-            .ok_or_else(|| m.corrupt("a term's positions lie outside the positions section"))?;
+            .filter(|&(s, e)| s <= e)
+            .ok_or_else(|| m.corrupt("a term's positions lie outside the positions section"))
+            .and_then(|(s, e)| m.checked_range(SectionKind::Positions, s, e))?;
         let mut s = Stream {
             m,
             ord,
             cursor: m.postings_of(&info)?,
             positions,
-            lengths: m.field_norms().field(field),
+            lengths: m.field_norms()?.field(field),
             runs,
             run: 0,
             new_doc: TERMINATED,
