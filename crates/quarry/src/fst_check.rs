@@ -26,6 +26,25 @@
 
 use byteorder::{ByteOrder, LittleEndian};
 
+/// What is wrong with a map's bytes, and at which byte of the map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fault {
+    what: &'static str,
+    at: usize,
+}
+
+impl Fault {
+    fn new(what: &'static str, at: usize) -> Self {
+        Fault { what, at }
+    }
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (byte {} of the map)", self.what, self.at)
+    }
+}
+
 /// Bytes before the first node: version and type.
 const HEADER: usize = 16;
 /// Bytes after the root node: key count, root address, checksum.
@@ -37,15 +56,13 @@ const INDEX_THRESHOLD: usize = 32;
 
 /// The node area of a map (its bytes before the footer) and the root's
 /// address, 0 for the map whose only key is the empty one.
-fn layout(bytes: &[u8]) -> Result<(&[u8], usize), String> {
+fn layout(bytes: &[u8]) -> Result<(&[u8], usize), Fault> {
     if bytes.len() < HEADER + FOOTER {
-        return Err(format!("map of {} bytes is too short", bytes.len()));
+        return Err(Fault::new("the map is too short", bytes.len()));
     }
     let version = LittleEndian::read_u64(bytes);
     if version != FST_VERSION {
-        return Err(format!(
-            "map has fst version {version}, expected {FST_VERSION}"
-        ));
+        return Err(Fault::new("the map is not of fst version 3", 0));
     }
     let root = LittleEndian::read_u64(&bytes[bytes.len() - 12..]);
     let nodes_end = bytes.len() - FOOTER;
@@ -55,11 +72,17 @@ fn layout(bytes: &[u8]) -> Result<(&[u8], usize), String> {
         return if nodes_end == HEADER {
             Ok((area, 0))
         } else {
-            Err("map without a root node has node bytes".into())
+            Err(Fault::new(
+                "a map without a root node has node bytes",
+                HEADER,
+            ))
         };
     }
     if root != nodes_end as u64 - 1 {
-        return Err(format!("root address {root} is not the last node byte"));
+        return Err(Fault::new(
+            "the root address is not the last node byte",
+            nodes_end,
+        ));
     }
     Ok((area, nodes_end - 1))
 }
@@ -94,19 +117,23 @@ pub(crate) struct FstTransition {
 
 impl<'a> CheckedFst<'a> {
     /// The map in `bytes`, its header and footer checked.
-    pub(crate) fn new(bytes: &'a [u8]) -> Result<Self, String> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Result<Self, Fault> {
         let (area, root) = layout(bytes)?;
         Ok(CheckedFst { area, root })
     }
 
-    pub(crate) fn root(&self) -> Result<FstNode<'a>, String> {
+    pub(crate) fn root(&self) -> Result<FstNode<'a>, Fault> {
         self.node(self.root)
     }
 
     /// The node at `addr`, an address a transition of this map gave.
-    pub(crate) fn node(&self, addr: usize) -> Result<FstNode<'a>, String> {
+    #[inline]
+    pub(crate) fn node(&self, addr: usize) -> Result<FstNode<'a>, Fault> {
         if addr >= self.area.len() {
-            return Err(format!("node address {addr} is past the end of the map"));
+            return Err(Fault::new(
+                "a node address is past the end of the map",
+                addr,
+            ));
         }
         Ok(FstNode {
             area: self.area,
@@ -115,7 +142,7 @@ impl<'a> CheckedFst<'a> {
     }
 
     /// The value of `key`, if the map holds it.
-    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<u64>, String> {
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<u64>, Fault> {
         let mut node = self.root()?;
         let mut value = 0u64;
         for &b in key {
@@ -133,7 +160,7 @@ impl<'a> CheckedFst<'a> {
     }
 
     /// The value of the first key (in key order) that starts with `prefix`.
-    pub(crate) fn first_with_prefix(&self, prefix: &[u8]) -> Result<Option<u64>, String> {
+    pub(crate) fn first_with_prefix(&self, prefix: &[u8]) -> Result<Option<u64>, Fault> {
         let mut node = self.root()?;
         let mut value = 0u64;
         for &b in prefix {
@@ -156,18 +183,19 @@ impl<'a> CheckedFst<'a> {
 }
 
 /// `a + b`, or the fault of a map whose outputs overflow.
-pub(crate) fn add(a: u64, b: u64) -> Result<u64, String> {
+#[inline]
+pub(crate) fn add(a: u64, b: u64) -> Result<u64, Fault> {
     a.checked_add(b)
-        .ok_or_else(|| "map outputs add up past 64 bits".to_string())
+        .ok_or(Fault::new("outputs add up past 64 bits", 0))
 }
 
 impl FstNode<'_> {
     pub(crate) fn len(&self) -> usize {
-        self.node.ntrans
+        self.node.ntrans()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.node.ntrans == 0
+        self.node.ntrans() == 0
     }
 
     pub(crate) fn is_final(&self) -> bool {
@@ -179,9 +207,10 @@ impl FstNode<'_> {
     }
 
     /// Transition `i`, for `i` below [`FstNode::len`].
-    pub(crate) fn transition(&self, i: usize) -> Result<FstTransition, String> {
-        if i >= self.node.ntrans {
-            return Err(format!("node {} has no transition {i}", self.node.addr));
+    #[inline]
+    pub(crate) fn transition(&self, i: usize) -> Result<FstTransition, Fault> {
+        if i >= self.node.ntrans() {
+            return Err(Fault::new("a node has no such transition", self.node.addr));
         }
         let t = self.node.transition(self.area, i)?;
         Ok(FstTransition {
@@ -192,8 +221,9 @@ impl FstNode<'_> {
     }
 
     /// The transition on byte `b`, if there is one.
-    pub(crate) fn find(&self, b: u8) -> Result<Option<FstTransition>, String> {
-        if self.node.ntrans == 0 {
+    #[inline]
+    pub(crate) fn find(&self, b: u8) -> Result<Option<FstTransition>, Fault> {
+        if self.node.ntrans() == 0 {
             return Ok(None);
         }
         if let Kind::Any {
@@ -201,15 +231,31 @@ impl FstNode<'_> {
             table_len,
         } = self.node.kind
         {
+            let top = self.node.addr - usize::from(count_len) - 1 - usize::from(table_len);
+            if table_len == 256 {
+                // The lookup table under the sizes byte names the transition.
+                let i = usize::from(self.area[top + usize::from(b)]);
+                if i >= self.node.ntrans() {
+                    return Ok(None);
+                }
+                let t = self.transition(i)?;
+                return if t.input == b {
+                    Ok(Some(t))
+                } else {
+                    Err(Fault::new(
+                        "a lookup table disagrees with its node's inputs",
+                        self.node.addr,
+                    ))
+                };
+            }
             // The inputs are bytes side by side, the first transition's on top.
-            let top = self.node.addr - count_len - 1 - table_len;
-            let inputs = &self.area[top - self.node.ntrans..top];
+            let inputs = &self.area[top - self.node.ntrans()..top];
             return match inputs.iter().rposition(|&x| x == b) {
                 Some(at) => self.transition(inputs.len() - 1 - at).map(Some),
                 None => Ok(None),
             };
         }
-        for i in 0..self.node.ntrans {
+        for i in 0..self.node.ntrans() {
             let t = self.transition(i)?;
             if t.input == b {
                 return Ok(Some(t));
@@ -221,7 +267,7 @@ impl FstNode<'_> {
 
 /// The value of `key` in the map `bytes` ([`CheckedFst::get`]).
 #[cfg(test)]
-pub(crate) fn get(bytes: &[u8], key: &[u8]) -> Result<Option<u64>, String> {
+pub(crate) fn get(bytes: &[u8], key: &[u8]) -> Result<Option<u64>, Fault> {
     CheckedFst::new(bytes)?.get(key)
 }
 
@@ -229,7 +275,7 @@ pub(crate) fn get(bytes: &[u8], key: &[u8]) -> Result<Option<u64>, String> {
 ///
 /// # Errors
 /// A short description of the first fault found.
-pub(crate) fn check_fst(bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn check_fst(bytes: &[u8]) -> Result<(), Fault> {
     let (area, root) = layout(bytes)?;
     if root == 0 {
         return Ok(());
@@ -256,19 +302,22 @@ pub(crate) fn check_fst(bytes: &[u8]) -> Result<(), String> {
             continue;
         }
         let mut previous: Option<u8> = None;
-        for i in 0..node.ntrans {
+        for i in 0..node.ntrans() {
             let t = node.transition(area, i)?;
             if t.target != 0 {
                 targets[t.target / 64] |= 1 << (t.target % 64);
             }
             if previous.is_some_and(|p| p >= t.input) {
-                return Err(format!("node {addr} has transitions out of input order"));
+                return Err(Fault::new(
+                    "a node has transitions out of input order",
+                    addr,
+                ));
             }
             previous = Some(t.input);
             max_output = max_output.max(t.output);
         }
         max_output = max_output.max(node.final_output);
-        if node.ntrans > INDEX_THRESHOLD {
+        if node.ntrans() > INDEX_THRESHOLD {
             node.check_lookup_table(area)?;
         }
         if node.end == HEADER {
@@ -278,12 +327,12 @@ pub(crate) fn check_fst(bytes: &[u8]) -> Result<(), String> {
     }
     if let Some(w) = (0..words).find(|&w| targets[w] & !starts[w] != 0) {
         let at = w * 64 + (targets[w] & !starts[w]).trailing_zeros() as usize;
-        return Err(format!("a transition leads to {at}, inside a node"));
+        return Err(Fault::new("a transition leads inside a node", at));
     }
     // No path visits a node twice (addresses strictly fall), so a sum of
     // outputs has at most `count + 1` terms.
     if max_output > u64::MAX / (count + 1) {
-        return Err("an output is too large to add up".into());
+        return Err(Fault::new("an output is too large to add up", 0));
     }
     Ok(())
 }
@@ -296,12 +345,26 @@ struct Node {
     /// First byte of the node.
     end: usize,
     kind: Kind,
-    ntrans: usize,
+    ntrans: u16,
     /// Bytes per transition address and per output.
-    tsize: usize,
-    osize: usize,
+    tsize: u8,
+    osize: u8,
     is_final: bool,
     final_output: u64,
+}
+
+impl Node {
+    fn ntrans(&self) -> usize {
+        usize::from(self.ntrans)
+    }
+
+    fn tsize(&self) -> usize {
+        usize::from(self.tsize)
+    }
+
+    fn osize(&self) -> usize {
+        usize::from(self.osize)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -313,9 +376,9 @@ enum Kind {
     /// Any number of transitions, maybe final.
     Any {
         /// Bytes of the transition count after the state byte (0 or 1).
-        count_len: usize,
+        count_len: u8,
         /// Bytes of the lookup table (0 or 256).
-        table_len: usize,
+        table_len: u16,
     },
 }
 
@@ -326,36 +389,37 @@ struct Transition {
 }
 
 /// `addr - sub`, or the fault if that falls below the node area.
-fn below(addr: usize, sub: usize, at: usize) -> Result<usize, String> {
+#[inline]
+fn below(addr: usize, sub: usize, at: usize) -> Result<usize, Fault> {
     addr.checked_sub(sub)
         .filter(|&a| a >= HEADER)
-        .ok_or_else(|| format!("node {at} runs below the start of the map"))
+        .ok_or(Fault::new("a node runs below the start of the map", at))
 }
 
 /// `nbytes` little-endian bytes at `at` as an integer.
+#[inline]
 fn uint(area: &[u8], at: usize, nbytes: usize) -> u64 {
-    area[at..at + nbytes]
-        .iter()
-        .rev()
-        .fold(0, |n, &b| n << 8 | u64::from(b))
+    match area.get(at..at + 8) {
+        // One load of eight bytes, the ones past `nbytes` masked off.
+        Some(word) if nbytes > 0 => {
+            LittleEndian::read_u64(word) & (u64::MAX >> (64 - 8 * nbytes as u32))
+        }
+        _ if nbytes == 0 => 0,
+        _ => LittleEndian::read_uint(&area[at..at + nbytes], nbytes),
+    }
 }
 
 /// The input of a one-transition node: one of the `fst` crate's common
 /// bytes, coded in the state byte, or else the byte below it. Without a
 /// table of the codes (while the table itself is being read), the code
 /// stands in for the byte.
-fn one_input(
-    area: &[u8],
-    addr: usize,
-    state: u8,
-    codes: Option<&Codes>,
-) -> Result<(u8, usize), String> {
+fn one_input(area: &[u8], addr: usize, state: u8, codes: bool) -> Result<(u8, usize), Fault> {
     match (state & 0x3f, codes) {
         (0, _) => Ok((area[below(addr, 1, addr)?], 1)),
-        (code, None) => Ok((code, 0)),
-        (code, Some(codes)) => codes[usize::from(code)]
+        (code, false) => Ok((code, 0)),
+        (code, true) => common_inputs()[usize::from(code)]
             .map(|b| (b, 0))
-            .ok_or_else(|| format!("node {addr} has an unknown input code")),
+            .ok_or(Fault::new("a node has an unknown input code", addr)),
     }
 }
 
@@ -378,7 +442,7 @@ fn common_inputs() -> &'static Codes {
             return table;
         };
         for k in 0..=255u8 {
-            let Ok(node) = decode_with(area, addr, None) else {
+            let Ok(node) = decode_with(area, addr, false) else {
                 break;
             };
             let code = usize::from(area[addr] & 0x3f);
@@ -394,21 +458,21 @@ fn common_inputs() -> &'static Codes {
     })
 }
 
-fn sizes(byte: u8, at: usize) -> Result<(usize, usize), String> {
+fn sizes(byte: u8, at: usize) -> Result<(usize, usize), Fault> {
     let (tsize, osize) = (usize::from(byte >> 4), usize::from(byte & 0x0f));
     if tsize > 8 || osize > 8 {
-        return Err(format!("node {at} has pack sizes out of range"));
+        return Err(Fault::new("a node has pack sizes out of range", at));
     }
     Ok((tsize, osize))
 }
 
-fn decode(area: &[u8], addr: usize) -> Result<Node, String> {
-    decode_with(area, addr, Some(common_inputs()))
+fn decode(area: &[u8], addr: usize) -> Result<Node, Fault> {
+    decode_with(area, addr, true)
 }
 
 /// The node at `addr`, which must be within `area`; address 0 is the
 /// implicit empty final node.
-fn decode_with(area: &[u8], addr: usize, codes: Option<&Codes>) -> Result<Node, String> {
+fn decode_with(area: &[u8], addr: usize, codes: bool) -> Result<Node, Fault> {
     if addr == 0 {
         return Ok(Node {
             addr,
@@ -448,10 +512,10 @@ fn decode_with(area: &[u8], addr: usize, codes: Option<&Codes>) -> Result<Node, 
             let at = below(addr, input_len + 1, addr)?;
             let (tsize, osize) = sizes(area[at], addr)?;
             if tsize == 0 {
-                return Err(format!("node {addr} has an empty transition address"));
+                return Err(Fault::new("a node has an empty transition address", addr));
             }
             node.kind = Kind::One { input };
-            (node.tsize, node.osize) = (tsize, osize);
+            (node.tsize, node.osize) = (tsize as u8, osize as u8);
             node.end = below(at, tsize + osize, addr)?;
         }
         _ => {
@@ -466,16 +530,16 @@ fn decode_with(area: &[u8], addr: usize, codes: Option<&Codes>) -> Result<Node, 
             let at = below(addr, count_len + 1, addr)?;
             let (tsize, osize) = sizes(area[at], addr)?;
             if tsize == 0 && ntrans > 0 {
-                return Err(format!("node {addr} has an empty transition address"));
+                return Err(Fault::new("a node has an empty transition address", addr));
             }
             let table_len = if ntrans > INDEX_THRESHOLD { 256 } else { 0 };
             let body = ntrans * (1 + tsize + osize) + table_len + if is_final { osize } else { 0 };
             node.kind = Kind::Any {
-                count_len,
-                table_len,
+                count_len: count_len as u8,
+                table_len: table_len as u16,
             };
             node.is_final = is_final;
-            (node.ntrans, node.tsize, node.osize) = (ntrans, tsize, osize);
+            (node.ntrans, node.tsize, node.osize) = (ntrans as u16, tsize as u8, osize as u8);
             node.end = below(at, body, addr)?;
             if is_final && osize > 0 {
                 node.final_output = uint(area, node.end, osize);
@@ -488,7 +552,8 @@ fn decode_with(area: &[u8], addr: usize, codes: Option<&Codes>) -> Result<Node, 
 impl Node {
     /// Transition `i`, read where the `fst` crate reads it. The offsets are
     /// within the node: [`decode`] checked the node's whole extent.
-    fn transition(&self, area: &[u8], i: usize) -> Result<Transition, String> {
+    #[inline]
+    fn transition(&self, area: &[u8], i: usize) -> Result<Transition, Fault> {
         let (input, delta, output) = match self.kind {
             Kind::OneNext { input } => {
                 return Ok(Transition {
@@ -499,27 +564,27 @@ impl Node {
             }
             Kind::One { input } => {
                 let input_len = usize::from(area[self.addr] & 0x3f == 0);
-                let at = self.addr - input_len - 1 - self.tsize;
-                let output = if self.osize == 0 {
+                let at = self.addr - input_len - 1 - self.tsize();
+                let output = if self.osize() == 0 {
                     0
                 } else {
-                    uint(area, at - self.osize, self.osize)
+                    uint(area, at - self.osize(), self.osize())
                 };
-                (input, uint(area, at, self.tsize), output)
+                (input, uint(area, at, self.tsize()), output)
             }
             Kind::Any {
                 count_len,
                 table_len,
             } => {
-                let inputs = self.addr - count_len - 1 - table_len;
+                let inputs = self.addr - usize::from(count_len) - 1 - usize::from(table_len);
                 let input = area[inputs - i - 1];
-                let at = inputs - self.ntrans - (i + 1) * self.tsize;
-                let delta = uint(area, at, self.tsize);
-                let output = if self.osize == 0 {
+                let at = inputs - self.ntrans() - (i + 1) * self.tsize();
+                let delta = uint(area, at, self.tsize());
+                let output = if self.osize() == 0 {
                     0
                 } else {
-                    let outputs = inputs - self.ntrans * (1 + self.tsize);
-                    uint(area, outputs - (i + 1) * self.osize, self.osize)
+                    let outputs = inputs - self.ntrans() * (1 + self.tsize());
+                    uint(area, outputs - (i + 1) * self.osize(), self.osize())
                 };
                 (input, delta, output)
             }
@@ -530,7 +595,7 @@ impl Node {
             usize::try_from(delta)
                 .ok()
                 .and_then(|d| self.end.checked_sub(d))
-                .ok_or_else(|| format!("node {} has a transition below the map", self.addr))?
+                .ok_or(Fault::new("a transition leads below the map", self.addr))?
         };
         Ok(Transition {
             input,
@@ -541,7 +606,7 @@ impl Node {
 
     /// A node with a lookup table: entry `b` holds the index of the
     /// transition on byte `b`, and every other entry is out of range.
-    fn check_lookup_table(&self, area: &[u8]) -> Result<(), String> {
+    fn check_lookup_table(&self, area: &[u8]) -> Result<(), Fault> {
         let Kind::Any {
             count_len,
             table_len: 256,
@@ -549,12 +614,12 @@ impl Node {
         else {
             return Ok(());
         };
-        let table_start = self.addr - count_len - 1 - 256;
+        let table_start = self.addr - usize::from(count_len) - 1 - 256;
         let table = &area[table_start..table_start + 256];
         let inputs = table_start;
         let mut expected = [u8::MAX; 256];
         let mut seen = [false; 256];
-        for i in 0..self.ntrans {
+        for i in 0..self.ntrans() {
             let b = usize::from(area[inputs - i - 1]);
             expected[b] = i as u8;
             seen[b] = true;
@@ -564,12 +629,12 @@ impl Node {
             let right = if seen[b] {
                 entry == usize::from(expected[b])
             } else {
-                entry >= self.ntrans
+                entry >= self.ntrans()
             };
             if !right {
-                return Err(format!(
-                    "node {} has a lookup table that disagrees with its inputs",
-                    self.addr
+                return Err(Fault::new(
+                    "a lookup table disagrees with its node's inputs",
+                    self.addr,
                 ));
             }
         }

@@ -12,7 +12,7 @@ use crate::analysis::lowercase;
 use crate::automaton::{DamerauLevenshtein, DlState, NextChars, MAX_DISTANCE};
 use crate::error::{Error, Result};
 use crate::format::SectionKind;
-use crate::fst_check::{add, CheckedFst, FstNode};
+use crate::fst_check::{add, CheckedFst, Fault, FstNode};
 use crate::index::Index;
 
 /// One surface form of the collection that matched.
@@ -254,13 +254,13 @@ impl Index {
 /// Why a walk stopped: the map is damaged, or the caller said so.
 #[derive(Debug)]
 enum WalkError {
-    Map(String),
+    Map(Fault),
     Caller(Error),
 }
 
-impl From<String> for WalkError {
-    fn from(detail: String) -> Self {
-        WalkError::Map(detail)
+impl From<Fault> for WalkError {
+    fn from(fault: Fault) -> Self {
+        WalkError::Map(fault)
     }
 }
 
