@@ -7,6 +7,7 @@ mod output;
 mod progress;
 mod search;
 mod seeds;
+mod sigbus;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -204,6 +205,8 @@ enum Outcome {
 }
 
 fn main() -> ExitCode {
+    // A mapped index changed in place: one line and exit 2, not a bare SIGBUS.
+    sigbus::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {

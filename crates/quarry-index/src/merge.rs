@@ -34,7 +34,8 @@ pub struct MergeSummary {
 /// [`Index::verify`] (every input is verified first), or the
 /// inputs cannot be combined; [`IndexError::OutputNotAnIndex`],
 /// [`IndexError::OutputIsDirectory`] or [`IndexError::Write`] for the
-/// output. On error, whatever was at `output` is unchanged.
+/// output. On error, whatever was at `output` is unchanged. Temporary
+/// files a killed run left beside `output` are removed first.
 pub fn merge_index_files(inputs: &[PathBuf], output: &Path) -> Result<MergeSummary, IndexError> {
     let start = Instant::now();
     let is_input = |o: &Path| {
@@ -48,6 +49,8 @@ pub fn merge_index_files(inputs: &[PathBuf], output: &Path) -> Result<MergeSumma
     if !is_input(output) {
         crate::check_output(&[], output)?;
     }
+    // What a killed merge (or build) at this path left behind.
+    crate::writer::sweep_stale(output);
     let mut members = Vec::with_capacity(inputs.len());
     for path in inputs {
         let index = Index::open(path)?;

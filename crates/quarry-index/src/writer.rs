@@ -118,7 +118,9 @@ pub(crate) fn dir_and_name(path: &Path) -> (PathBuf, String) {
 }
 
 /// Removes temporary files a killed build left beside `output`: names
-/// `.NAME.PID-N.tmp` whose process no longer runs. Only where running
+/// `.NAME.PID-N.tmp`, and `..NAME.PID-N.tmp.PID-M.tmp` (the temporaries
+/// of the segment an update builds, itself the temporary
+/// `.NAME.PID-N.tmp`), whose process no longer runs. Only where running
 /// processes can be listed (`/proc`); elsewhere nothing is removed.
 pub(crate) fn sweep_stale(output: &Path) {
     let (dir, name) = dir_and_name(output);
@@ -128,28 +130,39 @@ pub(crate) fn sweep_stale(output: &Path) {
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return;
     };
-    let prefix = format!(".{name}.");
     for e in entries.flatten() {
         let file = e.file_name();
-        let Some(rest) = file
-            .to_str()
-            .and_then(|f| f.strip_prefix(&prefix))
-            .and_then(|r| r.strip_suffix(".tmp"))
-        else {
-            continue;
-        };
-        // `PID-N`, or (a build's own temporaries beside an update's
-        // segment) `PID-N.tmp.PID-M`: the first process id decides.
-        let Some((pid, _)) = rest.split_once('-') else {
-            continue;
-        };
-        let Ok(pid) = pid.parse::<u32>() else {
+        let Some(pid) = file.to_str().and_then(|f| stale_pid(f, &name)) else {
             continue;
         };
         if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
             let _ = std::fs::remove_file(e.path());
         }
     }
+}
+
+/// The process id in `file` if it is the name of a temporary file of
+/// output `name` (see [`sweep_stale`]).
+fn stale_pid(file: &str, name: &str) -> Option<u32> {
+    let pid_of = |rest: &str| rest.split_once('-')?.0.parse::<u32>().ok();
+    let own = file
+        .strip_prefix('.')
+        .and_then(|f| f.strip_prefix(name))
+        .and_then(|f| f.strip_prefix('.'))
+        .and_then(|r| r.strip_suffix(".tmp"));
+    if let Some(rest) = own {
+        // `PID-N` (or anything after it: the first id decides).
+        return pid_of(rest);
+    }
+    // `..NAME.PID-N.tmp.PID-M.tmp`: the segment's temporaries. Both ids
+    // are the same process; the first decides.
+    let rest = file
+        .strip_prefix("..")
+        .and_then(|f| f.strip_prefix(name))
+        .and_then(|f| f.strip_prefix('.'))
+        .and_then(|r| r.strip_suffix(".tmp"))?;
+    let (segment, _) = rest.split_once(".tmp.")?;
+    pid_of(segment)
 }
 
 /// Numbers temporary files within this process.
@@ -225,6 +238,19 @@ mod tests {
             .filter(|p| !foreign.contains(p) && p != &target)
             .collect();
         assert!(ours.is_empty(), "left behind: {ours:?}");
+    }
+
+    #[test]
+    fn stale_names_are_the_output_s_and_its_update_segment_s() {
+        let pid = |f| stale_pid(f, "i.qidx");
+        assert_eq!(pid(".i.qidx.12-0.tmp"), Some(12));
+        assert_eq!(pid("..i.qidx.12-0.tmp.12-3.tmp"), Some(12));
+        // Another output's, and names that only look alike.
+        assert_eq!(pid(".j.qidx.12-0.tmp"), None);
+        assert_eq!(pid("..i.qidx.12-0.tmp"), None);
+        assert_eq!(pid(".i.qidx"), None);
+        assert_eq!(pid("i.qidx.12-0.tmp"), None);
+        assert_eq!(pid(".i.qidx.x-0.tmp"), None);
     }
 
     #[test]

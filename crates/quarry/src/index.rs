@@ -88,6 +88,22 @@ impl std::fmt::Debug for Index {
 impl Index {
     /// Opens the index file at `path` by memory-mapping it.
     ///
+    /// # The file must not change while it is open
+    /// The index reads its file through the mapping, not through copies.
+    /// If the file is truncated or overwritten in place while the index
+    /// is open (`cp other.qidx live.qidx`, `truncate`, an editor saving
+    /// over it), reads show the new bytes, and touching a page past the
+    /// file's new end raises `SIGBUS`, which by default kills the process
+    /// without a message; no `Result` can report it. Quarry's indexer
+    /// never does this: it writes a new file beside the old one and
+    /// renames it over the path, which leaves an open index reading the
+    /// old file, whole, until it is dropped. Replace indexes the same way
+    /// (write elsewhere in the same directory, then rename). An embedder
+    /// that must survive a file changed in place should read it into
+    /// memory and use [`Index::from_bytes`], or handle `SIGBUS` itself
+    /// (the `quarry` command installs a handler that prints an error and
+    /// exits).
+    ///
     /// # Errors
     /// [`Error::Io`] if the file cannot be read, [`Error::NotAnIndex`],
     /// [`Error::Version`], [`Error::Truncated`] or [`Error::Corrupt`] if its
@@ -115,10 +131,11 @@ impl Index {
         } else {
             // SAFETY: the map is read-only and never outlives `Index`. The
             // risk that remains is another process truncating or rewriting the
-            // file while it is mapped, which can fault or show changed bytes.
-            // Quarry never modifies a written index in place: the indexer
-            // writes a new file and renames it over the old one, which leaves
-            // this mapping on the old inode.
+            // file while it is mapped, which can fault (SIGBUS) or show changed
+            // bytes; it is documented above, for callers. Quarry never modifies
+            // a written index in place: the indexer writes a new file and
+            // renames it over the old one, which leaves this mapping on the
+            // old inode.
             Data::Mapped(unsafe { Mmap::map(&file) }.map_err(io)?)
         };
         Index::from_data(path.to_path_buf(), data)
