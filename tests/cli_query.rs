@@ -235,3 +235,21 @@ fn sloppy_phrases_of_a_repeated_word_take_distinct_positions() {
     assert_eq!(count("\"the the the\"~1"), "0");
     assert_eq!(count("\"the the\"~1"), "1");
 }
+
+#[test]
+fn a_query_over_a_limit_is_refused_in_one_line() {
+    let s = Sandbox::new();
+    let phrase = format!("\"{}\"", vec!["putin"; 1025].join(" "));
+    let r = s.run(&["search", &phrase]);
+    r.expect_code(2);
+    let lines = error_lines(&r);
+    assert_eq!(lines.len(), 1, "{}", r.stderr);
+    assert_eq!(
+        lines[0],
+        "quarry: error: query too large: the query has 1025 words in one phrase; the limit is \
+         1024 (QueryLimits::max_phrase_words); shorten the phrase, or search its words without quotes"
+    );
+    // At the limit the phrase runs (and finds nothing).
+    let phrase = format!("\"{}\"", vec!["putin"; 1024].join(" "));
+    s.run(&["search", &phrase]).expect_code(1);
+}

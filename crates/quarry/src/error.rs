@@ -51,6 +51,9 @@ pub enum Error {
     InvalidOption(String),
     /// The query text cannot be parsed (for example an unclosed quote).
     InvalidQuery(String),
+    /// The query is over one of the [`crate::QueryLimits`] of its search
+    /// options: refused before any work, the message names the limit.
+    QueryTooLarge(crate::limits::TooLarge),
     /// The query text is malformed: the message names the problem, the
     /// span points at it.
     QuerySyntax(crate::query::SyntaxError),
@@ -126,6 +129,7 @@ impl fmt::Display for Error {
             Error::InvalidOption(msg) => write!(f, "invalid search option: {msg}"),
             Error::InvalidQuery(msg) => write!(f, "invalid query: {msg}"),
             Error::QuerySyntax(e) => write!(f, "invalid query: {e}"),
+            Error::QueryTooLarge(e) => write!(f, "query too large: {e}"),
             Error::Incompatible { path, detail } => {
                 write!(f, "{}: cannot be combined with the others: {detail}", path.display())
             }

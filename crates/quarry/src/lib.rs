@@ -7,7 +7,7 @@
 //! - [`Index`]: an open index (`Send + Sync`); [`Index::search`] is the
 //!   common case, [`Index::verify`] checks integrity.
 //! - [`SearchOptions`]: top k, the default [`Operator`], [`Bm25`] parameters
-//!   and field boosts.
+//!   and field boosts; [`QueryLimits`] bound the work of one query.
 //! - [`Query`]: a parsed query; [`snippet::snippet`] marks its terms in text.
 //! - [`Index::surface_prefix`], [`Index::surface_fuzzy`], [`Index::suggest`]:
 //!   words as written (lowercased, unstemmed), for `gov*`, `goverment~1` and
@@ -36,6 +36,7 @@ pub mod fieldnorm;
 pub mod format;
 mod fst_check;
 mod index;
+mod limits;
 pub mod merge;
 mod pages;
 pub mod postings;
@@ -56,6 +57,7 @@ pub use bm25::Bm25;
 pub use error::{Error, Result};
 pub use eval::explain::{Bm25Explanation, Explanation};
 pub use index::{DocId, Index};
+pub use limits::{Limit, QueryLimits, TooLarge};
 pub use query::{Operator, Query};
 pub use schema::Field;
 pub use search::{Expansion, Hit, SearchOptions, SearchResults, Suggestion};

@@ -28,6 +28,7 @@ use crate::eval::long::{windowed_union, LONG_QUERY_SCORERS};
 use crate::eval::phrase::phrase_union;
 use crate::eval::plan::{Plan, Planner};
 use crate::index::{DocId, Index};
+use crate::limits::QueryLimits;
 use crate::query::{ExpansionKind, Operator, Query};
 use crate::schema::Field;
 use crate::set::Globals;
@@ -60,6 +61,9 @@ pub struct SearchOptions {
     /// Read the query text as plain words: no operator, quote, field or
     /// other syntax (for pasted text).
     pub literal: bool,
+    /// Limits on the size of a query, checked before it runs (a query
+    /// over one is refused with [`Error::QueryTooLarge`]).
+    pub limits: QueryLimits,
 }
 
 impl Default for SearchOptions {
@@ -74,6 +78,7 @@ impl Default for SearchOptions {
             offset: 0,
             max_expansions: 256,
             literal: false,
+            limits: QueryLimits::default(),
         }
     }
 }
@@ -261,7 +266,8 @@ impl Index {
     ///
     /// # Errors
     /// [`Error::QuerySyntax`] for malformed query text, naming the problem
-    /// and where it is; [`Error::InvalidOption`] for bad options;
+    /// and where it is; [`Error::QueryTooLarge`] for a query over one of
+    /// the [`SearchOptions::limits`]; [`Error::InvalidOption`] for bad options;
     /// [`Error::Corrupt`] for damaged index bytes.
     pub fn search(&self, text: &str, options: &SearchOptions) -> Result<SearchResults> {
         let query = self.parse_query_with(text, options)?;
@@ -288,8 +294,10 @@ impl Index {
     /// Parses `text` with the operator and literal mode of `options`.
     ///
     /// # Errors
-    /// [`Error::QuerySyntax`] for malformed query text.
+    /// [`Error::QuerySyntax`] for malformed query text;
+    /// [`Error::QueryTooLarge`] for text over [`QueryLimits::max_query_bytes`].
     pub fn parse_query_with(&self, text: &str, options: &SearchOptions) -> Result<Query> {
+        options.limits.check_text(text)?;
         Query::parse_with(text, self.analyzer(), options.operator, options.literal)
     }
 
@@ -320,6 +328,7 @@ impl Index {
         globals: Option<&Globals<'_>>,
     ) -> Result<(Ranked, Vec<Expansion>)> {
         options.validate()?;
+        options.limits.check(query)?;
         check_boosts(query, 1.0)?;
         let k = options.limit.saturating_add(options.offset);
         if options.limit == 0 {
@@ -408,6 +417,7 @@ impl Index {
         globals: Option<&Globals<'_>>,
     ) -> Result<(u64, Vec<Expansion>)> {
         options.validate()?;
+        options.limits.check(query)?;
         check_boosts(query, 1.0)?;
         let mut planner = match globals {
             Some(g) => Planner::in_set(self, options, false, g),
@@ -475,6 +485,7 @@ impl Index {
         globals: Option<&Globals<'_>>,
     ) -> Result<Option<Explanation>> {
         options.validate()?;
+        options.limits.check(query)?;
         check_boosts(query, 1.0)?;
         let mut planner = match globals {
             Some(g) => Planner::in_set(self, options, true, g),

@@ -19,6 +19,7 @@ use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 use crate::eval::explain::Explanation;
 use crate::index::{DocId, Index};
+use crate::limits::{within, Limit};
 use crate::merge::Combined;
 use crate::query::{ExpansionKind, ExpansionQuery, Query};
 use crate::schema::Field;
@@ -242,6 +243,7 @@ impl IndexSet {
 
     /// The statistics and expansions of `query` over the whole set.
     fn globals(&self, query: &Query, options: &SearchOptions) -> Result<Globals<'_>> {
+        options.limits.check(query)?;
         let mut patterns = Vec::new();
         collect_expansions(query, &mut patterns);
         let mut expansions: Vec<(ExpansionKind, String, Expansion)> = Vec::new();
@@ -254,6 +256,12 @@ impl IndexSet {
             }
             let x = self.expand(e, options.max_expansions)?;
             expansions.push((e.kind, e.pattern.clone(), x));
+            let terms = expansions.iter().map(|(_, _, x)| x.terms.len()).sum();
+            within(
+                Limit::ExpansionTerms,
+                terms,
+                options.limits.max_expansion_terms,
+            )?;
         }
         Ok(Globals {
             set: self,

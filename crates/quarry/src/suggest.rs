@@ -117,11 +117,18 @@ fn did_you_mean(
     };
     let mut words = Vec::new();
     positive_words(&expr, &mut words);
-    let mut replacements: Vec<(usize, usize, String, String)> = Vec::new();
-    for (start, end, word) in words {
-        if knows(vocab, &word)? {
-            continue;
+    let mut unknown = Vec::new();
+    for w in words {
+        if !knows(vocab, &w.2)? {
+            unknown.push(w);
         }
+    }
+    // Many unknown words are no typo, and each costs a fuzzy walk.
+    if unknown.len() > options.limits.max_corrections {
+        return Ok(None);
+    }
+    let mut replacements: Vec<(usize, usize, String, String)> = Vec::new();
+    for (start, end, word) in unknown {
         if let Some(best) = vocab.closest(&word)? {
             // Replace the word where it appears in its leaf's text.
             let Some(at) = text.get(start..end).and_then(|s| s.find(&word)) else {

@@ -1,5 +1,7 @@
 //! Phrases: documents where terms occur at given relative positions.
 
+use std::collections::HashMap;
+
 use crate::bm25::TermWeight;
 use crate::fieldnorm::FieldLengths;
 use crate::index::DocId;
@@ -26,16 +28,20 @@ pub(crate) struct PhraseTerm<'a> {
 /// its rarest term in the document, which bounds its score before any
 /// position is read.
 pub(crate) struct PhraseField<'a> {
-    /// Rarest first.
+    /// The distinct terms, rarest first (a repeated word is read once).
     pub(crate) terms: Vec<PhraseTerm<'a>>,
+    /// Every word of the phrase: its offset and its term (in `terms`), in
+    /// the order of `terms`.
+    slots: Vec<(u32, usize)>,
     pub(crate) lengths: FieldLengths<'a>,
     pub(crate) weight: TermWeight,
-    /// Candidate start positions, and scratch space for one term's.
+    /// Candidate start positions.
     pub(crate) starts: Vec<u32>,
-    pub(crate) scratch: Vec<u32>,
-    /// Each term's positions in the candidate, and where each stands
-    /// (sloppy matching).
+    /// Each distinct term's positions in the candidate, whether they are
+    /// read yet (exact matching reads them lazily), and where each word
+    /// stands (sloppy matching).
     lists: Vec<Vec<u32>>,
+    read: Vec<bool>,
     at: Vec<usize>,
     /// The current candidate (`TERMINATED` when done).
     pub(crate) doc: DocId,
@@ -43,18 +49,33 @@ pub(crate) struct PhraseField<'a> {
 }
 
 impl<'a> PhraseField<'a> {
+    /// The matcher of the phrase of `words` (rarest first). Words of one
+    /// term share its cursor and positions (the same positions bytes), so
+    /// a repeated word costs one term's work, not one per repetition.
     pub(crate) fn new(
-        terms: Vec<PhraseTerm<'a>>,
+        words: Vec<PhraseTerm<'a>>,
         lengths: FieldLengths<'a>,
         weight: TermWeight,
     ) -> Self {
+        let mut terms: Vec<PhraseTerm<'a>> = Vec::new();
+        let mut slots = Vec::with_capacity(words.len());
+        let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
+        for w in words {
+            let key = (w.positions.as_ptr() as usize, w.positions.len());
+            let u = *seen.entry(key).or_insert_with(|| {
+                terms.push(PhraseTerm { offset: 0, ..w });
+                terms.len() - 1
+            });
+            slots.push((w.offset, u));
+        }
         let mut p = PhraseField {
+            lists: vec![Vec::new(); terms.len()],
+            read: vec![false; terms.len()],
             terms,
+            slots,
             lengths,
             weight,
             starts: Vec::new(),
-            scratch: Vec::new(),
-            lists: Vec::new(),
             at: Vec::new(),
             doc: 0,
             bad: false,
@@ -103,19 +124,32 @@ impl<'a> PhraseField<'a> {
         self.weight.score(min_tf, dl)
     }
 
+    /// Reads term `u`'s positions in the candidate into `lists[u]`, unless
+    /// already read; `false` when they are damaged.
+    fn read_positions(&mut self, u: usize) -> bool {
+        if self.read[u] {
+            return true;
+        }
+        self.read[u] = true;
+        let t = &mut self.terms[u];
+        self.lists[u].clear();
+        t.cursor.read_positions(t.positions, &mut self.lists[u])
+    }
+
     /// Occurrences of the phrase in the candidate (reads positions).
     pub(crate) fn occurrences(&mut self) -> u32 {
         self.starts.clear();
-        for (k, t) in self.terms.iter_mut().enumerate() {
-            self.scratch.clear();
-            if !t.cursor.read_positions(t.positions, &mut self.scratch) {
+        self.read.fill(false);
+        for k in 0..self.slots.len() {
+            let (offset, u) = self.slots[k];
+            if !self.read_positions(u) {
                 self.bad = true;
                 return 0;
             }
-            let offset = t.offset;
+            let positions = &self.lists[u];
             if k == 0 {
                 self.starts.extend(
-                    self.scratch
+                    positions
                         .iter()
                         .filter(|&&p| p >= offset)
                         .map(|&p| p - offset),
@@ -123,16 +157,15 @@ impl<'a> PhraseField<'a> {
             } else {
                 // Keep the starts at which this term sits at its offset.
                 let mut j = 0;
-                let scratch = &self.scratch;
                 self.starts.retain(|&s| {
                     // Damaged positions may come close to 2^32.
                     let Some(want) = s.checked_add(offset) else {
                         return false;
                     };
-                    while j < scratch.len() && scratch[j] < want {
+                    while j < positions.len() && positions[j] < want {
                         j += 1;
                     }
-                    j < scratch.len() && scratch[j] == want
+                    j < positions.len() && positions[j] == want
                 });
             }
             if self.starts.is_empty() {
@@ -156,20 +189,20 @@ impl PhraseField<'_> {
     /// moves on first. With `slop` 0 this counts the
     /// exact occurrences.
     pub(crate) fn sloppy_frequency(&mut self, slop: u32) -> f64 {
-        let n = self.terms.len();
-        self.lists.resize_with(n, Vec::new);
-        for (t, list) in self.terms.iter_mut().zip(self.lists.iter_mut()) {
-            list.clear();
-            if !t.cursor.read_positions(t.positions, list) || list.is_empty() {
-                self.bad |= list.is_empty();
+        for u in 0..self.terms.len() {
+            self.read[u] = false;
+            if !self.read_positions(u) || self.lists[u].is_empty() {
+                self.bad |= self.lists[u].is_empty();
                 return 0.0;
             }
         }
+        let n = self.slots.len();
         let mut at = std::mem::take(&mut self.at);
         at.clear();
         at.resize(n, 0);
-        let value = |i: usize, at: &[usize], lists: &[Vec<u32>], terms: &[PhraseTerm<'_>]| {
-            i64::from(lists[i][at[i]]) - i64::from(terms[i].offset)
+        let value = |i: usize, at: &[usize], lists: &[Vec<u32>], slots: &[(u32, usize)]| {
+            let (offset, u) = slots[i];
+            i64::from(lists[u][at[i]]) - i64::from(offset)
         };
         let mut freq = 0.0;
         loop {
@@ -177,7 +210,7 @@ impl PhraseField<'_> {
             // moves on, as in Lucene's sloppy matcher.
             while let Some(k) = self.collision(&at) {
                 at[k] += 1;
-                if at[k] == self.lists[k].len() {
+                if at[k] == self.lists[self.slots[k].1].len() {
                     self.at = at;
                     return freq;
                 }
@@ -185,13 +218,13 @@ impl PhraseField<'_> {
             let mut lo = (i64::MAX, 0usize);
             let mut hi = i64::MIN;
             for i in 0..n {
-                let v = value(i, &at, &self.lists, &self.terms);
+                let v = value(i, &at, &self.lists, &self.slots);
                 // Ties: the term earlier in the phrase moves (Lucene's
                 // order), so the frequency depends on the document and the
                 // phrase only, never on the order the scorer holds the
                 // terms in (rarest first, which differs between an index
                 // and its shards).
-                if v < lo.0 || (v == lo.0 && self.terms[i].offset < self.terms[lo.1].offset) {
+                if v < lo.0 || (v == lo.0 && self.slots[i].0 < self.slots[lo.1].0) {
                     lo = (v, i);
                 }
                 hi = hi.max(v);
@@ -202,24 +235,26 @@ impl PhraseField<'_> {
             }
             let i = lo.1;
             at[i] += 1;
-            if at[i] == self.lists[i].len() {
+            if at[i] == self.lists[self.slots[i].1].len() {
                 self.at = at;
                 return freq;
             }
         }
     }
 
-    /// Of two terms standing on one position (only repeated terms can),
-    /// the one with the larger offset in the phrase.
+    /// Of two words standing on one position (only words of one term can,
+    /// and then they stand on the same entry of its positions), the one
+    /// with the larger offset in the phrase.
     fn collision(&self, at: &[usize]) -> Option<usize> {
+        if self.slots.len() == self.terms.len() {
+            return None;
+        }
         for i in 0..at.len() {
+            let (oi, ui) = self.slots[i];
             for j in i + 1..at.len() {
-                if self.lists[i][at[i]] == self.lists[j][at[j]] {
-                    return Some(if self.terms[i].offset > self.terms[j].offset {
-                        i
-                    } else {
-                        j
-                    });
+                let (oj, uj) = self.slots[j];
+                if ui == uj && at[i] == at[j] {
+                    return Some(if oi > oj { i } else { j });
                 }
             }
         }

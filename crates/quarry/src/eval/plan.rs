@@ -25,11 +25,11 @@ use crate::search::{Expansion, SearchOptions};
 
 use super::collect::Exclusion;
 use super::combine::{Conjunction, Exclude, ReqOpt, Union};
-use super::groups::Combine;
 use super::phrase::{PhraseField, PhraseTerm};
 use super::phrase_scorer::PhraseScorer;
 use super::scorer::{BoxScorer, LeafInfo, Scorer, TermLeaf};
 use super::term::TermScorer;
+use super::{groups::Combine, long::LONG_QUERY_SCORERS};
 use crate::set::Globals;
 
 use super::windowed::{Fold, Windowed, WINDOWED_FROM};
@@ -42,7 +42,7 @@ const SPREAD_EXPANSIONS_MAX: usize = 8;
 /// Expansions of at most this many terms beside other terms run on the
 /// tuned disjunction with grouped scores (measured on `p* word` queries:
 /// about 20% faster than the scorer tree up to here; beyond, the scorers
-/// are too many for MaxScore anyway, see [`super::long::LONG_QUERY_SCORERS`]).
+/// are too many for MaxScore anyway, see [`LONG_QUERY_SCORERS`]).
 const FLAT_EXPANSIONS_MAX: usize = 48;
 
 /// What runs.
@@ -261,7 +261,7 @@ impl<'a, 'o> Planner<'a, 'o> {
             }
         }
         let scorers = self.term_scorers(&leaves, b.boost)?;
-        if scorers.len() >= super::long::LONG_QUERY_SCORERS {
+        if scorers.len() >= LONG_QUERY_SCORERS {
             return Ok(None);
         }
         let keys = scorers
@@ -418,7 +418,7 @@ impl<'a, 'o> Planner<'a, 'o> {
                 let Some(must) = self.all(&b.must, boost)? else {
                     return Ok(None);
                 };
-                if must.is_none() && b.should.len() > 1 {
+                if must.is_none() && (2..LONG_QUERY_SCORERS).contains(&b.should.len()) {
                     return self.grouped_any(&b.should, boost);
                 }
                 let should = self.each(&b.should, boost)?;
@@ -428,7 +428,7 @@ impl<'a, 'o> Planner<'a, 'o> {
                         optional: self.union(should, "sum of (optional):"),
                     }),
                     (Some(required), true) => Some(Root::One(required)),
-                    (None, false) => should.into_iter().next().map(Root::One),
+                    (None, false) => Some(Root::One(self.union(should, "sum of (any):"))),
                     (None, true) => None,
                 })
             }

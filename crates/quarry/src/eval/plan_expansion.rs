@@ -3,6 +3,7 @@
 //! when many, one windowed max.
 
 use crate::error::Result;
+use crate::limits::{within, Limit};
 use crate::query::{ExpansionQuery, Query};
 use crate::search::Expansion;
 
@@ -45,6 +46,10 @@ impl<'a> Planner<'a, '_> {
             None => self.index.expand(e, self.options.max_expansions)?,
         };
         self.expanded.push((e.kind, e.pattern.clone(), x.clone()));
+        // Refused before any evaluation: planning precedes it.
+        let terms = self.expanded.iter().map(|(_, _, x)| x.terms.len()).sum();
+        let max = self.options.limits.max_expansion_terms;
+        within(Limit::ExpansionTerms, terms, max)?;
         Ok(x)
     }
 

@@ -12,6 +12,8 @@
 //! - Boolean groups map clause by clause; a group left with no clause
 //!   after analysis disappears.
 
+use std::collections::HashSet;
+
 use crate::analysis::Analyzer;
 use crate::schema::Field;
 
@@ -31,17 +33,22 @@ fn analyze_expr(expr: &Expr, analyzer: &Analyzer) -> Option<Query> {
                 boost: boost.unwrap_or(1.0),
                 ..BoolQuery::default()
             };
+            // Clauses seen, per list, by their full form (a set: a pasted
+            // text of 10,000 words must not compare each with all others).
+            let mut seen: [HashSet<String>; 3] = Default::default();
             for (occur, child) in clauses {
                 let Some(q) = analyze_expr(child, analyzer) else {
                     continue;
                 };
-                let list = match occur {
-                    Occur::Must => &mut b.must,
-                    Occur::Should => &mut b.should,
-                    Occur::MustNot => &mut b.must_not,
+                let (list, seen) = match occur {
+                    Occur::Must => (&mut b.must, &mut seen[0]),
+                    Occur::Should => (&mut b.should, &mut seen[1]),
+                    Occur::MustNot => (&mut b.must_not, &mut seen[2]),
                 };
-                // A repeated word counts once, as if written once.
-                if !list.contains(&q) {
+                // A repeated word counts once, as if written once. (Parsed
+                // boosts are finite and positive, so equal forms are equal
+                // clauses.)
+                if seen.insert(format!("{q:?}")) {
                     list.push(q);
                 }
             }
