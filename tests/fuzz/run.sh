@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the fuzz targets one after another, each for SECONDS (default 60),
+# with the committed seeds and regressions/TARGET, and prints per-target executions and crashes.
+#
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]      (default: every target)
+#
+# Needs the nightly toolchain and cargo-fuzz (see README.md here). New
+# corpus entries go to tests/fuzz/corpus/TARGET, crashes to
+# tests/fuzz/artifacts/TARGET (both ignored by git). Exits non-zero if any
+# target crashed. Environment: FUZZ_SANITIZER (default none; address for
+# ASan), Targets run one at a time.
+# QUARRY_FUZZ_SKIP_FST=1 is passed through to index_bytes.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+
+seconds=${1:-60}
+shift || true
+all=(query index_bytes jsonl merge)
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
+sanitizer=${FUZZ_SANITIZER:-none}
+
+cargo +nightly fuzz build --fuzz-dir tests/fuzz -s "$sanitizer" || exit 2
+
+declare -A execs crashes
+failed=0
+for t in "${targets[@]}"; do
+  corpus="$here/corpus/$t"
+  artifacts="$here/artifacts/$t"
+  mkdir -p "$corpus" "$artifacts"
+  # Minimized inputs of past crashes are replayed first, as seeds.
+  regressions=()
+  [ -d "$here/regressions/$t" ] && regressions=("$here/regressions/$t")
+  dict=()
+  [ "$t" = query ] && dict=(-dict="$here/query.dict")
+  log="$here/artifacts/$t.log"
+  before=$(find "$artifacts" -type f | wc -l)
+  # -fork would run several processes: one at a time, in-process, so a
+  # crash stops the target (its input is saved under artifacts/).
+  nice -n 19 cargo +nightly fuzz run --fuzz-dir tests/fuzz -s "$sanitizer" "$t" \
+    "$corpus" "$here/seeds/$t" "${regressions[@]}" -- \
+    -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+    -max_len=4096 -artifact_prefix="$artifacts/" "${dict[@]}" >"$log" 2>&1
+  rc=$?
+  after=$(find "$artifacts" -type f | wc -l)
+  execs[$t]=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
+  crashes[$t]=$((after - before))
+  if [ "$rc" -ne 0 ] || [ "${crashes[$t]}" -ne 0 ]; then
+    failed=1
+    echo "== $t: exit $rc; the end of $log:" >&2
+    grep -E 'panicked|ERROR|SUMMARY|Test unit written' "$log" | head -5 >&2
+  fi
+done
+
+printf '%-12s %14s %8s\n' target executions crashes
+for t in "${targets[@]}"; do
+  printf '%-12s %14s %8s\n' "$t" "${execs[$t]:-?}" "${crashes[$t]}"
+done
+exit $failed
