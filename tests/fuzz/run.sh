@@ -9,7 +9,6 @@
 # tests/fuzz/artifacts/TARGET (both ignored by git). Exits non-zero if any
 # target crashed. Environment: FUZZ_SANITIZER (default none; address for
 # ASan), Targets run one at a time.
-# QUARRY_FUZZ_SKIP_FST=1 is passed through to index_bytes.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
