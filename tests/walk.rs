@@ -73,6 +73,63 @@ fn links_are_not_followed_unless_asked_and_an_unreadable_folder_is_a_warning() {
     }
 }
 
+/// An unreadable folder as a user who cannot read it sees it, also when
+/// the tests run as root (who reads everything): then `quarry` is run as
+/// `nobody` through `setpriv`. The build goes on without the folder.
+#[cfg(unix)]
+#[test]
+fn an_unreadable_folder_is_a_warning_for_a_user_who_cannot_read_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    s.write("docs/a.txt", "alpha");
+    s.write("docs/locked/c.txt", "gamma");
+    std::fs::create_dir(s.path("out")).unwrap();
+    let open = |p: &std::path::Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    // Let another user through the sandbox and write the output.
+    let mut dir = Some(s.path("docs"));
+    while let Some(d) = dir {
+        let mode = std::fs::metadata(&d).unwrap().permissions().mode();
+        if d.parent().is_some() && mode & 0o005 != 0o005 {
+            open(&d, mode | 0o005);
+        }
+        dir = d.parent().map(std::path::Path::to_path_buf);
+    }
+    open(&s.path("docs/a.txt"), 0o644);
+    open(&s.path("out"), 0o777);
+    open(&s.path("docs/locked"), 0o000);
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(util::quarry_bin());
+        c
+    } else {
+        std::process::Command::new(util::quarry_bin())
+    };
+    let out = cmd
+        .current_dir(s.path("."))
+        .args(["index", "docs", "-o", "out/u.qidx"])
+        .output();
+    open(&s.path("docs/locked"), 0o755);
+    let out = out.expect("quarry runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if root && stderr.contains("setpriv") {
+        eprintln!("setpriv cannot change user here: {stderr}");
+        return;
+    }
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("locked") && stderr.contains("cannot read"),
+        "{stderr}"
+    );
+    assert_eq!(ids(&s, "out/u.qidx"), ["a.txt"]);
+}
+
 /// FIFOs, sockets and devices are never read, in a walk, behind a link or
 /// named: reading one could block forever (a FIFO with no writer) or never
 /// end (`/dev/zero`). Each is a warning. The read runs on a thread so that
