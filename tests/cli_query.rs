@@ -253,3 +253,15 @@ fn a_query_over_a_limit_is_refused_in_one_line() {
     let phrase = format!("\"{}\"", vec!["putin"; 1024].join(" "));
     s.run(&["search", &phrase]).expect_code(1);
 }
+
+#[test]
+fn asking_for_more_results_than_the_hit_limit_is_one_line_error() {
+    let s = Sandbox::new();
+    // (The first run also builds the seed index, with a line of its own.)
+    s.run(&["search", "--limit", "20000", "--count", "the"])
+        .expect_code(0);
+    let r = s.run(&["search", "--limit", "20000", "the"]);
+    r.expect_error(&["max_hits", "10000"]);
+    s.run(&["search", "--limit", "10", "--offset", "9990", "the"])
+        .expect_code(0);
+}

@@ -39,6 +39,12 @@ pub struct QueryLimits {
     /// words the index does not know (each costs a fuzzy walk; many are
     /// no typo). Not a refusal: past it there is no suggestion.
     pub max_corrections: usize,
+    /// Most results one search ranks: [`crate::SearchOptions::offset`]
+    /// plus [`crate::SearchOptions::limit`]. A page deep in the results
+    /// costs as much as every page before it, and each result is a stored
+    /// document to read. Counting ([`crate::Index::count`]) has no such
+    /// limit.
+    pub max_hits: usize,
 }
 
 impl Default for QueryLimits {
@@ -52,6 +58,7 @@ impl Default for QueryLimits {
             max_expansion_terms: 16_384,
             max_depth: 64,
             max_corrections: 16,
+            max_hits: 10_000,
         }
     }
 }
@@ -74,6 +81,8 @@ pub enum Limit {
     ExpansionTerms,
     /// [`QueryLimits::max_depth`].
     Depth,
+    /// [`QueryLimits::max_hits`].
+    Hits,
 }
 
 impl Limit {
@@ -87,6 +96,7 @@ impl Limit {
             Limit::Patterns => "max_patterns",
             Limit::ExpansionTerms => "max_expansion_terms",
             Limit::Depth => "max_depth",
+            Limit::Hits => "max_hits",
         }
     }
 
@@ -100,6 +110,7 @@ impl Limit {
             Limit::Patterns => "prefix and fuzzy patterns",
             Limit::ExpansionTerms => "terms expanded from its patterns",
             Limit::Depth => "levels of nested groups",
+            Limit::Hits => "results asked for (offset plus limit)",
         }
     }
 
@@ -112,6 +123,7 @@ impl Limit {
             Limit::Patterns => "use fewer `*` and `~` patterns",
             Limit::ExpansionTerms => "use longer prefixes, or lower --max-expansions",
             Limit::Depth => "remove some parentheses",
+            Limit::Hits => "ask for fewer results, or count the matches instead",
         }
     }
 }
@@ -153,6 +165,11 @@ impl QueryLimits {
     /// Refuses query text longer than [`QueryLimits::max_query_bytes`].
     pub(crate) fn check_text(&self, text: &str) -> Result<()> {
         within(Limit::QueryBytes, text.len(), self.max_query_bytes)
+    }
+
+    /// Refuses a search for more than [`QueryLimits::max_hits`] results.
+    pub(crate) fn check_hits(&self, offset: usize, limit: usize) -> Result<()> {
+        within(Limit::Hits, offset.saturating_add(limit), self.max_hits)
     }
 
     /// Refuses an analyzed query over any limit that does not depend on
@@ -281,6 +298,20 @@ mod tests {
                 None => break,
             };
         }
+    }
+
+    #[test]
+    fn a_page_deep_in_the_results_is_refused_at_the_hit_limit() {
+        let limits = QueryLimits::default();
+        assert!(limits.check_hits(9_990, 10).is_ok());
+        match limits.check_hits(9_991, 10) {
+            Err(Error::QueryTooLarge(t)) => {
+                assert_eq!((t.limit, t.found, t.max), (Limit::Hits, 10_001, 10_000))
+            }
+            other => panic!("{other:?}"),
+        }
+        // No overflow for the largest offsets.
+        assert!(limits.check_hits(usize::MAX, 10).is_err());
     }
 
     #[test]

@@ -329,6 +329,7 @@ impl Index {
     ) -> Result<(Ranked, Vec<Expansion>)> {
         options.validate()?;
         options.limits.check(query)?;
+        options.limits.check_hits(options.offset, options.limit)?;
         check_boosts(query, 1.0)?;
         let k = options.limit.saturating_add(options.offset);
         if options.limit == 0 {
