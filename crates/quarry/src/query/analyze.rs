@@ -48,7 +48,17 @@ fn analyze_expr(expr: &Expr, analyzer: &Analyzer) -> Option<Query> {
                 // A repeated word counts once, as if written once. (Parsed
                 // boosts are finite and positive, so equal forms are equal
                 // clauses.)
-                if seen.insert(format!("{q:?}")) {
+                // Short lists (what people type) are searched; past 32
+                // clauses the set takes over, filled once from the list.
+                let duplicate = if list.len() < 32 {
+                    list.contains(&q)
+                } else {
+                    if seen.is_empty() {
+                        seen.extend(list.iter().map(|c| format!("{c:?}")));
+                    }
+                    !seen.insert(format!("{q:?}"))
+                };
+                if !duplicate {
                     list.push(q);
                 }
             }
