@@ -54,12 +54,16 @@ pub enum SectionKind {
 pub const PAGE_LEN: usize = 4096;
 
 /// The sections a query reads in small pieces, each page of which has its
-/// own checksum in [`SectionKind::PageSums`], in this order. The other
-/// sections a query reads are checked whole before first use.
-pub const PAGED: [SectionKind; 3] = [
+/// own checksum in [`SectionKind::PageSums`], in this order (file order).
+/// The others a query reads (META, FIELDNORMS, STORE_INDEX) are checked
+/// whole before first use.
+pub const PAGED: [SectionKind; 6] = [
+    SectionKind::TermDict,
+    SectionKind::TermInfo,
     SectionKind::Postings,
     SectionKind::Positions,
     SectionKind::StoreData,
+    SectionKind::Surface,
 ];
 
 /// Every section of the file's table, in file order: [`SectionKind::ALL`]
@@ -484,7 +488,7 @@ mod tests {
             assert_eq!(bytes, vec![i as u8; i * 3].as_slice());
             assert_eq!(crc32(bytes), e.crc32);
         }
-        // PAGESUMS: one page checksum for each of the three paged sections.
+        // PAGESUMS: one page checksum for each of the paged sections.
         let sums = entries[10];
         assert_eq!(sums.kind, SectionKind::PageSums);
         let bytes = &file[sums.offset as usize..(sums.offset + sums.len) as usize];

@@ -26,6 +26,8 @@
 
 use byteorder::{ByteOrder, LittleEndian};
 
+use crate::pages::PageGuard;
+
 /// What is wrong with a map's bytes, and at which byte of the map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Fault {
@@ -98,6 +100,9 @@ fn layout(bytes: &[u8]) -> Result<(&[u8], usize), Fault> {
 pub(crate) struct CheckedFst<'a> {
     area: &'a [u8],
     root: usize,
+    /// Checks the pages of each node before it is used, when the map is
+    /// an index file's section.
+    guard: Option<PageGuard<'a>>,
 }
 
 /// One decoded node of a [`CheckedFst`].
@@ -116,10 +121,23 @@ pub(crate) struct FstTransition {
 }
 
 impl<'a> CheckedFst<'a> {
-    /// The map in `bytes`, its header and footer checked.
+    /// The map in `bytes`, no page checks (for tests of maps in memory).
+    #[cfg(test)]
     pub(crate) fn new(bytes: &'a [u8]) -> Result<Self, Fault> {
+        Self::with_guard(bytes, None)
+    }
+
+    /// The map in `bytes`, whose pages `guard` checks: the header and the
+    /// footer now, each node as a walk reaches it.
+    pub(crate) fn with_guard(bytes: &'a [u8], guard: Option<PageGuard<'a>>) -> Result<Self, Fault> {
+        let n = bytes.len();
+        if guard
+            .is_some_and(|g| !g.check(0, n.min(HEADER)) || !g.check(n.saturating_sub(FOOTER), n))
+        {
+            return Err(Fault::new("a page of the map fails its checksum", 0));
+        }
         let (area, root) = layout(bytes)?;
-        Ok(CheckedFst { area, root })
+        Ok(CheckedFst { area, root, guard })
     }
 
     pub(crate) fn root(&self) -> Result<FstNode<'a>, Fault> {
@@ -135,9 +153,15 @@ impl<'a> CheckedFst<'a> {
                 addr,
             ));
         }
+        let node = decode(self.area, addr)?;
+        // Decoding only found the node's extent; nothing of it is used
+        // before its pages are checked.
+        if addr != 0 && self.guard.is_some_and(|g| !g.check(node.end, addr + 1)) {
+            return Err(Fault::new("a page of the map fails its checksum", addr));
+        }
         Ok(FstNode {
             area: self.area,
-            node: decode(self.area, addr)?,
+            node,
         })
     }
 

@@ -359,21 +359,30 @@ impl Index {
             SectionKind::Surface => "surface forms",
             _ => "term dictionary",
         };
-        CheckedFst::new(self.checked_section(kind)?)
-            .map_err(|d| self.corrupt(format!("{what}: {d}")))
+        let guard = self.guard(kind)?;
+        CheckedFst::with_guard(self.section(kind), Some(guard))
+            .map_err(|d| self.damage_error(&format!("{what}: {d}")))
     }
 
     /// The ordinal of a dictionary key, read through [`CheckedFst`].
     fn term_ord(&self, key: &[u8]) -> Result<Option<u64>> {
         self.checked_fst(SectionKind::TermDict)?
             .get(key)
-            .map_err(|d| self.corrupt(format!("term dictionary: {d}")))
+            .map_err(|d| self.damage_error(&format!("term dictionary: {d}")))
     }
 
-    /// The term records, their checksum checked before first use.
+    /// The term records, each record's pages checked before it is read.
     pub(crate) fn term_infos(&self) -> Result<TermInfoReader<'_>> {
-        TermInfoReader::new(self.checked_section(SectionKind::TermInfo)?)
-            .ok_or_else(|| self.corrupt("the term record table does not fit its section"))
+        let guard = self.guard(SectionKind::TermInfo)?;
+        TermInfoReader::with_guard(self.section(SectionKind::TermInfo), Some(guard))
+            .ok_or_else(|| self.damage_error("the term record table does not fit its section"))
+    }
+
+    /// Page checks over all of section `kind` (one of [`format::PAGED`]).
+    fn guard(&self, kind: SectionKind) -> Result<crate::pages::PageGuard<'_>> {
+        self.pages
+            .guard(&self.data, &self.sections, kind, 0)
+            .map_err(|d| self.corrupt(d))
     }
 
     /// Dictionary entry of an analyzed `term` in `field`, if the field holds it.
@@ -384,7 +393,7 @@ impl Index {
         self.term_infos()?
             .get(ord)
             .map(Some)
-            .ok_or_else(|| self.corrupt(format!("term ordinal {ord} has no valid record")))
+            .ok_or_else(|| self.damage_error(&format!("term ordinal {ord} has no valid record")))
     }
 
     /// A cursor over the postings of `info` (from [`Index::term_info`]).
@@ -394,8 +403,26 @@ impl Index {
             .zip(usize::try_from(info.postings.1).ok())
             .filter(|&(s, e)| s <= e)
             .ok_or_else(|| self.corrupt("a term's postings lie outside the postings section"))?;
-        let bytes = self.checked_range(SectionKind::Postings, start, end)?;
-        Ok(PostingsCursor::new(bytes, info.doc_freq))
+        let bytes = self
+            .section(SectionKind::Postings)
+            .get(start..end)
+            .ok_or_else(|| self.corrupt("a term's postings lie outside the postings section"))?;
+        let guard = self
+            .pages
+            .guard(&self.data, &self.sections, SectionKind::Postings, start)
+            .map_err(|d| self.corrupt(d))?;
+        Ok(PostingsCursor::with_guard(
+            bytes,
+            info.doc_freq,
+            Some(guard),
+        ))
+    }
+
+    /// The error of a search whose cursors met malformed bytes: the
+    /// damaged page, if a page check found one ([`crate::pages::PageGuard`]),
+    /// else `otherwise`, what the decoders saw.
+    pub(crate) fn damage_error(&self, otherwise: &str) -> Error {
+        self.corrupt(self.pages.damage().unwrap_or(otherwise))
     }
 
     /// A cursor over the postings of an analyzed `term` in `field`, if the field holds it.

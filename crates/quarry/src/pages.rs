@@ -18,6 +18,9 @@ pub(crate) struct PageChecks {
     /// Per [`PAGED`] section: where its checksums start in PAGESUMS, and a
     /// bit per page. Made on first use, after PAGESUMS' own checksum.
     state: OnceLock<Result<Vec<Seen>, String>>,
+    /// The first page found damaged, if any. Damage is for good: once
+    /// found, every later search of the index reports it.
+    damage: OnceLock<String>,
 }
 
 struct Seen {
@@ -39,6 +42,26 @@ impl PageChecks {
         first: usize,
         last: usize,
     ) -> Result<(), String> {
+        let guard = self.guard(data, sections, kind, 0)?;
+        for p in first..=last {
+            guard.page(p)?;
+        }
+        Ok(())
+    }
+
+    /// A guard over section `kind` for a reader of the bytes from `base`
+    /// on, which checks pages as the reader reaches them
+    /// ([`PageGuard::check`]).
+    ///
+    /// # Errors
+    /// PAGESUMS is damaged, or `kind` has no page checksums.
+    pub(crate) fn guard<'a>(
+        &'a self,
+        data: &'a [u8],
+        sections: &[SectionEntry],
+        kind: SectionKind,
+        base: usize,
+    ) -> Result<PageGuard<'a>, String> {
         let seen = self
             .state
             .get_or_init(|| load(data, sections))
@@ -47,29 +70,89 @@ impl PageChecks {
         let Some(i) = PAGED.iter().position(|&k| k == kind) else {
             return Err(format!("the {} section has no page checksums", kind.name()));
         };
-        let section = slice(data, sections, kind);
-        let sums = slice(data, sections, SectionKind::PageSums);
-        let seen = &seen[i];
-        for p in first..=last {
-            let (word, bit) = (seen.bits.get(p / 64), 1u64 << (p % 64));
-            let Some(word) = word else {
-                return Err(format!(
-                    "{} page {p} is past the section's end",
-                    kind.name()
-                ));
-            };
-            // Relaxed is enough: a set bit only records a fact about bytes
-            // that never change, and checking a page twice is harmless.
-            if word.load(Ordering::Relaxed) & bit != 0 {
-                continue;
-            }
-            let page = &section[p * PAGE_LEN..((p + 1) * PAGE_LEN).min(section.len())];
-            let at = seen.sums_at + 4 * p;
-            if format::crc32(page) != LittleEndian::read_u32(&sums[at..at + 4]) {
-                return Err(format!("{} page {p} checksum mismatch", kind.name()));
-            }
-            word.fetch_or(bit, Ordering::Relaxed);
+        Ok(PageGuard {
+            seen: &seen[i],
+            section: slice(data, sections, kind),
+            sums: slice(data, sections, SectionKind::PageSums),
+            kind,
+            base,
+            damage: &self.damage,
+        })
+    }
+
+    /// The damage a guard found, if any: a search that read through
+    /// guards reports it rather than an answer missing what the damaged
+    /// page held.
+    pub(crate) fn damage(&self) -> Option<&str> {
+        self.damage.get().map(String::as_str)
+    }
+}
+
+/// Page checks for one reader of a paged section, e.g. a postings cursor
+/// that decodes only some of a term's blocks: [`PageGuard::check`] before
+/// each piece it reads.
+#[derive(Clone, Copy)]
+pub struct PageGuard<'a> {
+    seen: &'a Seen,
+    section: &'a [u8],
+    sums: &'a [u8],
+    kind: SectionKind,
+    /// Where the reader's bytes start in the section.
+    base: usize,
+    damage: &'a OnceLock<String>,
+}
+
+impl PageGuard<'_> {
+    /// Whether bytes `start..end` of the reader's bytes are sound, their
+    /// pages checked now if not before. A damaged page is also recorded
+    /// for [`PageChecks::damage`].
+    #[inline]
+    pub(crate) fn check(&self, start: usize, end: usize) -> bool {
+        if start >= end {
+            return true;
         }
+        let (first, last) = (
+            (self.base + start) / PAGE_LEN,
+            (self.base + end - 1) / PAGE_LEN,
+        );
+        if first == last {
+            return self.is_checked(first) || self.page(first).is_ok();
+        }
+        (first..=last).all(|p| self.is_checked(p) || self.page(p).is_ok())
+    }
+
+    /// Whether page `p` was checked before: the common case, one load.
+    #[inline]
+    fn is_checked(&self, p: usize) -> bool {
+        // Relaxed is enough: a set bit only records a fact about bytes
+        // that never change, and checking a page twice is harmless.
+        self.seen
+            .bits
+            .get(p / 64)
+            .is_some_and(|w| w.load(Ordering::Relaxed) & (1u64 << (p % 64)) != 0)
+    }
+
+    /// Checks page `p` of the section, the first time.
+    #[cold]
+    fn page(&self, p: usize) -> Result<(), String> {
+        let Some(word) = self.seen.bits.get(p / 64) else {
+            return Err(format!(
+                "{} page {p} is past the section's end",
+                self.kind.name()
+            ));
+        };
+        let bit = 1u64 << (p % 64);
+        if word.load(Ordering::Relaxed) & bit != 0 {
+            return Ok(());
+        }
+        let page = &self.section[p * PAGE_LEN..((p + 1) * PAGE_LEN).min(self.section.len())];
+        let at = self.seen.sums_at + 4 * p;
+        if format::crc32(page) != LittleEndian::read_u32(&self.sums[at..at + 4]) {
+            let detail = format!("{} page {p} checksum mismatch", self.kind.name());
+            let _ = self.damage.set(detail.clone());
+            return Err(detail);
+        }
+        word.fetch_or(bit, Ordering::Relaxed);
         Ok(())
     }
 }

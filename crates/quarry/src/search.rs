@@ -383,7 +383,7 @@ impl Index {
             }
         };
         if damaged {
-            return Err(self.corrupt("postings or positions are malformed"));
+            return Err(self.damage_error("postings or positions are malformed"));
         }
         let hits = top
             .into_sorted()
@@ -458,7 +458,7 @@ impl Index {
             }
         };
         if damaged {
-            return Err(self.corrupt("postings or positions are malformed"));
+            return Err(self.damage_error("postings or positions are malformed"));
         }
         Ok((n, planner.expansions))
     }
@@ -497,13 +497,13 @@ impl Index {
         };
         if s.seek(doc) != doc {
             if s.damaged() {
-                return Err(self.corrupt("postings or positions are malformed"));
+                return Err(self.damage_error("postings or positions are malformed"));
             }
             return Ok(None);
         }
         let e = s.explain();
         if s.damaged() {
-            return Err(self.corrupt("postings or positions are malformed"));
+            return Err(self.damage_error("postings or positions are malformed"));
         }
         Ok(Some(e))
     }

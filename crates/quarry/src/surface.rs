@@ -245,7 +245,7 @@ impl Index {
 
     fn walk_error(&self, e: WalkError) -> Error {
         match e {
-            WalkError::Map(detail) => self.corrupt(format!("surface forms: {detail}")),
+            WalkError::Map(detail) => self.damage_error(&format!("surface forms: {detail}")),
             WalkError::Caller(e) => e,
         }
     }

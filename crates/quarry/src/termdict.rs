@@ -1,6 +1,7 @@
 //! The term dictionary: an `fst::Map` from field-qualified term to ordinal
 //! (TERMDICT), and a table of bit-packed records by ordinal (TERMINFO).
 
+use crate::pages::PageGuard;
 use byteorder::{ByteOrder, LittleEndian};
 
 /// Records per TERMINFO block: each block shares one header.
@@ -151,11 +152,24 @@ pub struct TermInfoReader<'a> {
     count: u64,
     headers: &'a [u8],
     data: &'a [u8],
+    /// Checks the pages of a record before it is read, when the bytes are
+    /// an index file's.
+    guard: Option<PageGuard<'a>>,
 }
 
 impl<'a> TermInfoReader<'a> {
     /// `None` unless the header table fits the section.
     pub fn new(bytes: &'a [u8]) -> Option<Self> {
+        Self::with_guard(bytes, None)
+    }
+
+    /// A reader whose records' pages are checked by `guard` (over the
+    /// whole section) before they are read; a record on a damaged page is
+    /// `None`, as a malformed one is.
+    pub(crate) fn with_guard(bytes: &'a [u8], guard: Option<PageGuard<'a>>) -> Option<Self> {
+        if guard.is_some_and(|g| !g.check(0, 8)) {
+            return None;
+        }
         let count = LittleEndian::read_u64(bytes.get(..8)?);
         let blocks = usize::try_from(count.checked_add(1)?)
             .ok()?
@@ -165,6 +179,7 @@ impl<'a> TermInfoReader<'a> {
             count,
             headers: bytes.get(8..headers_end)?,
             data: &bytes[headers_end..],
+            guard,
         })
     }
 
@@ -185,6 +200,13 @@ impl<'a> TermInfoReader<'a> {
 
     fn record(&self, ord: u64) -> Option<(u32, u64, u64)> {
         let block = usize::try_from(ord / TERM_INFO_BLOCK as u64).ok()?;
+        let header_at = 8 + block * TERM_INFO_HEADER_LEN;
+        if self
+            .guard
+            .is_some_and(|g| !g.check(header_at, header_at + TERM_INFO_HEADER_LEN))
+        {
+            return None;
+        }
         let h = self
             .headers
             .get(block * TERM_INFO_HEADER_LEN..(block + 1) * TERM_INFO_HEADER_LEN)?;
@@ -199,6 +221,18 @@ impl<'a> TermInfoReader<'a> {
         }
         let width = u64::from(df_bits) + u64::from(p_bits) + u64::from(q_bits);
         let mut at = data_at * 8 + (ord % TERM_INFO_BLOCK as u64) * width;
+        if let Some(g) = self.guard {
+            // The record's bits, and the word a read of them may load.
+            let data_start = 8 + self.headers.len();
+            let first = usize::try_from(at / 8).ok()?;
+            let last = usize::try_from((at + width).div_ceil(8))
+                .ok()?
+                .saturating_add(8);
+            let end = last.min(self.data.len());
+            if !g.check(data_start + first.min(end), data_start + end) {
+                return None;
+            }
+        }
         let df = read_bits(self.data, at, df_bits)? as u32;
         at += u64::from(df_bits);
         let p = read_bits(self.data, at, p_bits)?;

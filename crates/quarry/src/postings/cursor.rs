@@ -3,6 +3,7 @@
 use bitpacking::{BitPacker, BitPacker4x};
 
 use crate::format::{read_vint_u32, BLOCK_LEN};
+use crate::pages::PageGuard;
 
 use super::*;
 
@@ -49,11 +50,27 @@ pub struct PostingsCursor<'a> {
     positions_mark: Option<(usize, usize, usize)>,
     corrupt: bool,
     packer: BitPacker4x,
+    /// Checks the pages of the bytes before they are decoded, when the
+    /// bytes are an index file's ([`crate::Index::postings_of`]).
+    guard: Option<PageGuard<'a>>,
 }
 
 impl<'a> PostingsCursor<'a> {
     /// A cursor on the first document of a term's postings bytes.
     pub fn new(bytes: &'a [u8], doc_freq: u32) -> PostingsCursor<'a> {
+        Self::with_guard(bytes, doc_freq, None)
+    }
+
+    /// A cursor whose bytes' pages are checked by `guard` before they are
+    /// decoded: the skip data at once, each block as it is first decoded,
+    /// so a query that skips most blocks checks only what it reads. A
+    /// page that fails makes the cursor corrupt (and is recorded by the
+    /// guard).
+    pub(crate) fn with_guard(
+        bytes: &'a [u8],
+        doc_freq: u32,
+        guard: Option<PageGuard<'a>>,
+    ) -> PostingsCursor<'a> {
         let mut c = PostingsCursor {
             bytes,
             blocks: bytes,
@@ -73,6 +90,7 @@ impl<'a> PostingsCursor<'a> {
             positions_mark: None,
             corrupt: false,
             packer: BitPacker4x::new(),
+            guard,
         };
         if doc_freq == 0 {
             c.fail();
@@ -100,6 +118,13 @@ impl<'a> PostingsCursor<'a> {
                 return c;
             }
             c.blocks = &bytes[at..];
+        }
+        // Everything before the blocks (skip data, frontier) is read from
+        // here on: its pages first.
+        let skip_end = bytes.len() - c.blocks.len();
+        if c.guard.is_some_and(|g| !g.check(0, skip_end)) {
+            c.fail();
+            return c;
         }
         c.load_next_block(0);
         c
@@ -421,11 +446,16 @@ impl<'a> PostingsCursor<'a> {
     }
 
     fn decode_block(&mut self, b: usize, entry: SkipEntry) -> bool {
-        let ok = if is_full(self.doc_freq, b) {
-            self.decode_packed(entry)
-        } else {
-            self.decode_tail(b, entry)
-        };
+        let base = self.bytes.len() - self.blocks.len();
+        let sound = self
+            .guard
+            .is_none_or(|g| g.check(base + entry.offset, base + entry.end));
+        let ok = sound
+            && if is_full(self.doc_freq, b) {
+                self.decode_packed(entry)
+            } else {
+                self.decode_tail(b, entry)
+            };
         if !ok {
             self.fail();
             return false;
