@@ -156,7 +156,12 @@ impl<'a> CheckedFst<'a> {
         let node = decode(self.area, addr)?;
         // Decoding only found the node's extent; nothing of it is used
         // before its pages are checked.
-        if addr != 0 && self.guard.is_some_and(|g| !g.check(node.end, addr + 1)) {
+        if addr != 0
+            && self
+                .guard
+                .as_ref()
+                .is_some_and(|g| !g.check(node.end, addr + 1))
+        {
             return Err(Fault::new("a page of the map fails its checksum", addr));
         }
         Ok(FstNode {

@@ -121,6 +121,19 @@ impl PageGuard<'_> {
         (first..=last).all(|p| self.is_checked(p) || self.page(p).is_ok())
     }
 
+    /// [`PageGuard::check`], and on success the range of the reader's
+    /// bytes those pages cover (at least `start..end`): a reader moving
+    /// forward need not ask again until it leaves it.
+    #[inline]
+    pub(crate) fn check_span(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+        if !self.check(start, end) {
+            return None;
+        }
+        let lo = ((self.base + start) / PAGE_LEN * PAGE_LEN).saturating_sub(self.base);
+        let hi = (self.base + end).div_ceil(PAGE_LEN) * PAGE_LEN - self.base;
+        Some((lo.min(start), hi.max(end)))
+    }
+
     /// Whether page `p` was checked before: the common case, one load.
     #[inline]
     fn is_checked(&self, p: usize) -> bool {

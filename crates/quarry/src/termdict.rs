@@ -203,6 +203,7 @@ impl<'a> TermInfoReader<'a> {
         let header_at = 8 + block * TERM_INFO_HEADER_LEN;
         if self
             .guard
+            .as_ref()
             .is_some_and(|g| !g.check(header_at, header_at + TERM_INFO_HEADER_LEN))
         {
             return None;
@@ -221,7 +222,7 @@ impl<'a> TermInfoReader<'a> {
         }
         let width = u64::from(df_bits) + u64::from(p_bits) + u64::from(q_bits);
         let mut at = data_at * 8 + (ord % TERM_INFO_BLOCK as u64) * width;
-        if let Some(g) = self.guard {
+        if let Some(g) = &self.guard {
             // The record's bits, and the word a read of them may load.
             let data_start = 8 + self.headers.len();
             let first = usize::try_from(at / 8).ok()?;

@@ -140,7 +140,7 @@ impl<'a> TermScorer<'a> {
     }
 
     /// The score of the current document.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn score(&mut self) -> f64 {
         let doc = self.cursor.doc();
         match self.lengths.get(doc) {

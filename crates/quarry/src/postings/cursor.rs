@@ -53,6 +53,8 @@ pub struct PostingsCursor<'a> {
     /// Checks the pages of the bytes before they are decoded, when the
     /// bytes are an index file's ([`crate::Index::postings_of`]).
     guard: Option<PageGuard<'a>>,
+    /// Bytes whose pages the guard has passed, around the last block.
+    checked: (usize, usize),
 }
 
 impl<'a> PostingsCursor<'a> {
@@ -91,6 +93,7 @@ impl<'a> PostingsCursor<'a> {
             corrupt: false,
             packer: BitPacker4x::new(),
             guard,
+            checked: (0, 0),
         };
         if doc_freq == 0 {
             c.fail();
@@ -122,7 +125,7 @@ impl<'a> PostingsCursor<'a> {
         // Everything before the blocks (skip data, frontier) is read from
         // here on: its pages first.
         let skip_end = bytes.len() - c.blocks.len();
-        if c.guard.is_some_and(|g| !g.check(0, skip_end)) {
+        if c.guard.as_ref().is_some_and(|g| !g.check(0, skip_end)) {
             c.fail();
             return c;
         }
@@ -447,9 +450,18 @@ impl<'a> PostingsCursor<'a> {
 
     fn decode_block(&mut self, b: usize, entry: SkipEntry) -> bool {
         let base = self.bytes.len() - self.blocks.len();
-        let sound = self
-            .guard
-            .is_none_or(|g| g.check(base + entry.offset, base + entry.end));
+        let (start, end) = (base + entry.offset, base + entry.end);
+        let sound = match &self.guard {
+            None => true,
+            Some(_) if self.checked.0 <= start && end <= self.checked.1 => true,
+            Some(g) => match g.check_span(start, end) {
+                Some(span) => {
+                    self.checked = span;
+                    true
+                }
+                None => false,
+            },
+        };
         let ok = sound
             && if is_full(self.doc_freq, b) {
                 self.decode_packed(entry)
