@@ -1,0 +1,216 @@
+//! The checked reader: a map read node by node, each node decoded by the
+//! parent module's checked decoder and its pages checked before use.
+
+use super::{decode, layout, Fault, Kind, Node, FOOTER, HEADER};
+use crate::pages::PageGuard;
+
+/// A map read node by node with every offset checked, for the walks that
+/// visit only part of it (lookups, prefix and fuzzy walks): nothing is
+/// trusted but the nodes a walk decodes, so it needs no [`check_fst`] over
+/// the whole map. On a map [`check_fst`] accepts it reads what the `fst`
+/// crate reads; on any other bytes a walk gets answers or errors, and never
+/// reads out of bounds. Transitions always lead to lower addresses, so no
+/// walk can cycle.
+#[derive(Clone, Copy)]
+pub(crate) struct CheckedFst<'a> {
+    area: &'a [u8],
+    root: usize,
+    /// Checks the pages of each node before it is used, when the map is
+    /// an index file's section.
+    guard: Option<PageGuard<'a>>,
+}
+
+/// One decoded node of a [`CheckedFst`].
+#[derive(Clone, Copy)]
+pub(crate) struct FstNode<'a> {
+    area: &'a [u8],
+    node: Node,
+}
+
+/// One transition: input byte, output, and the node it leads to.
+#[derive(Clone, Copy)]
+pub(crate) struct FstTransition {
+    pub(crate) input: u8,
+    pub(crate) output: u64,
+    pub(crate) target: usize,
+}
+
+impl<'a> CheckedFst<'a> {
+    /// The map in `bytes`, no page checks (for tests of maps in memory).
+    #[cfg(test)]
+    pub(crate) fn new(bytes: &'a [u8]) -> Result<Self, Fault> {
+        Self::with_guard(bytes, None)
+    }
+
+    /// The map in `bytes`, whose pages `guard` checks: the header and the
+    /// footer now, each node as a walk reaches it.
+    pub(crate) fn with_guard(bytes: &'a [u8], guard: Option<PageGuard<'a>>) -> Result<Self, Fault> {
+        let n = bytes.len();
+        if guard
+            .is_some_and(|g| !g.check(0, n.min(HEADER)) || !g.check(n.saturating_sub(FOOTER), n))
+        {
+            return Err(Fault::new("a page of the map fails its checksum", 0));
+        }
+        let (area, root) = layout(bytes)?;
+        Ok(CheckedFst { area, root, guard })
+    }
+
+    pub(crate) fn root(&self) -> Result<FstNode<'a>, Fault> {
+        self.node(self.root)
+    }
+
+    /// The node at `addr`, an address a transition of this map gave.
+    #[inline]
+    pub(crate) fn node(&self, addr: usize) -> Result<FstNode<'a>, Fault> {
+        if addr >= self.area.len() {
+            return Err(Fault::new(
+                "a node address is past the end of the map",
+                addr,
+            ));
+        }
+        let node = decode(self.area, addr)?;
+        // Decoding only found the node's extent; nothing of it is used
+        // before its pages are checked.
+        if addr != 0
+            && self
+                .guard
+                .as_ref()
+                .is_some_and(|g| !g.check(node.end, addr + 1))
+        {
+            return Err(Fault::new("a page of the map fails its checksum", addr));
+        }
+        Ok(FstNode {
+            area: self.area,
+            node,
+        })
+    }
+
+    /// The value of `key`, if the map holds it.
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<u64>, Fault> {
+        let mut node = self.root()?;
+        let mut value = 0u64;
+        for &b in key {
+            let Some(t) = node.find(b)? else {
+                return Ok(None);
+            };
+            value = add(value, t.output)?;
+            node = self.node(t.target)?;
+        }
+        if node.is_final() {
+            add(value, node.final_output()).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The value of the first key (in key order) that starts with `prefix`.
+    pub(crate) fn first_with_prefix(&self, prefix: &[u8]) -> Result<Option<u64>, Fault> {
+        let mut node = self.root()?;
+        let mut value = 0u64;
+        for &b in prefix {
+            let Some(t) = node.find(b)? else {
+                return Ok(None);
+            };
+            value = add(value, t.output)?;
+            node = self.node(t.target)?;
+        }
+        while !node.is_final() {
+            if node.is_empty() {
+                return Ok(None);
+            }
+            let t = node.transition(0)?;
+            value = add(value, t.output)?;
+            node = self.node(t.target)?;
+        }
+        add(value, node.final_output()).map(Some)
+    }
+}
+
+/// `a + b`, or the fault of a map whose outputs overflow.
+#[inline]
+pub(crate) fn add(a: u64, b: u64) -> Result<u64, Fault> {
+    a.checked_add(b)
+        .ok_or(Fault::new("outputs add up past 64 bits", 0))
+}
+
+impl FstNode<'_> {
+    pub(crate) fn len(&self) -> usize {
+        self.node.ntrans()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.node.ntrans() == 0
+    }
+
+    pub(crate) fn is_final(&self) -> bool {
+        self.node.is_final
+    }
+
+    pub(crate) fn final_output(&self) -> u64 {
+        self.node.final_output
+    }
+
+    /// Transition `i`, for `i` below [`FstNode::len`].
+    #[inline]
+    pub(crate) fn transition(&self, i: usize) -> Result<FstTransition, Fault> {
+        if i >= self.node.ntrans() {
+            return Err(Fault::new("a node has no such transition", self.node.addr));
+        }
+        let t = self.node.transition(self.area, i)?;
+        Ok(FstTransition {
+            input: t.input,
+            output: t.output,
+            target: t.target,
+        })
+    }
+
+    /// The transition on byte `b`, if there is one.
+    #[inline]
+    pub(crate) fn find(&self, b: u8) -> Result<Option<FstTransition>, Fault> {
+        if self.node.ntrans() == 0 {
+            return Ok(None);
+        }
+        if let Kind::Any {
+            count_len,
+            table_len,
+        } = self.node.kind
+        {
+            let top = self.node.addr - usize::from(count_len) - 1 - usize::from(table_len);
+            if table_len == 256 {
+                // The lookup table under the sizes byte names the transition.
+                let i = usize::from(self.area[top + usize::from(b)]);
+                if i >= self.node.ntrans() {
+                    return Ok(None);
+                }
+                let t = self.transition(i)?;
+                return if t.input == b {
+                    Ok(Some(t))
+                } else {
+                    Err(Fault::new(
+                        "a lookup table disagrees with its node's inputs",
+                        self.node.addr,
+                    ))
+                };
+            }
+            // The inputs are bytes side by side, the first transition's on top.
+            let inputs = &self.area[top - self.node.ntrans()..top];
+            return match inputs.iter().rposition(|&x| x == b) {
+                Some(at) => self.transition(inputs.len() - 1 - at).map(Some),
+                None => Ok(None),
+            };
+        }
+        for i in 0..self.node.ntrans() {
+            let t = self.transition(i)?;
+            if t.input == b {
+                return Ok(Some(t));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The value of `key` in the map `bytes` ([`CheckedFst::get`]).
+#[cfg(test)]
+pub(crate) fn get(bytes: &[u8], key: &[u8]) -> Result<Option<u64>, Fault> {
+    CheckedFst::new(bytes)?.get(key)
+}
