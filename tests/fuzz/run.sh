@@ -8,7 +8,8 @@
 # corpus entries go to tests/fuzz/corpus/TARGET, crashes to
 # tests/fuzz/artifacts/TARGET (both ignored by git). Exits non-zero if any
 # target crashed. Environment: FUZZ_SANITIZER (default none; address for
-# ASan), Targets run one at a time.
+# ASan), FUZZ_SEED (default 0: a new random seed each run; CI fixes it so
+# that its smoke run repeats). Targets run one at a time.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -41,7 +42,7 @@ for t in "${targets[@]}"; do
   nice -n 19 cargo +nightly fuzz run --fuzz-dir tests/fuzz -s "$sanitizer" "$t" \
     "$corpus" "$here/seeds/$t" "${regressions[@]}" -- \
     -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-    -max_len=4096 -artifact_prefix="$artifacts/" "${dict[@]}" >"$log" 2>&1
+    -max_len=4096 -seed="${FUZZ_SEED:-0}" -artifact_prefix="$artifacts/" "${dict[@]}" >"$log" 2>&1
   rc=$?
   after=$(find "$artifacts" -type f | wc -l)
   execs[$t]=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')

@@ -111,10 +111,8 @@ impl PageGuard<'_> {
         if start >= end {
             return true;
         }
-        let (first, last) = (
-            (self.base + start) / PAGE_LEN,
-            (self.base + end - 1) / PAGE_LEN,
-        );
+        let first = self.base.saturating_add(start) / PAGE_LEN;
+        let last = self.base.saturating_add(end - 1) / PAGE_LEN;
         if first == last {
             return self.is_checked(first) || self.page(first).is_ok();
         }
@@ -129,8 +127,10 @@ impl PageGuard<'_> {
         if !self.check(start, end) {
             return None;
         }
-        let lo = ((self.base + start) / PAGE_LEN * PAGE_LEN).saturating_sub(self.base);
-        let hi = (self.base + end).div_ceil(PAGE_LEN) * PAGE_LEN - self.base;
+        let lo = (self.base.saturating_add(start) / PAGE_LEN * PAGE_LEN).saturating_sub(self.base);
+        let hi = (self.base.saturating_add(end).div_ceil(PAGE_LEN))
+            .saturating_mul(PAGE_LEN)
+            .saturating_sub(self.base);
         Some((lo.min(start), hi.max(end)))
     }
 
@@ -158,7 +158,16 @@ impl PageGuard<'_> {
         if word.load(Ordering::Relaxed) & bit != 0 {
             return Ok(());
         }
-        let page = &self.section[p * PAGE_LEN..((p + 1) * PAGE_LEN).min(self.section.len())];
+        // The bits come in words of 64 pages: a page past the last one
+        // still has a bit, but no bytes (a forged range can ask for it).
+        let start = p.saturating_mul(PAGE_LEN);
+        if start >= self.section.len() {
+            return Err(format!(
+                "{} page {p} is past the section's end",
+                self.kind.name()
+            ));
+        }
+        let page = &self.section[start..(start + PAGE_LEN).min(self.section.len())];
         let at = self.seen.sums_at + 4 * p;
         if format::crc32(page) != LittleEndian::read_u32(&self.sums[at..at + 4]) {
             let detail = format!("{} page {p} checksum mismatch", self.kind.name());
@@ -197,4 +206,42 @@ fn load(data: &[u8], sections: &[SectionEntry]) -> Result<Vec<Seen>, String> {
                 .collect(),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_past_the_last_page_is_refused_not_a_panic() {
+        // Two pages of a section, their checksums, and bits for 64 pages.
+        let section = vec![7u8; PAGE_LEN + 100];
+        let sums: Vec<u8> = section
+            .chunks(PAGE_LEN)
+            .flat_map(|p| format::crc32(p).to_le_bytes())
+            .collect();
+        let seen = Seen {
+            sums_at: 0,
+            bits: vec![AtomicU64::new(0)].into_boxed_slice(),
+        };
+        let damage = OnceLock::new();
+        let guard = PageGuard {
+            seen: &seen,
+            section: &section,
+            sums: &sums,
+            kind: SectionKind::Postings,
+            base: 0,
+            damage: &damage,
+        };
+        assert!(guard.check(0, section.len()));
+        // Page 2 has a bit but no bytes; page 64 not even a bit.
+        assert!(!guard.check(2 * PAGE_LEN, 2 * PAGE_LEN + 1));
+        assert!(!guard.check(3 * PAGE_LEN, 3 * PAGE_LEN + 1));
+        assert!(!guard.check(64 * PAGE_LEN, 64 * PAGE_LEN + 1));
+        assert!(guard.check_span(usize::MAX - 1, usize::MAX).is_none());
+        assert!(
+            damage.get().is_none(),
+            "nothing was damaged, only asked for"
+        );
+    }
 }
