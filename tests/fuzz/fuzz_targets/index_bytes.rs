@@ -82,7 +82,13 @@ fn forge(mode: u8, section: u8, args: &[u8]) -> Option<Vec<u8>> {
     Some(quarry::format::assemble(&refs))
 }
 
+/// Every read path once. Explanations are asked for each query's best
+/// hit, and documents are fetched once each (the hits, and the ids at the
+/// edges): each fetch decompresses a whole store block, and asking for the
+/// same one 60 times per input found nothing more but cost half the time.
 fn exercise(index: &Index) {
+    let n = index.doc_count();
+    let mut docs = vec![0, 1, n / 2, n.saturating_sub(1), n, u32::MAX];
     for (q, op) in [
         ("common", Operator::Or),
         ("alpha hotel", Operator::Or),
@@ -101,10 +107,10 @@ fn exercise(index: &Index) {
             };
             if let Ok(hits) = index.top_doc_ids(&query, &options) {
                 assert!(hits.len() <= 5);
-                for (doc, _) in hits {
+                if let (true, Some(&(doc, _))) = (pruning, hits.first()) {
                     let _ = index.explain(&query, doc, &options);
-                    let _ = index.document(doc);
                 }
+                docs.extend(hits.iter().map(|&(doc, _)| doc));
             }
         }
         let _ = index.count(&query);
@@ -116,11 +122,21 @@ fn exercise(index: &Index) {
     let _ = index.suggest("brvo", 3);
     let _ = index.term_counts();
     let _ = index.sources();
-    let n = index.doc_count();
-    for doc in [0, 1, n / 2, n.saturating_sub(1), n, u32::MAX] {
+    docs.sort_unstable();
+    docs.dedup();
+    for doc in docs {
         let _ = index.document(doc);
     }
     let _ = index.avg_field_len(quarry::Field::Body);
+}
+
+/// A cheap, deterministic hash of the input (FNV-1a): which inputs also
+/// get the expensive checks does not depend on earlier inputs, so a crash
+/// reproduces from its input alone.
+fn fnv(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -136,9 +152,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     exercise(&index);
-    if index.verify().is_ok() {
-        // An index that verifies can be merged: the merge reads every
-        // section again, and what it writes must open.
+    // An index that verifies can be merged: the merge reads every section
+    // again, and what it writes must open. Merging (two index builds and
+    // threads) costs more than all the rest, so one input in 4 does it.
+    if index.verify().is_ok() && fnv(data) % 4 == 0 {
         if let Ok(merged) = quarry::merge::merge(&[&index, &index]) {
             if let Ok(m) = Index::from_bytes(merged) {
                 let _ = m.verify();
