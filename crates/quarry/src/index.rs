@@ -425,6 +425,17 @@ impl Index {
         self.corrupt(self.pages.damage().unwrap_or(otherwise))
     }
 
+    /// The positions bytes of `info` (from [`Index::term_info`]), their
+    /// pages checked.
+    pub(crate) fn positions_of(&self, info: &TermInfo) -> Result<&[u8]> {
+        usize::try_from(info.positions.0)
+            .ok()
+            .zip(usize::try_from(info.positions.1).ok())
+            .filter(|&(s, e)| s <= e)
+            .ok_or_else(|| self.corrupt("a term's positions lie outside the positions section"))
+            .and_then(|(s, e)| self.checked_range(SectionKind::Positions, s, e))
+    }
+
     /// A cursor over the postings of an analyzed `term` in `field`, if the field holds it.
     pub fn postings(&self, field: Field, term: &str) -> Result<Option<PostingsCursor<'_>>> {
         match self.term_info(field, term)? {

@@ -17,7 +17,6 @@
 
 use crate::bm25::{idf, TermWeight};
 use crate::error::Result;
-use crate::format::SectionKind;
 use crate::index::Index;
 use crate::query::{BoolQuery, ExpansionKind, PhraseQuery, Query};
 use crate::schema::Field;
@@ -371,12 +370,7 @@ impl<'a, 'o> Planner<'a, 'o> {
                 let df = self.doc_freq(field, term, info.doc_freq)?;
                 idf_sum += idf(n, df);
                 min_df = min_df.min(df);
-                let pos = usize::try_from(info.positions.0)
-                    .ok()
-                    .zip(usize::try_from(info.positions.1).ok())
-                    .filter(|&(s, e)| s <= e)
-                    .ok_or_else(|| index.corrupt("a term's positions lie outside their section"))
-                    .and_then(|(s, e)| index.checked_range(SectionKind::Positions, s, e))?;
+                let pos = index.positions_of(&info)?;
                 terms.push(PhraseTerm {
                     cursor: index.postings_of(&info)?,
                     offset: *offset,

@@ -85,26 +85,9 @@ impl<'a> CheckedFst<'a> {
         })
     }
 
-    /// The value of `key`, if the map holds it.
-    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<u64>, Fault> {
-        let mut node = self.root()?;
-        let mut value = 0u64;
-        for &b in key {
-            let Some(t) = node.find(b)? else {
-                return Ok(None);
-            };
-            value = add(value, t.output)?;
-            node = self.node(t.target)?;
-        }
-        if node.is_final() {
-            add(value, node.final_output()).map(Some)
-        } else {
-            Ok(None)
-        }
-    }
-
-    /// The value of the first key (in key order) that starts with `prefix`.
-    pub(crate) fn first_with_prefix(&self, prefix: &[u8]) -> Result<Option<u64>, Fault> {
+    /// The node `prefix` leads to from the root, with the outputs on the
+    /// way; `None` if no key starts with `prefix`.
+    fn descend(&self, prefix: &[u8]) -> Result<Option<(FstNode<'a>, u64)>, Fault> {
         let mut node = self.root()?;
         let mut value = 0u64;
         for &b in prefix {
@@ -114,6 +97,22 @@ impl<'a> CheckedFst<'a> {
             value = add(value, t.output)?;
             node = self.node(t.target)?;
         }
+        Ok(Some((node, value)))
+    }
+
+    /// The value of `key`, if the map holds it.
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<u64>, Fault> {
+        match self.descend(key)? {
+            Some((node, value)) if node.is_final() => add(value, node.final_output()).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The value of the first key (in key order) that starts with `prefix`.
+    pub(crate) fn first_with_prefix(&self, prefix: &[u8]) -> Result<Option<u64>, Fault> {
+        let Some((mut node, mut value)) = self.descend(prefix)? else {
+            return Ok(None);
+        };
         while !node.is_final() {
             if node.is_empty() {
                 return Ok(None);

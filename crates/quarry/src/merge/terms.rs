@@ -283,12 +283,7 @@ impl<'a> Stream<'a> {
             .term_infos()?
             .get(ord)
             .ok_or_else(|| m.corrupt(format!("term ordinal {ord} has no valid record")))?;
-        let positions = usize::try_from(info.positions.0)
-            .ok()
-            .zip(usize::try_from(info.positions.1).ok())
-            .filter(|&(s, e)| s <= e)
-            .ok_or_else(|| m.corrupt("a term's positions lie outside the positions section"))
-            .and_then(|(s, e)| m.checked_range(SectionKind::Positions, s, e))?;
+        let positions = m.positions_of(&info)?;
         let mut s = Stream {
             m,
             ord,
