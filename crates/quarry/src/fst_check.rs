@@ -371,9 +371,22 @@ fn decode_with(area: &[u8], addr: usize, codes: bool) -> Result<Node, Fault> {
 }
 
 impl Node {
+    /// The input byte of transition `i` alone (a walk that may not follow
+    /// it needs no more). `i` is below [`Node::ntrans`].
+    #[inline]
+    fn input(&self, area: &[u8], i: usize) -> u8 {
+        match self.kind {
+            Kind::OneNext { input } | Kind::One { input } => input,
+            Kind::Any {
+                count_len,
+                table_len,
+            } => area[self.addr - usize::from(count_len) - 1 - usize::from(table_len) - i - 1],
+        }
+    }
+
     /// Transition `i`, read where the `fst` crate reads it. The offsets are
     /// within the node: [`decode`] checked the node's whole extent.
-    #[inline]
+    #[inline(always)]
     fn transition(&self, area: &[u8], i: usize) -> Result<Transition, Fault> {
         let (input, delta, output) = match self.kind {
             Kind::OneNext { input } => {

@@ -106,16 +106,20 @@ impl PageGuard<'_> {
     /// Whether bytes `start..end` of the reader's bytes are sound, their
     /// pages checked now if not before. A damaged page is also recorded
     /// for [`PageChecks::damage`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn check(&self, start: usize, end: usize) -> bool {
         if start >= end {
             return true;
         }
         let first = self.base.saturating_add(start) / PAGE_LEN;
         let last = self.base.saturating_add(end - 1) / PAGE_LEN;
-        if first == last {
-            return self.is_checked(first) || self.page(first).is_ok();
-        }
+        // The common case inline (a map walk asks for every node it
+        // visits): one page, checked before.
+        (first == last && self.is_checked(first)) || self.check_pages(first, last)
+    }
+
+    #[inline(never)]
+    fn check_pages(&self, first: usize, last: usize) -> bool {
         (first..=last).all(|p| self.is_checked(p) || self.page(p).is_ok())
     }
 
@@ -135,7 +139,7 @@ impl PageGuard<'_> {
     }
 
     /// Whether page `p` was checked before: the common case, one load.
-    #[inline]
+    #[inline(always)]
     fn is_checked(&self, p: usize) -> bool {
         // Relaxed is enough: a set bit only records a fact about bytes
         // that never change, and checking a page twice is harmless.

@@ -372,11 +372,11 @@ fn walk(
                     stack.pop();
                     continue;
                 }
-                let t = node.transition(at)?;
-                state = aut.accept(&state, t.input);
+                state = aut.accept(&state, node.input(at)?);
                 if !aut.can_match(&state) {
                     continue;
                 }
+                let t = node.transition(at)?;
                 node = fst.node(t.target)?;
                 out = add(out, t.output)?;
                 key.push(t.input);
