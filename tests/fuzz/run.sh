@@ -9,7 +9,11 @@
 # tests/fuzz/artifacts/TARGET (both ignored by git). Exits non-zero if any
 # target crashed. Environment: FUZZ_SANITIZER (default none; address for
 # ASan), FUZZ_SEED (default 0: a new random seed each run; CI fixes it so
-# that its smoke run repeats). Targets run one at a time.
+# that its smoke run repeats), FUZZ_RUNS (stop a target after this many
+# executions), FUZZ_TRACE_COMPARES (default 1; 0 builds without compare
+# tracing: about three times the executions per second for long runs over
+# a corpus that runs with tracing already grew). Targets run one at a time;
+# start the script once per core for parallel runs.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -21,8 +25,16 @@ all=(query index_bytes jsonl merge)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 sanitizer=${FUZZ_SANITIZER:-none}
+build=(--fuzz-dir tests/fuzz -s "$sanitizer")
+[ "${FUZZ_TRACE_COMPARES:-1}" = 0 ] && build+=(--no-trace-compares)
+runs=()
+[ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
+# The targets build a few small indexes per input: keep freed memory in
+# the process instead of mapping and unmapping it each time (the fst
+# builder's registry alone is a megabyte).
+export MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864
 
-cargo +nightly fuzz build --fuzz-dir tests/fuzz -s "$sanitizer" || exit 2
+cargo +nightly fuzz build "${build[@]}" || exit 2
 
 declare -A execs crashes
 failed=0
@@ -39,10 +51,10 @@ for t in "${targets[@]}"; do
   before=$(find "$artifacts" -type f | wc -l)
   # -fork would run several processes: one at a time, in-process, so a
   # crash stops the target (its input is saved under artifacts/).
-  nice -n 19 cargo +nightly fuzz run --fuzz-dir tests/fuzz -s "$sanitizer" "$t" \
+  nice -n 19 cargo +nightly fuzz run "${build[@]}" "$t" \
     "$corpus" "$here/seeds/$t" "${regressions[@]}" -- \
     -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-    -max_len=4096 -seed="${FUZZ_SEED:-0}" -artifact_prefix="$artifacts/" "${dict[@]}" >"$log" 2>&1
+    -max_len=4096 -seed="${FUZZ_SEED:-0}" "${runs[@]}" -artifact_prefix="$artifacts/" "${dict[@]}" >"$log" 2>&1
   rc=$?
   after=$(find "$artifacts" -type f | wc -l)
   execs[$t]=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
