@@ -93,7 +93,7 @@ const MAX_RANGES: usize = 4;
 /// Members' mapped bytes read between two releases of their pages (an
 /// estimate: what was decoded, and for each member's dictionary entry a
 /// share of the pages a walk in key order touches all over the map).
-const RELEASE_EVERY: u64 = 2 << 20;
+pub(super) const RELEASE_EVERY: u64 = 2 << 20;
 
 /// The estimate of mapped bytes one member's dictionary entry costs.
 const BYTES_PER_ENTRY: u64 = 256;

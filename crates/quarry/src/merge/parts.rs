@@ -7,7 +7,7 @@ use std::io::{self, BufWriter, Write};
 use fst::{IntoStreamer, Streamer};
 
 use super::plan::Plan;
-use super::{MergeError, Releaser};
+use super::{MergeError, Releaser, RELEASE_EVERY};
 use crate::analysis::{for_each_raw_token, lowercase};
 use crate::error::Result;
 use crate::index::Index;
@@ -30,15 +30,18 @@ pub(super) fn merge_store<S: Write>(
             return Err(MergeError::Interrupted);
         }
         let m = members[piece.member];
+        // A piece can be a whole member's store, hundreds of megabytes:
+        // its pages are dropped as it is read, and at its end.
+        let mut read = TextRead::new(m);
         m.checked_store()?
             .for_each_in(piece.docs.clone(), |id, title, body| {
                 store.add(id, title, body);
                 if store.held_bytes() >= 1 << 20 && failed.is_none() {
                     failed = store.drain_data(&mut file).err();
                 }
+                read.add(id.len() + title.len() + body.len());
             })
             .map_err(|d| m.corrupt(d))?;
-        // This piece's stored documents are read: drop their pages.
         m.release_pages();
         if let Some(e) = failed {
             return Err(MergeError::Write(e));
@@ -47,6 +50,28 @@ pub(super) fn merge_store<S: Write>(
     let file = file.into_inner().map_err(|e| e.into_error())?;
     let (index, rest) = store.finish();
     Ok((index, file, rest))
+}
+
+/// Stored text read from one member, whose pages are dropped every
+/// [`RELEASE_EVERY`] bytes of it (more text is read than compressed bytes
+/// are mapped for it).
+struct TextRead<'a> {
+    member: &'a Index,
+    since: u64,
+}
+
+impl<'a> TextRead<'a> {
+    fn new(member: &'a Index) -> Self {
+        TextRead { member, since: 0 }
+    }
+
+    fn add(&mut self, bytes: usize) {
+        self.since += bytes as u64;
+        if self.since >= RELEASE_EVERY {
+            self.since = 0;
+            self.member.release_pages();
+        }
+    }
 }
 
 /// SURFACE: each form's document frequency over the kept documents: the
@@ -63,9 +88,11 @@ pub(super) fn merge_surface(members: &[&Index], plan: &Plan) -> Result<Vec<u8>> 
         maps.push(m.surface_map()?);
         // Its checksum read the whole map: drop those pages before the next.
         m.release_pages();
+        let mut read = TextRead::new(m);
         for docs in &plan.dropped[i] {
             m.checked_store()?
                 .for_each_in(docs.clone(), |_, title, body| {
+                    read.add(title.len() + body.len());
                     forms.clear();
                     for text in [title, body] {
                         for_each_raw_token(text, |raw, _, _| {
