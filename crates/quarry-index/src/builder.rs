@@ -131,6 +131,9 @@ fn sorted_by_bytes<'a>(pairs: impl Iterator<Item = (&'a str, u32)>) -> Vec<(&'a 
     keyed.into_iter().map(|(_, s, id)| (s, id)).collect()
 }
 
+/// Surface forms below this many are built on the builder's own thread.
+const SURFACES_WORTH_A_THREAD: usize = 4096;
+
 /// Document frequencies of surface forms (lowercased, unstemmed tokens),
 /// over all fields: the SURFACE section.
 #[derive(Default)]
@@ -358,30 +361,40 @@ impl IndexBuilder {
         } = self;
         // SURFACE depends on nothing else: its fst (about 5% of a build)
         // is built on a second thread while the postings are written. If no
-        // thread can be started, it is built here afterwards.
-        let slot = std::sync::Mutex::new(Some(surfaces));
-        let take = || {
-            slot.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take()
-                .map(Surfaces::finish)
-        };
-        std::thread::scope(|scope| {
-            let worker = std::thread::Builder::new()
-                .name("quarry-surface".into())
-                .spawn_scoped(scope, take);
-            let mut sections = finish_sections(&analyzer, fields, store, doc_count);
-            let built = match worker {
-                Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                Err(_) => None,
+        // thread can be started, it is built here afterwards. A small one
+        // is built here at once: starting a thread would cost more.
+        let (mut sections, surface) = if surfaces.counts.len() < SURFACES_WORTH_A_THREAD {
+            let surface = surfaces.finish();
+            (
+                finish_sections(&analyzer, fields, store, doc_count),
+                surface,
+            )
+        } else {
+            let slot = std::sync::Mutex::new(Some(surfaces));
+            let take = || {
+                slot.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+                    .map(Surfaces::finish)
             };
-            let surface = built
-                .or_else(take)
-                .expect("the surface forms are taken once");
-            sections.push((SectionKind::Surface, surface));
-            sections.push((SectionKind::Sources, sources.encode()));
-            sections
-        })
+            std::thread::scope(|scope| {
+                let worker = std::thread::Builder::new()
+                    .name("quarry-surface".into())
+                    .spawn_scoped(scope, take);
+                let sections = finish_sections(&analyzer, fields, store, doc_count);
+                let built = match worker {
+                    Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                    Err(_) => None,
+                };
+                let surface = built
+                    .or_else(take)
+                    .expect("the surface forms are taken once");
+                (sections, surface)
+            })
+        };
+        sections.push((SectionKind::Surface, surface));
+        sections.push((SectionKind::Sources, sources.encode()));
+        sections
     }
 
     /// The whole index file as bytes.
