@@ -187,6 +187,11 @@ impl FieldLengths<'_> {
         }
     }
 
+    /// How many documents have a length here (the index's document count).
+    pub fn doc_count(&self) -> u32 {
+        (self.bytes.len() / usize::from(self.width.max(1))) as u32
+    }
+
     /// Sum of all lengths (must equal the field's token total).
     pub fn sum(&self) -> u64 {
         let n = (self.bytes.len() / self.width as usize) as u32;

@@ -1,5 +1,6 @@
-//! Flat disjunctions of term scorers: exhaustive, the sparse pass, and
-//! block-max MaxScore (see ARCHITECTURE.md, "Query evaluation").
+//! Flat disjunctions of term scorers: exhaustive and block-max MaxScore
+//! (see ARCHITECTURE.md, "Query evaluation"; the sparse pass that runs
+//! first is in `sparse_pass.rs`).
 
 use crate::index::DocId;
 use crate::postings::{PostingsCursor, TERMINATED};
@@ -79,116 +80,6 @@ pub(crate) fn sort_by_bound(idx: &mut [usize], key: &[f64]) {
             idx.swap(j - 1, j);
             j -= 1;
         }
-    }
-}
-
-/// Most postings the sparse pass of a disjunction scores (see
-/// [`disjunction`]): beyond this, scoring them exhaustively costs more than
-/// the bar it raises saves (measured: a share of the query's postings alone
-/// let one query with a 113k-document term score 5000 documents there).
-pub(crate) const SPARSE_PASS_MAX: u64 = 512;
-
-/// The sparse pass scores at most 1/`SPARSE_PASS_SHARE` of a query's
-/// postings (measured in instructions per query on three query sets: 1/8
-/// is 2% better than 1/16 or 1/4 on each).
-pub(crate) const SPARSE_PASS_SHARE: u64 = 8;
-
-/// A pruned disjunction.
-///
-/// In document order, the bar stays low until documents matching several
-/// scorers turn up, which may be late: most candidates of the long
-/// postings are scored for nothing. So the sparsest scorers (together at
-/// most 1/[`SPARSE_PASS_SHARE`] of the query's postings, and
-/// [`SPARSE_PASS_MAX`]; in practice the title fields) go
-/// first: every document they hold is scored exactly, looking the others
-/// up, which usually finds the best documents at once. The rest then run
-/// block-max MaxScore without them, against that high bar; a document the
-/// sparse scorers hold is skipped there, as it is already accounted for.
-pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>, combine: &Combine) {
-    let n = scorers.len();
-    let total: u64 = scorers.iter().map(|s| u64::from(s.cursor.doc_freq())).sum();
-    let mut by_df: Vec<usize> = (0..n).collect();
-    by_df.sort_by_key(|&i| scorers[i].cursor.doc_freq());
-    let mut sparse = vec![false; n];
-    let mut used = 0u64;
-    for &i in by_df.iter().take(n.saturating_sub(1)) {
-        used += u64::from(scorers[i].cursor.doc_freq());
-        if used > (total / SPARSE_PASS_SHARE).min(SPARSE_PASS_MAX) {
-            break;
-        }
-        sparse[i] = true;
-    }
-    if !sparse.contains(&true) {
-        block_max_maxscore(scorers, top, &mut [], combine);
-        return;
-    }
-    // Fresh copies for the second pass (the first moves every cursor):
-    // the sparse scorers' cursors, to recognise their documents, and the
-    // other scorers, to run MaxScore on. Scorer order is kept, so scores
-    // sum as before.
-    let mut held: Vec<PostingsCursor<'_>> = (0..n)
-        .filter(|&i| sparse[i])
-        .map(|i| scorers[i].cursor.clone())
-        .collect();
-    let mut rest: Vec<TermScorer<'_>> = (0..n)
-        .filter(|&i| !sparse[i])
-        .map(|i| scorers[i].clone())
-        .collect();
-    // The sparse scorers' documents, fully scored.
-    let (sparse_idx, others): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| sparse[i]);
-    let mut ub = vec![0.0; n];
-    loop {
-        let doc = sparse_idx
-            .iter()
-            .map(|&i| scorers[i].doc())
-            .min()
-            .unwrap_or(TERMINATED);
-        if doc == TERMINATED {
-            break;
-        }
-        let mut sum = 0.0;
-        for &i in &sparse_idx {
-            let c = &mut scorers[i];
-            ub[i] = if c.doc() == doc {
-                let v = c.score();
-                c.cursor.advance();
-                v
-            } else {
-                0.0
-            };
-            sum += ub[i];
-        }
-        for &i in &others {
-            let c = &scorers[i];
-            ub[i] = if c.doc() > doc {
-                // Already past it: absent.
-                0.0
-            } else {
-                // Tighter block bounds would have to be read from the skip
-                // data for every candidate; the lookups they would save
-                // cost less (measured).
-                c.max_score
-            };
-            sum += ub[i];
-        }
-        if let Some(score) = look_up(
-            scorers,
-            others.iter().copied(),
-            &mut ub,
-            (top.bar(), doc, sum),
-            combine,
-        ) {
-            top.push(doc, score);
-        }
-    }
-    // The others, skipping what the sparse scorers hold.
-    let rest_combine = combine.subset((0..n).filter(|&i| !sparse[i]));
-    block_max_maxscore(&mut rest, top, &mut held, &rest_combine);
-    let damaged =
-        rest.iter().any(TermScorer::damaged) || held.iter().any(PostingsCursor::is_corrupt);
-    if damaged {
-        // Reported through the originals.
-        scorers[0].bad_doc = true;
     }
 }
 

@@ -2,8 +2,9 @@
 //! the top k by BM25 score (ties: lower document id first).
 //!
 //! - [`term`]: one (term, field) scorer with its upper bounds.
-//! - [`disjunction`], [`conjunction`]: the tuned paths for flat OR and AND
-//!   of terms (block-max MaxScore, block-max conjunction windows).
+//! - [`sparse_pass`], [`disjunction`], [`conjunction`]: the tuned paths for
+//!   flat OR and AND of terms (the sparse pass, block-max MaxScore,
+//!   block-max conjunction windows).
 //! - [`phrase`]: phrases, exact and sloppy.
 //! - [`collect`]: the top-k collector and its bar.
 //!
@@ -26,5 +27,6 @@ pub(crate) mod phrase_scorer;
 pub(crate) mod plan;
 mod plan_expansion;
 pub(crate) mod scorer;
+pub(crate) mod sparse_pass;
 pub(crate) mod term;
 pub(crate) mod windowed;
