@@ -64,20 +64,28 @@ pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>, co
     };
     let mut by_df: Vec<usize> = (0..n).collect();
     by_df.sort_by_key(|&i| scorers[i].cursor.doc_freq());
-    let mut stages = Vec::new();
+    // The first stage: the scorers within the fixed cap, together (a
+    // prefix or fuzzy expansion has hundreds). Then, past the fixed cap,
+    // a few more one at a time.
+    let mut stages: Vec<Vec<usize>> = vec![Vec::new()];
     let mut used = 0u64;
     for &i in by_df.iter().take(n.saturating_sub(1)) {
         used += u64::from(scorers[i].cursor.doc_freq());
-        if used > (total / SPARSE_PASS_SHARE).min(most) {
+        if used > (total / SPARSE_PASS_SHARE).min(most) || stages.len() > EXTRA_STAGES {
             break;
         }
-        stages.push(i);
+        if used <= SPARSE_PASS_MAX {
+            stages[0].push(i);
+        } else {
+            stages.push(vec![i]);
+        }
     }
+    stages.retain(|s| !s.is_empty());
     if stages.is_empty() {
         block_max_maxscore(scorers, top, &mut [], combine);
         return;
     }
-    // Untouched copies: each stage walks its scorer and looks the others
+    // Untouched copies: each stage walks its scorers and looks the others
     // up from the start, and the last pass runs MaxScore on the rest.
     let fresh: Vec<TermScorer<'_>> = scorers.to_vec();
     let mut sparse = vec![false; n];
@@ -89,7 +97,7 @@ pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>, co
     };
     let mut ub = vec![0.0; n];
     let mut damaged = false;
-    for (stage, &s) in stages.iter().enumerate() {
+    for (stage, drivers) in stages.iter().enumerate() {
         let mut work;
         let current: &mut [TermScorer<'_>] = if stage == 0 {
             &mut *scorers
@@ -100,17 +108,16 @@ pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>, co
             work = fresh.clone();
             &mut work
         };
-        sparse_stage(
-            current,
-            s,
-            &sparse,
-            &mut held_by(&sparse),
-            top,
-            &mut ub,
-            combine,
-        );
+        let mut held = held_by(&sparse);
+        let stage = Stage {
+            drivers,
+            done: &sparse,
+        };
+        stage.run(current, &mut held, top, &mut ub, combine);
         damaged |= current.iter().any(TermScorer::damaged);
-        sparse[s] = true;
+        for &i in drivers {
+            sparse[i] = true;
+        }
     }
     let mut held = held_by(&sparse);
     // The others, skipping what the sparse scorers hold.
@@ -127,49 +134,81 @@ pub(crate) fn disjunction(scorers: &mut [TermScorer<'_>], top: &mut TopK<'_>, co
     }
 }
 
-/// One stage of the sparse pass: every document of scorer `s` that none of
-/// the `held` cursors (the earlier stages') holds, scored exactly. Scorers
-/// marked `done` are known absent from those documents; the others are
-/// looked up.
-fn sparse_stage(
-    scorers: &mut [TermScorer<'_>],
-    s: usize,
-    done: &[bool],
-    held: &mut [PostingsCursor<'_>],
-    top: &mut TopK<'_>,
-    ub: &mut [f64],
-    combine: &Combine,
-) {
-    let others: Vec<usize> = (0..scorers.len()).filter(|&i| i != s && !done[i]).collect();
-    loop {
-        let doc = scorers[s].doc();
-        if doc == TERMINATED {
-            return;
+/// Most stages after the first (each copies every scorer).
+const EXTRA_STAGES: usize = 3;
+
+/// One stage of the sparse pass: every document of the `drivers` that no
+/// scorer `done` (an earlier stage's) holds, scored exactly; the `done`
+/// ones are known absent there, the others are looked up.
+struct Stage<'s> {
+    drivers: &'s [usize],
+    done: &'s [bool],
+}
+
+impl Stage<'_> {
+    /// `held`: cursors of the `done` scorers, from the start.
+    fn run(
+        &self,
+        scorers: &mut [TermScorer<'_>],
+        held: &mut [PostingsCursor<'_>],
+        top: &mut TopK<'_>,
+        ub: &mut [f64],
+        combine: &Combine,
+    ) {
+        let n = scorers.len();
+        let mut driver = vec![false; n];
+        for &i in self.drivers {
+            driver[i] = true;
         }
-        let score = scorers[s].score();
-        scorers[s].cursor.advance();
-        if held.iter_mut().any(|c| c.seek(doc) == doc) {
-            continue;
+        let others: Vec<usize> = (0..n).filter(|&i| !driver[i] && !self.done[i]).collect();
+        // Only the drivers' and the others' entries change below.
+        for (u, &d) in ub.iter_mut().zip(self.done) {
+            if d {
+                *u = 0.0;
+            }
         }
-        ub.iter_mut().for_each(|x| *x = 0.0);
-        ub[s] = score;
-        let mut sum = score;
-        for &i in &others {
-            let c = &scorers[i];
-            // Tighter block bounds would have to be read from the skip
-            // data for every candidate; the lookups they would save cost
-            // less (measured). A scorer already past the document lacks it.
-            ub[i] = if c.doc() > doc { 0.0 } else { c.max_score };
-            sum += ub[i];
-        }
-        if let Some(score) = look_up(
-            scorers,
-            others.iter().copied(),
-            ub,
-            (top.bar(), doc, sum),
-            combine,
-        ) {
-            top.push(doc, score);
+        loop {
+            let doc = self
+                .drivers
+                .iter()
+                .map(|&i| scorers[i].doc())
+                .min()
+                .unwrap_or(TERMINATED);
+            if doc == TERMINATED {
+                return;
+            }
+            let mut sum = 0.0;
+            for &i in self.drivers {
+                let c = &mut scorers[i];
+                ub[i] = if c.doc() == doc {
+                    let v = c.score();
+                    c.cursor.advance();
+                    v
+                } else {
+                    0.0
+                };
+                sum += ub[i];
+            }
+            if held.iter_mut().any(|c| c.seek(doc) == doc) {
+                continue;
+            }
+            for &i in &others {
+                let c = &scorers[i];
+                // Tighter block bounds would have to be read from the skip
+                // data for every candidate; the lookups they would save
+                // cost less (measured). A scorer past the document lacks it.
+                ub[i] = if c.doc() > doc { 0.0 } else { c.max_score };
+                sum += ub[i];
+            }
+            if let Some(score) = look_up(
+                scorers,
+                others.iter().copied(),
+                ub,
+                (top.bar(), doc, sum),
+                combine,
+            ) {
+                top.push(doc, score);
+            }
         }
     }
 }
