@@ -275,3 +275,57 @@ fn near_ties_are_decided_exactly() {
     let index = Index::from_bytes(b.to_bytes()).unwrap();
     pruned_equals_exhaustive(&index, &[1, 7, 30, 200]);
 }
+
+/// A collection large enough (400,000 documents) that the sparse pass
+/// goes past its fixed cap of 512 postings: the title scorers of "c" (100
+/// documents) and "b" (250) run together, then "a" (300) as a stage of its
+/// own, which scores only documents neither earlier one holds. Pruned
+/// evaluation must still return exactly what exhaustive evaluation does.
+#[test]
+fn sparse_pass_stages_past_the_fixed_cap_keep_the_exact_top_k() {
+    let mut b = IndexBuilder::default();
+    let mut rng = Rng(11);
+    let n = 400_000u32;
+    // Titles overlap (a third of the "a" titles also hold "b" or "c"), so
+    // the later stage meets documents an earlier one scored.
+    let mut titled = vec![String::new(); n as usize];
+    let mut holders: Vec<usize> = Vec::new();
+    for (word, count) in [("b", 250), ("c", 100), ("a", 300)] {
+        let mut placed = 0;
+        while placed < count {
+            let i = if word == "a" && placed % 3 == 0 {
+                holders[rng.below(holders.len() as u64) as usize]
+            } else {
+                rng.below(u64::from(n)) as usize
+            };
+            if !titled[i].contains(word) {
+                titled[i] = format!("{} {word}", titled[i]);
+                holders.push(i);
+                placed += 1;
+            }
+        }
+    }
+    for (i, title) in titled.iter().enumerate() {
+        let mut words = vec!["fish"; 1 + rng.below(8) as usize];
+        for w in ["a", "b", "c"] {
+            if rng.below(20) == 0 {
+                words.extend(std::iter::repeat_n(w, 1 + rng.below(3) as usize));
+            }
+        }
+        b.add(&format!("d{i}"), title, &words.join(" ")).unwrap();
+    }
+    let index = Index::from_bytes(b.to_bytes()).unwrap();
+    for text in ["a b c", "c a", "b a fish"] {
+        let q = Query::parse(text, index.analyzer(), Operator::Or).unwrap();
+        for k in [1, 10, 50] {
+            let mk = |pruning| SearchOptions {
+                pruning,
+                limit: k,
+                ..SearchOptions::default()
+            };
+            let pruned = index.top_doc_ids(&q, &mk(true)).unwrap();
+            let exhaustive = index.top_doc_ids(&q, &mk(false)).unwrap();
+            assert_eq!(pruned, exhaustive, "{text} k={k}");
+        }
+    }
+}
