@@ -44,7 +44,10 @@ pub(crate) struct Stream {
 /// The pool that holds every stream's bytes.
 #[derive(Default)]
 pub(crate) struct StreamPool {
-    pages: Vec<Box<[u8]>>,
+    /// Each page is allocated at its full size but zeroed only as far as
+    /// slices are handed out (its length), so a small build touches a few
+    /// bytes instead of a megabyte; within its capacity a page never moves.
+    pages: Vec<Vec<u8>>,
     /// Next free byte of the last page.
     used: usize,
 }
@@ -71,11 +74,14 @@ impl StreamPool {
     fn slice(&mut self, level: u8) -> u64 {
         let size = SLICE_SIZES[level as usize];
         if self.pages.is_empty() || self.used + size > PAGE_BYTES {
-            self.pages.push(vec![0u8; PAGE_BYTES].into_boxed_slice());
+            self.pages.push(Vec::with_capacity(PAGE_BYTES));
             self.used = 0;
         }
         let addr = ((self.pages.len() - 1) * PAGE_BYTES + self.used) as u64;
         self.used += size;
+        let page = self.pages.last_mut().expect("a page was pushed above");
+        debug_assert!(self.used <= page.capacity());
+        page.resize(self.used, 0);
         addr
     }
 

@@ -71,8 +71,12 @@ impl<W: Write + Seek> SectionWriter<W> {
     /// # Errors
     /// Any error of `from` or of the output.
     pub fn append(&mut self, from: &mut (impl io::Read + Seek)) -> io::Result<()> {
+        // A buffer no larger than the source: small indexes are built often
+        // (tests, fuzzing, updates of a few files) and a megabyte zeroed per
+        // section was most of their cost.
+        let len = from.seek(SeekFrom::End(0))?;
         from.seek(SeekFrom::Start(0))?;
-        let mut buf = vec![0u8; 1 << 20];
+        let mut buf = vec![0u8; len.clamp(1, 1 << 20) as usize];
         loop {
             let n = match from.read(&mut buf) {
                 Ok(0) => return Ok(()),
