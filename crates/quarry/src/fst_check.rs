@@ -247,36 +247,35 @@ fn one_input(area: &[u8], addr: usize, state: u8, codes: bool) -> Result<(u8, us
 /// The byte each input code (1 to 63) of a one-transition state stands for.
 type Codes = [Option<u8>; 64];
 
-/// The `fst` crate keeps its table of input codes to itself, so it is read
-/// back from the crate: the map of the one key `[0, 1, …, 255]` is a chain
-/// of one-transition nodes, the `k`-th on byte `k`, each with `k`'s code in
-/// its state byte if `k` has one.
+include!(concat!(env!("OUT_DIR"), "/fst_codes.rs"));
+
+/// The `fst` crate's table of input codes, read from the crate at build
+/// time (`build.rs`).
+#[inline]
 fn common_inputs() -> &'static Codes {
-    static TABLE: std::sync::OnceLock<Codes> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table = [None; 64];
-        let key: Vec<u8> = (0..=255).collect();
-        let Ok(map) = fst::Map::from_iter([(key, 0u64)]) else {
-            return table;
-        };
-        let Ok((area, mut addr)) = layout(map.as_fst().as_bytes()) else {
-            return table;
-        };
-        for k in 0..=255u8 {
-            let Ok(node) = decode_with(area, addr, false) else {
-                break;
-            };
-            let code = usize::from(area[addr] & 0x3f);
-            if area[addr] >> 7 == 1 && code != 0 {
-                table[code] = Some(k);
-            }
-            match node.transition(area, 0) {
-                Ok(t) if t.target != 0 => addr = t.target,
-                _ => break,
-            }
+    &COMMON_INPUTS
+}
+
+/// The table read back from the crate at run time, as `build.rs` does,
+/// through this module's own decoder: the two must agree.
+#[cfg(test)]
+fn common_inputs_read_now() -> Codes {
+    let mut table = [None; 64];
+    let key: Vec<u8> = (0..=255).collect();
+    let map = fst::Map::from_iter([(key, 0u64)]).expect("a map of one key");
+    let (area, mut addr) = layout(map.as_fst().as_bytes()).expect("a sound map");
+    for k in 0..=255u8 {
+        let node = decode_with(area, addr, false).expect("a sound node");
+        let code = usize::from(area[addr] & 0x3f);
+        if area[addr] >> 7 == 1 && code != 0 {
+            table[code] = Some(k);
         }
-        table
-    })
+        match node.transition(area, 0) {
+            Ok(t) if t.target != 0 => addr = t.target,
+            _ => break,
+        }
+    }
+    table
 }
 
 fn sizes(byte: u8, at: usize) -> Result<(usize, usize), Fault> {
