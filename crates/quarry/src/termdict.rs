@@ -134,10 +134,15 @@ fn read_bits(bytes: &[u8], at: u64, bits: u8) -> Option<u64> {
     let shift = (at % 8) as u32;
     let last = usize::try_from((at + u64::from(bits) - 1) / 8).ok()?;
     let span = bytes.get(first..=last)?;
-    let mut acc: u128 = 0;
-    for (i, &b) in span.iter().enumerate() {
-        acc |= u128::from(b) << (8 * i);
-    }
+    // A value spans at most 9 bytes (64 bits at a shift of 7): one 16-byte
+    // load where the bytes allow it, else byte by byte near the end.
+    let acc = match bytes.get(first..first + 16) {
+        Some(word) => u128::from_le_bytes(word.try_into().expect("16 bytes")),
+        None => span
+            .iter()
+            .enumerate()
+            .fold(0u128, |acc, (i, &b)| acc | u128::from(b) << (8 * i)),
+    };
     let mask = if bits == 64 {
         u64::MAX
     } else {
@@ -223,12 +228,11 @@ impl<'a> TermInfoReader<'a> {
         let width = u64::from(df_bits) + u64::from(p_bits) + u64::from(q_bits);
         let mut at = data_at * 8 + (ord % TERM_INFO_BLOCK as u64) * width;
         if let Some(g) = &self.guard {
-            // The record's bits, and the word a read of them may load.
+            // The record's bits, and the 16 bytes a read of its last
+            // field may load ([`read_bits`]).
             let data_start = 8 + self.headers.len();
             let first = usize::try_from(at / 8).ok()?;
-            let last = usize::try_from((at + width).div_ceil(8))
-                .ok()?
-                .saturating_add(8);
+            let last = usize::try_from((at + width) / 8).ok()?.saturating_add(16);
             let end = last.min(self.data.len());
             if !g.check(data_start + first.min(end), data_start + end) {
                 return None;
