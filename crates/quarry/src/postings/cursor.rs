@@ -7,6 +7,13 @@ use crate::pages::PageGuard;
 
 use super::*;
 
+/// A decoded block: documents and their frequencies.
+#[derive(Clone)]
+struct BlockBuf {
+    docs: [u32; BLOCK_LEN],
+    freqs: [u32; BLOCK_LEN],
+}
+
 /// Iterates one term's postings in document order, with skipping.
 ///
 /// Besides the current document, the cursor keeps a *shallow* position:
@@ -40,8 +47,9 @@ pub struct PostingsCursor<'a> {
     len: usize,
     /// Index of the current document within the block.
     at: usize,
-    docs: [u32; BLOCK_LEN],
-    freqs: [u32; BLOCK_LEN],
+    /// The decoded block's documents and frequencies, boxed so that a
+    /// cursor (and each scorer holding one) stays small to move.
+    buf: Box<BlockBuf>,
     doc: u32,
     /// The last document of a term without skip data.
     tail_last: u32,
@@ -85,8 +93,10 @@ impl<'a> PostingsCursor<'a> {
             pending_freqs: None,
             len: 0,
             at: 0,
-            docs: [0; BLOCK_LEN],
-            freqs: [0; BLOCK_LEN],
+            buf: Box::new(BlockBuf {
+                docs: [0; BLOCK_LEN],
+                freqs: [0; BLOCK_LEN],
+            }),
             doc: TERMINATED,
             tail_last: 0,
             positions_mark: None,
@@ -151,7 +161,7 @@ impl<'a> PostingsCursor<'a> {
         if self.pending_freqs.is_some() {
             self.decode_freqs();
         }
-        self.freqs[self.at.min(BLOCK_LEN - 1)]
+        self.buf.freqs[self.at.min(BLOCK_LEN - 1)]
     }
 
     /// True once malformed bytes were met.
@@ -167,7 +177,7 @@ impl<'a> PostingsCursor<'a> {
         }
         self.at += 1;
         if self.at < self.len {
-            self.doc = self.docs[self.at];
+            self.doc = self.buf.docs[self.at];
         } else {
             self.load_next_block(self.block + 1);
         }
@@ -179,7 +189,7 @@ impl<'a> PostingsCursor<'a> {
         if self.doc >= target {
             return self.doc;
         }
-        if self.docs[self.len - 1] < target {
+        if self.buf.docs[self.len - 1] < target {
             let b = self
                 .skip
                 .as_ref()
@@ -195,21 +205,21 @@ impl<'a> PostingsCursor<'a> {
         // The block's last document is >= target, so this stops in the
         // block. Far targets are found by binary search, near ones by a
         // short scan.
-        if self.at + 8 < self.len && self.docs[self.at + 8] < target {
-            self.at += 8 + self.docs[self.at + 8..self.len].partition_point(|&d| d < target);
+        if self.at + 8 < self.len && self.buf.docs[self.at + 8] < target {
+            self.at += 8 + self.buf.docs[self.at + 8..self.len].partition_point(|&d| d < target);
             if self.at >= self.len {
                 self.fail();
                 return TERMINATED;
             }
         }
-        while self.docs[self.at] < target {
+        while self.buf.docs[self.at] < target {
             self.at += 1;
             if self.at == self.len {
                 self.fail();
                 return TERMINATED;
             }
         }
-        self.doc = self.docs[self.at];
+        self.doc = self.buf.docs[self.at];
         self.doc
     }
 
@@ -243,7 +253,7 @@ impl<'a> PostingsCursor<'a> {
     /// [`PostingsCursor::position`]`.1`).
     #[inline]
     pub fn block_docs(&self) -> &[u32] {
-        &self.docs[..self.len]
+        &self.buf.docs[..self.len]
     }
 
     /// Moves to the document at index `i` of the decoded block (not
@@ -256,7 +266,7 @@ impl<'a> PostingsCursor<'a> {
         }
         if i < self.len {
             self.at = i;
-            self.doc = self.docs[i];
+            self.doc = self.buf.docs[i];
         } else {
             self.at = self.len - 1;
             self.advance();
@@ -267,7 +277,7 @@ impl<'a> PostingsCursor<'a> {
     /// The last document of the decoded block.
     #[inline]
     pub fn block_last(&self) -> u32 {
-        self.docs[self.len - 1]
+        self.buf.docs[self.len - 1]
     }
 
     /// Calls `visit` with the score frontier of every block from the
@@ -329,7 +339,7 @@ impl<'a> PostingsCursor<'a> {
         if self.pending_freqs.is_some() {
             self.decode_freqs();
         }
-        (&self.docs[..self.len], &self.freqs[..self.len])
+        (&self.buf.docs[..self.len], &self.buf.freqs[..self.len])
     }
 
     /// Where the positions of the current document start, relative to the
@@ -346,7 +356,7 @@ impl<'a> PostingsCursor<'a> {
             Some((block, idx, at)) if block == self.block && idx <= self.at => (idx, at),
             _ => (0, self.block_positions),
         };
-        let skip: u64 = self.freqs[idx..self.at].iter().map(|&f| u64::from(f)).sum();
+        let skip: u64 = self.buf.freqs[idx..self.at].iter().map(|&f| u64::from(f)).sum();
         at = skip_vints(positions, at, skip)?;
         idx = self.at;
         self.positions_mark = Some((self.block, idx, at));
@@ -396,8 +406,8 @@ impl<'a> PostingsCursor<'a> {
         self.doc = TERMINATED;
         self.len = 1;
         self.at = 0;
-        self.docs[0] = TERMINATED;
-        self.freqs[0] = 0;
+        self.buf.docs[0] = TERMINATED;
+        self.buf.freqs[0] = 0;
         self.pending_freqs = None;
     }
 
@@ -413,9 +423,9 @@ impl<'a> PostingsCursor<'a> {
         };
         // Lengths were checked when the block was loaded.
         self.packer
-            .decompress(&self.blocks[start..], &mut self.freqs, bits);
+            .decompress(&self.blocks[start..], &mut self.buf.freqs, bits);
         let mut wrapped = false;
-        for f in &mut self.freqs {
+        for f in &mut self.buf.freqs {
             *f = f.wrapping_add(1);
             wrapped |= *f == 0;
         }
@@ -475,7 +485,7 @@ impl<'a> PostingsCursor<'a> {
         self.block = b;
         self.block_positions = entry.positions;
         self.at = 0;
-        self.doc = self.docs[0];
+        self.doc = self.buf.docs[0];
         true
     }
 
@@ -491,7 +501,7 @@ impl<'a> PostingsCursor<'a> {
             return false;
         };
         self.packer
-            .decompress_strictly_sorted(prev_last, bytes, &mut self.docs, entry.doc_bits);
+            .decompress_strictly_sorted(prev_last, bytes, &mut self.buf.docs, entry.doc_bits);
         self.pending_freqs = Some((entry.offset + docs_len, entry.tf_bits));
         self.len = BLOCK_LEN;
         // Deltas add with wrap-around: damaged bytes could make ids go
@@ -505,14 +515,14 @@ impl<'a> PostingsCursor<'a> {
         // document is its first delta, below 2^doc_bits.)
         let reach = u64::from(prev_last.unwrap_or(0)) + ((BLOCK_LEN as u64) << entry.doc_bits);
         let increasing = reach <= u64::from(u32::MAX)
-            || self.docs[1..]
+            || self.buf.docs[1..]
                 .iter()
-                .zip(&self.docs[..BLOCK_LEN - 1])
+                .zip(&self.buf.docs[..BLOCK_LEN - 1])
                 .fold(0u32, |bad, (&next, &prev)| bad | u32::from(next <= prev))
                 == 0;
         increasing
-            && self.docs[BLOCK_LEN - 1] == entry.last_doc
-            && prev_last.is_none_or(|p| self.docs[0] > p)
+            && self.buf.docs[BLOCK_LEN - 1] == entry.last_doc
+            && prev_last.is_none_or(|p| self.buf.docs[0] > p)
     }
 
     fn decode_tail(&mut self, b: usize, entry: SkipEntry) -> bool {
@@ -528,7 +538,7 @@ impl<'a> PostingsCursor<'a> {
             match read_vint_u32(bytes, &mut at) {
                 Some(d) if d > 0 || first_of_term => match prev.checked_add(d) {
                     Some(doc) if doc != TERMINATED => {
-                        self.docs[i] = doc;
+                        self.buf.docs[i] = doc;
                         prev = doc;
                     }
                     _ => return false,
@@ -538,7 +548,7 @@ impl<'a> PostingsCursor<'a> {
         }
         for i in 0..n {
             match read_vint_u32(bytes, &mut at) {
-                Some(f) if f > 0 => self.freqs[i] = f,
+                Some(f) if f > 0 => self.buf.freqs[i] = f,
                 _ => return false,
             }
         }
