@@ -10,7 +10,7 @@ use byteorder::{ByteOrder, LittleEndian};
 /// The eight bytes every index file starts with.
 pub const MAGIC: [u8; 8] = *b"QRYINDEX";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 7;
+pub const VERSION: u32 = 8;
 /// Length of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Length of one section table entry.
@@ -49,9 +49,26 @@ pub enum SectionKind {
     PageSums = 11,
 }
 
-/// Bytes per checksummed page of a [`PAGED`] section (the last page of a
-/// section may be shorter).
-pub const PAGE_LEN: usize = 4096;
+/// The page length of [`PAGED`] section `kind` as a power of two: each
+/// page of [`page_len`] bytes (the last one of a section may be shorter)
+/// has its own checksum.
+///
+/// A query reads a few bytes here and there of the dictionary, the term
+/// records, postings and positions (a rare term's whole postings are tens
+/// of bytes), and checking a page means reading all of it, so their pages
+/// are small: 512 bytes. Stored documents are read a 16 KiB block at a
+/// time, so their pages are 4 KiB, which keeps the table small.
+pub const fn page_shift(kind: SectionKind) -> u32 {
+    match kind {
+        SectionKind::StoreData => 12,
+        _ => 9,
+    }
+}
+
+/// Bytes per checksummed page of section `kind` ([`page_shift`]).
+pub const fn page_len(kind: SectionKind) -> usize {
+    1 << page_shift(kind)
+}
 
 /// The sections a query reads in small pieces, each page of which has its
 /// own checksum in [`SectionKind::PageSums`], in this order (file order).
@@ -82,16 +99,16 @@ pub const TABLE: [SectionKind; 11] = [
     SectionKind::PageSums,
 ];
 
-/// Number of pages of a section of `len` bytes.
-pub fn page_count(len: u64) -> u64 {
-    len.div_ceil(PAGE_LEN as u64)
+/// Number of pages of section `kind` when it is `len` bytes long.
+pub fn page_count(kind: SectionKind, len: u64) -> u64 {
+    len.div_ceil(page_len(kind) as u64)
 }
 
 /// Where section `kind`'s page checksums start in PAGESUMS, given the
 /// lengths of the file's sections (by kind); `None` unless `kind` is paged.
 pub fn page_sums_at(kind: SectionKind, len_of: impl Fn(SectionKind) -> u64) -> Option<u64> {
     let i = PAGED.iter().position(|&k| k == kind)?;
-    Some(PAGED[..i].iter().map(|&k| 4 * page_count(len_of(k))).sum())
+    Some(PAGED[..i].iter().map(|&k| 4 * page_count(k, len_of(k))).sum())
 }
 
 impl SectionKind {
@@ -151,7 +168,7 @@ pub fn page_sums(sections: &[(SectionKind, &[u8])]) -> Vec<u8> {
     let mut out = Vec::new();
     for kind in PAGED {
         if let Some((_, bytes)) = sections.iter().find(|(k, _)| *k == kind) {
-            for page in bytes.chunks(PAGE_LEN) {
+            for page in bytes.chunks(page_len(kind)) {
                 out.extend_from_slice(&crc32(page).to_le_bytes());
             }
         }

@@ -343,8 +343,8 @@ impl Index {
                     &self.data,
                     &self.sections,
                     kind,
-                    start / format::PAGE_LEN,
-                    (end - 1) / format::PAGE_LEN,
+                    start >> format::page_shift(kind),
+                    (end - 1) >> format::page_shift(kind),
                 )
                 .map_err(|d| self.corrupt(d))?;
         }

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use byteorder::{ByteOrder, LittleEndian};
 
-use crate::format::{self, page_count, page_sums_at, SectionEntry, SectionKind, PAGED, PAGE_LEN};
+use crate::format::{self, page_count, page_shift, page_sums_at, SectionEntry, SectionKind, PAGED};
 
 /// Which pages of each paged section have been checked.
 #[derive(Default)]
@@ -26,6 +26,8 @@ pub(crate) struct PageChecks {
 struct Seen {
     sums_at: usize,
     bits: Box<[AtomicU64]>,
+    /// The section's page length, as a power of two.
+    shift: u32,
 }
 
 impl PageChecks {
@@ -111,8 +113,8 @@ impl PageGuard<'_> {
         if start >= end {
             return true;
         }
-        let first = self.base.saturating_add(start) / PAGE_LEN;
-        let last = self.base.saturating_add(end - 1) / PAGE_LEN;
+        let first = self.base.saturating_add(start) >> self.seen.shift;
+        let last = self.base.saturating_add(end - 1) >> self.seen.shift;
         // The common case inline (a map walk asks for every node it
         // visits): one page, checked before.
         (first == last && self.is_checked(first)) || self.check_pages(first, last)
@@ -131,9 +133,11 @@ impl PageGuard<'_> {
         if !self.check(start, end) {
             return None;
         }
-        let lo = (self.base.saturating_add(start) / PAGE_LEN * PAGE_LEN).saturating_sub(self.base);
-        let hi = (self.base.saturating_add(end).div_ceil(PAGE_LEN))
-            .saturating_mul(PAGE_LEN)
+        let page_len = 1usize << self.seen.shift;
+        let lo = (self.base.saturating_add(start) >> self.seen.shift << self.seen.shift)
+            .saturating_sub(self.base);
+        let hi = (self.base.saturating_add(end).div_ceil(page_len))
+            .saturating_mul(page_len)
             .saturating_sub(self.base);
         Some((lo.min(start), hi.max(end)))
     }
@@ -164,14 +168,15 @@ impl PageGuard<'_> {
         }
         // The bits come in words of 64 pages: a page past the last one
         // still has a bit, but no bytes (a forged range can ask for it).
-        let start = p.saturating_mul(PAGE_LEN);
+        let page_len = 1usize << self.seen.shift;
+        let start = p.saturating_mul(page_len);
         if start >= self.section.len() {
             return Err(format!(
                 "{} page {p} is past the section's end",
                 self.kind.name()
             ));
         }
-        let page = &self.section[start..(start + PAGE_LEN).min(self.section.len())];
+        let page = &self.section[start..(start + page_len).min(self.section.len())];
         let at = self.seen.sums_at + 4 * p;
         if format::crc32(page) != LittleEndian::read_u32(&self.sums[at..at + 4]) {
             let detail = format!("{} page {p} checksum mismatch", self.kind.name());
@@ -197,7 +202,7 @@ fn load(data: &[u8], sections: &[SectionEntry]) -> Result<Vec<Seen>, String> {
         return Err("page-sums section checksum mismatch".into());
     }
     let len_of = |k: SectionKind| sections[k as usize - 1].len;
-    let expected: u64 = PAGED.iter().map(|&k| 4 * page_count(len_of(k))).sum();
+    let expected: u64 = PAGED.iter().map(|&k| 4 * page_count(k, len_of(k))).sum();
     if sums.len() as u64 != expected {
         return Err("the page checksums do not match the sections' sizes".into());
     }
@@ -205,9 +210,10 @@ fn load(data: &[u8], sections: &[SectionEntry]) -> Result<Vec<Seen>, String> {
         .iter()
         .map(|&k| Seen {
             sums_at: page_sums_at(k, len_of).unwrap_or_default() as usize,
-            bits: (0..page_count(len_of(k)).div_ceil(64))
+            bits: (0..page_count(k, len_of(k)).div_ceil(64))
                 .map(|_| AtomicU64::new(0))
                 .collect(),
+            shift: page_shift(k),
         })
         .collect())
 }
@@ -215,6 +221,8 @@ fn load(data: &[u8], sections: &[SectionEntry]) -> Result<Vec<Seen>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const PAGE_LEN: usize = 4096;
 
     #[test]
     fn a_range_past_the_last_page_is_refused_not_a_panic() {
@@ -227,6 +235,7 @@ mod tests {
         let seen = Seen {
             sums_at: 0,
             bits: vec![AtomicU64::new(0)].into_boxed_slice(),
+            shift: 12,
         };
         let damage = OnceLock::new();
         let guard = PageGuard {

@@ -6,7 +6,7 @@
 use std::io::{self, Seek, SeekFrom, Write};
 
 use crate::format::{
-    header_of, SectionKind, HEADER_LEN, PAGED, PAGE_LEN, SECTION_ENTRY_LEN, TABLE,
+    header_of, page_len, SectionKind, HEADER_LEN, PAGED, SECTION_ENTRY_LEN, TABLE,
 };
 
 /// Writes the sections of one index file, in [`SectionKind::ALL`] order,
@@ -21,8 +21,9 @@ pub struct SectionWriter<W: Write + Seek> {
     current: Option<(SectionKind, u64, crc32fast::Hasher)>,
     /// The PAGESUMS payload so far.
     page_sums: Vec<u8>,
-    /// The current page of a paged section: its checksum so far.
-    page: Option<crc32fast::Hasher>,
+    /// The current page of a paged section: its checksum so far, and
+    /// the section's page length.
+    page: Option<(crc32fast::Hasher, usize)>,
 }
 
 /// Bytes kept at the start of the file for the header and a table of
@@ -50,14 +51,16 @@ impl<W: Write + Seek> SectionWriter<W> {
     pub fn begin(&mut self, kind: SectionKind) {
         self.end_current();
         self.current = Some((kind, 0, crc32fast::Hasher::new()));
-        self.page = PAGED.contains(&kind).then(crc32fast::Hasher::new);
+        self.page = PAGED
+            .contains(&kind)
+            .then(|| (crc32fast::Hasher::new(), page_len(kind)));
     }
 
     fn end_current(&mut self) {
         if let Some((kind, len, hasher)) = self.current.take() {
             self.done.push((kind, len, hasher.finalize()));
-            if let Some(page) = self.page.take() {
-                if len % PAGE_LEN as u64 != 0 {
+            if let Some((page, page_len)) = self.page.take() {
+                if len % page_len as u64 != 0 {
                     self.page_sums
                         .extend_from_slice(&page.finalize().to_le_bytes());
                 }
@@ -129,16 +132,17 @@ impl<W: Write + Seek> Write for SectionWriter<W> {
         };
         let n = self.out.write(buf)?;
         hasher.update(&buf[..n]);
-        if let Some(page) = &mut self.page {
+        if let Some((page, page_len)) = &mut self.page {
+            let page_len = *page_len;
             // Split the bytes where pages end.
             let mut at = 0;
-            let mut filled = (*len % PAGE_LEN as u64) as usize;
+            let mut filled = (*len % page_len as u64) as usize;
             while at < n {
-                let take = (PAGE_LEN - filled).min(n - at);
+                let take = (page_len - filled).min(n - at);
                 page.update(&buf[at..at + take]);
                 at += take;
                 filled += take;
-                if filled == PAGE_LEN {
+                if filled == page_len {
                     let done = std::mem::replace(page, crc32fast::Hasher::new());
                     self.page_sums
                         .extend_from_slice(&done.finalize().to_le_bytes());
