@@ -291,17 +291,32 @@ pub(crate) fn score_window(
     // The lookups' bounds together.
     let lookups_bound: f64 = w.lookups.iter().map(|&i| w.bound[i]).sum();
     let rounding = rounding_margin(ub.len());
-    // Most candidates fail even with every lookup present.
-    let may_enter = |essential: f64, bar: Bar| {
-        let at_most = essential + lookups_bound;
+    // Most candidates fail even with every lookup present. A lookup whose
+    // cursor is past a document lacks it (cursors only move forward, to
+    // candidates in order), so before the first document any lookup may
+    // still hold, `from`, a candidate must enter on its essential score
+    // alone: where the lookups are sparse (a title field), most documents
+    // of the essential scorers lie there.
+    let may_enter = |doc: DocId, essential: f64, from: DocId, bar: Bar| {
+        let at_most = essential + if doc < from { 0.0 } else { lookups_bound };
         at_most + rounding * at_most >= bar.score
+    };
+    let lookups_from = |scorers: &[TermScorer<'_>]| {
+        w.lookups
+            .iter()
+            .map(|&i| scorers[i].doc())
+            .min()
+            .unwrap_or(TERMINATED)
     };
     let mut bar = top.bar();
     if let [e] = *w.essential {
         // One essential scorer: scan its blocks for candidates that pass,
         // then evaluate those.
         loop {
-            let Some((doc, score)) = scorers[e].next_kept(w.hi, |s| may_enter(s, bar)) else {
+            let from = lookups_from(scorers);
+            let Some((doc, score)) =
+                scorers[e].next_kept(w.hi, |d, s| may_enter(d, s, from, bar))
+            else {
                 ub.iter_mut().for_each(|x| *x = 0.0);
                 return;
             };
@@ -332,7 +347,7 @@ pub(crate) fn score_window(
                 ub[i] = 0.0;
             }
         }
-        if may_enter(sum, bar) {
+        if may_enter(doc, sum, lookups_from(scorers), bar) {
             evaluate_candidate(scorers, top, held, w, ub, (doc, sum), bar);
             bar = top.bar();
         }

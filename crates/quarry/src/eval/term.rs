@@ -99,8 +99,8 @@ impl<'a> TermScorer<'a> {
             .get_or_insert_with(|| Box::new([0.0; BLOCK_LEN]))
     }
 
-    /// Moves to this scorer's next document up to `hi` whose score passes
-    /// `keep`, and returns it with its score, the cursor then just past
+    /// Moves to this scorer's next document up to `hi` that passes `keep`
+    /// (given the document and its score), and returns it with its score, the cursor then just past
     /// it; `None` when there is none, the cursor then past `hi`.
     ///
     /// The inner loop of a window with one essential scorer: it scans the
@@ -109,7 +109,7 @@ impl<'a> TermScorer<'a> {
     pub(crate) fn next_kept(
         &mut self,
         hi: DocId,
-        keep: impl Fn(f64) -> bool,
+        keep: impl Fn(DocId, f64) -> bool,
     ) -> Option<(DocId, f64)> {
         while self.cursor.doc() <= hi {
             self.block_scores();
@@ -119,7 +119,7 @@ impl<'a> TermScorer<'a> {
             let mut i = at;
             let mut found = None;
             while i < docs.len() && docs[i] <= hi {
-                if keep(scores[i]) {
+                if keep(docs[i], scores[i]) {
                     found = Some((docs[i], scores[i]));
                     break;
                 }
