@@ -288,34 +288,25 @@ pub(crate) fn score_window(
     for &i in w.essential {
         scorers[i].cursor.seek(w.lo);
     }
-    // The lookups' bounds together.
-    let lookups_bound: f64 = w.lookups.iter().map(|&i| w.bound[i]).sum();
     let rounding = rounding_margin(ub.len());
-    // Most candidates fail even with every lookup present. A lookup whose
-    // cursor is past a document lacks it (cursors only move forward, to
-    // candidates in order), so before the first document any lookup may
-    // still hold, `from`, a candidate must enter on its essential score
-    // alone: where the lookups are sparse (a title field), most documents
-    // of the essential scorers lie there.
-    let may_enter = |doc: DocId, essential: f64, from: DocId, bar: Bar| {
-        let at_most = essential + if doc < from { 0.0 } else { lookups_bound };
+    // Most candidates fail even with every lookup present, and a lookup
+    // whose cursor is past a document lacks it (cursors only move forward,
+    // to candidates in order): a candidate is bounded by its essential
+    // scores and the lookups that may still hold it ([`LookupSteps`]).
+    // Where lookups are sparse (title fields), most candidates lie before
+    // their cursors.
+    let may_enter = |essential: f64, lookups: f64, bar: Bar| {
+        let at_most = essential + lookups;
         at_most + rounding * at_most >= bar.score
-    };
-    let lookups_from = |scorers: &[TermScorer<'_>]| {
-        w.lookups
-            .iter()
-            .map(|&i| scorers[i].doc())
-            .min()
-            .unwrap_or(TERMINATED)
     };
     let mut bar = top.bar();
     if let [e] = *w.essential {
         // One essential scorer: scan its blocks for candidates that pass,
         // then evaluate those.
         loop {
-            let from = lookups_from(scorers);
+            let mut steps = LookupSteps::new(scorers, w.lookups, w.bound);
             let Some((doc, score)) =
-                scorers[e].next_kept(w.hi, |d, s| may_enter(d, s, from, bar))
+                scorers[e].next_kept(w.hi, |d, s| may_enter(s, steps.bound(d), bar))
             else {
                 ub.iter_mut().for_each(|x| *x = 0.0);
                 return;
@@ -325,6 +316,7 @@ pub(crate) fn score_window(
             bar = top.bar();
         }
     }
+    let mut steps = LookupSteps::new(scorers, w.lookups, w.bound);
     loop {
         let doc = w
             .essential
@@ -347,10 +339,67 @@ pub(crate) fn score_window(
                 ub[i] = 0.0;
             }
         }
-        if may_enter(doc, sum, lookups_from(scorers), bar) {
+        if may_enter(sum, steps.bound(doc), bar) {
             evaluate_candidate(scorers, top, held, w, ub, (doc, sum), bar);
             bar = top.bar();
+            steps = LookupSteps::new(scorers, w.lookups, w.bound);
         }
+    }
+}
+
+/// Lookups whose bounds a step function of the document gives: a lookup
+/// bounds only documents its cursor has not passed (a cursor past a
+/// document lacks it), so as candidates advance past the lookups' cursors
+/// their bounds join one by one. Made anew after each candidate (lookups
+/// move then) and asked of increasing documents.
+struct LookupSteps {
+    /// The lookups' cursor positions, increasing.
+    at: [DocId; LOOKUP_STEPS],
+    /// `bound[j]`: the bounds of the lookups at `at[..j]`, summed.
+    bound: [f64; LOOKUP_STEPS + 1],
+    len: usize,
+    /// Positions passed by the documents asked so far.
+    passed: usize,
+}
+
+/// Most lookups given steps; past it, every lookup bounds every document.
+const LOOKUP_STEPS: usize = 16;
+
+impl LookupSteps {
+    #[inline]
+    fn new(scorers: &[TermScorer<'_>], lookups: &[usize], bound: &[f64]) -> Self {
+        let mut steps = LookupSteps {
+            at: [0; LOOKUP_STEPS],
+            bound: [0.0; LOOKUP_STEPS + 1],
+            len: 0,
+            passed: 0,
+        };
+        if lookups.len() > LOOKUP_STEPS {
+            steps.bound[0] = lookups.iter().map(|&i| bound[i]).sum();
+            return steps;
+        }
+        let mut by_at = [(0, 0.0); LOOKUP_STEPS];
+        for (slot, &i) in by_at.iter_mut().zip(lookups) {
+            *slot = (scorers[i].doc(), bound[i]);
+        }
+        let by_at = &mut by_at[..lookups.len()];
+        by_at.sort_unstable_by_key(|&(at, _)| at);
+        for (j, &(at, b)) in by_at.iter().enumerate() {
+            steps.at[j] = at;
+            steps.bound[j + 1] = steps.bound[j] + b;
+        }
+        steps.len = by_at.len();
+        steps
+    }
+
+    /// The bound of the lookups that may hold `doc` (at least the last
+    /// document asked).
+    #[inline]
+    fn bound(&mut self, doc: DocId) -> f64 {
+        while self.passed < self.len && self.at[self.passed] <= doc {
+            self.passed += 1;
+        }
+        self.bound[self.passed]
     }
 }
 

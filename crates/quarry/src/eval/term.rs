@@ -109,7 +109,7 @@ impl<'a> TermScorer<'a> {
     pub(crate) fn next_kept(
         &mut self,
         hi: DocId,
-        keep: impl Fn(DocId, f64) -> bool,
+        mut keep: impl FnMut(DocId, f64) -> bool,
     ) -> Option<(DocId, f64)> {
         while self.cursor.doc() <= hi {
             self.block_scores();
