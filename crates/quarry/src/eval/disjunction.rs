@@ -363,13 +363,13 @@ struct LookupSteps {
 }
 
 /// Most lookups given steps; past it, every lookup bounds every document.
-const LOOKUP_STEPS: usize = 16;
+const LOOKUP_STEPS: usize = 8;
 
 impl LookupSteps {
     #[inline]
     fn new(scorers: &[TermScorer<'_>], lookups: &[usize], bound: &[f64]) -> Self {
         let mut steps = LookupSteps {
-            at: [0; LOOKUP_STEPS],
+            at: [TERMINATED; LOOKUP_STEPS],
             bound: [0.0; LOOKUP_STEPS + 1],
             len: 0,
             passed: 0,
@@ -378,17 +378,23 @@ impl LookupSteps {
             steps.bound[0] = lookups.iter().map(|&i| bound[i]).sum();
             return steps;
         }
-        let mut by_at = [(0, 0.0); LOOKUP_STEPS];
-        for (slot, &i) in by_at.iter_mut().zip(lookups) {
-            *slot = (scorers[i].doc(), bound[i]);
-        }
-        let by_at = &mut by_at[..lookups.len()];
-        by_at.sort_unstable_by_key(|&(at, _)| at);
-        for (j, &(at, b)) in by_at.iter().enumerate() {
+        // Insertion by position (a handful of lookups); `bound[j + 1]`
+        // holds the bound of the lookup at `at[j]` until summed below.
+        for &i in lookups {
+            let (at, b) = (scorers[i].doc(), bound[i]);
+            let mut j = steps.len;
+            while j > 0 && steps.at[j - 1] > at {
+                steps.at[j] = steps.at[j - 1];
+                steps.bound[j + 1] = steps.bound[j];
+                j -= 1;
+            }
             steps.at[j] = at;
-            steps.bound[j + 1] = steps.bound[j] + b;
+            steps.bound[j + 1] = b;
+            steps.len += 1;
         }
-        steps.len = by_at.len();
+        for j in 0..steps.len {
+            steps.bound[j + 1] += steps.bound[j];
+        }
         steps
     }
 
