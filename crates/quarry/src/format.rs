@@ -53,14 +53,16 @@ pub enum SectionKind {
 /// page of [`page_len`] bytes (the last one of a section may be shorter)
 /// has its own checksum.
 ///
-/// A query reads a few bytes here and there of the dictionary, the term
+/// A lookup reads a few bytes here and there of the dictionary, the term
 /// records, postings and positions (a rare term's whole postings are tens
 /// of bytes), and checking a page means reading all of it, so their pages
 /// are small: 512 bytes. Stored documents are read a 16 KiB block at a
-/// time, so their pages are 4 KiB, which keeps the table small.
+/// time, and the surface forms by walks that visit much of the map (a
+/// prefix's subtree, a fuzzy automaton's live paths), where a page check
+/// per node visited costs more than the bytes: their pages are 4 KiB.
 pub const fn page_shift(kind: SectionKind) -> u32 {
     match kind {
-        SectionKind::StoreData => 12,
+        SectionKind::StoreData | SectionKind::Surface => 12,
         _ => 9,
     }
 }
