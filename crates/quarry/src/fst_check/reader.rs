@@ -208,13 +208,13 @@ impl FstNode<'_> {
                 None => Ok(None),
             };
         }
-        for i in 0..self.node.ntrans() {
-            let t = self.transition(i)?;
-            if t.input == b {
-                return Ok(Some(t));
-            }
+        // One transition: its input, known from the state byte, decides
+        // before the rest of it is read.
+        if self.node.input(self.area, 0) == b {
+            self.transition(0).map(Some)
+        } else {
+            Ok(None)
         }
-        Ok(None)
     }
 }
 
