@@ -436,6 +436,31 @@ impl Index {
             .and_then(|(s, e)| self.checked_range(SectionKind::Positions, s, e))
     }
 
+    /// The positions bytes of `info` with a guard over their pages, for a
+    /// reader that reads only some of them (a phrase reads its
+    /// candidates'): it checks each range before it reads it
+    /// ([`crate::eval::phrase`]), rather than every page of the term's
+    /// positions, as [`Index::positions_of`] does for a reader of them all.
+    pub(crate) fn positions_guarded(
+        &self,
+        info: &TermInfo,
+    ) -> Result<(&[u8], crate::pages::PageGuard<'_>)> {
+        let (s, e) = usize::try_from(info.positions.0)
+            .ok()
+            .zip(usize::try_from(info.positions.1).ok())
+            .filter(|&(s, e)| s <= e)
+            .ok_or_else(|| self.corrupt("a term's positions lie outside the positions section"))?;
+        let bytes = self
+            .section(SectionKind::Positions)
+            .get(s..e)
+            .ok_or_else(|| self.corrupt("a term's positions lie outside the positions section"))?;
+        let guard = self
+            .pages
+            .guard(&self.data, &self.sections, SectionKind::Positions, s)
+            .map_err(|d| self.corrupt(d))?;
+        Ok((bytes, guard))
+    }
+
     /// A cursor over the postings of an analyzed `term` in `field`, if the field holds it.
     pub fn postings(&self, field: Field, term: &str) -> Result<Option<PostingsCursor<'_>>> {
         match self.term_info(field, term)? {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use crate::bm25::TermWeight;
 use crate::fieldnorm::FieldLengths;
 use crate::index::DocId;
+use crate::pages::PageGuard;
 use crate::postings::{PostingsCursor, TERMINATED};
 
 use super::collect::TopK;
@@ -16,6 +17,10 @@ pub(crate) struct PhraseTerm<'a> {
     pub(crate) offset: u32,
     /// The term's positions bytes.
     pub(crate) positions: &'a [u8],
+    /// Checks their pages before a block's positions are first read.
+    pub(crate) guard: PageGuard<'a>,
+    /// The positions bytes whose pages the guard has passed.
+    pub(crate) checked: (usize, usize),
 }
 
 /// Finds the documents where a phrase occurs in one field, scored by BM25
@@ -133,6 +138,15 @@ impl<'a> PhraseField<'a> {
         self.read[u] = true;
         let t = &mut self.terms[u];
         self.lists[u].clear();
+        // The pages of the block's positions, checked before their first
+        // read (the cursor reads within the block's range).
+        let (start, end) = t.cursor.block_positions_range(t.positions.len());
+        if start < t.checked.0 || end > t.checked.1 {
+            match t.guard.check_span(start, end) {
+                Some(span) => t.checked = span,
+                None => return false,
+            }
+        }
         t.cursor.read_positions(t.positions, &mut self.lists[u])
     }
 

@@ -370,11 +370,13 @@ impl<'a, 'o> Planner<'a, 'o> {
                 let df = self.doc_freq(field, term, info.doc_freq)?;
                 idf_sum += idf(n, df);
                 min_df = min_df.min(df);
-                let pos = index.positions_of(&info)?;
+                let (positions, guard) = index.positions_guarded(&info)?;
                 terms.push(PhraseTerm {
                     cursor: index.postings_of(&info)?,
                     offset: *offset,
-                    positions: pos,
+                    positions,
+                    guard,
+                    checked: (0, 0),
                 });
             }
             // Rarest first: it leads the intersection.

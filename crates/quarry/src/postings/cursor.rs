@@ -379,6 +379,21 @@ impl<'a> PostingsCursor<'a> {
         }
     }
 
+    /// The bytes the decoded block's positions lie in, relative to the
+    /// term's positions bytes of length `len`: what reading any of its
+    /// documents' positions ([`PostingsCursor::read_positions`]) may touch.
+    /// Malformed skip data gives a range the reads then fail on, never a
+    /// panic.
+    #[inline]
+    pub fn block_positions_range(&self, len: usize) -> (usize, usize) {
+        let end = match &self.skip {
+            Some(skip) if self.block < self.block_count => skip.positions_end(self.block),
+            _ => len,
+        };
+        let end = end.min(len);
+        (self.block_positions.min(end), end)
+    }
+
     /// The decoded block's index in the term, and the current document's
     /// index in that block.
     #[inline]

@@ -107,6 +107,13 @@ impl<'a> SkipData<'a> {
         u32_at(self.last_doc, b)
     }
 
+    /// Where block `b`'s positions end, relative to the term's positions
+    /// bytes (`b` below the block count).
+    #[inline]
+    pub(crate) fn positions_end(&self, b: usize) -> usize {
+        u32_at(self.positions_end, b) as usize
+    }
+
     /// The entry of block `b`; `None` when malformed (or no such block).
     pub(crate) fn entry(&self, b: usize) -> Option<SkipEntry> {
         if b >= self.block_count {
