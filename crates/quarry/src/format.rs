@@ -110,7 +110,12 @@ pub fn page_count(kind: SectionKind, len: u64) -> u64 {
 /// lengths of the file's sections (by kind); `None` unless `kind` is paged.
 pub fn page_sums_at(kind: SectionKind, len_of: impl Fn(SectionKind) -> u64) -> Option<u64> {
     let i = PAGED.iter().position(|&k| k == kind)?;
-    Some(PAGED[..i].iter().map(|&k| 4 * page_count(k, len_of(k))).sum())
+    Some(
+        PAGED[..i]
+            .iter()
+            .map(|&k| 4 * page_count(k, len_of(k)))
+            .sum(),
+    )
 }
 
 impl SectionKind {

@@ -356,7 +356,10 @@ impl<'a> PostingsCursor<'a> {
             Some((block, idx, at)) if block == self.block && idx <= self.at => (idx, at),
             _ => (0, self.block_positions),
         };
-        let skip: u64 = self.buf.freqs[idx..self.at].iter().map(|&f| u64::from(f)).sum();
+        let skip: u64 = self.buf.freqs[idx..self.at]
+            .iter()
+            .map(|&f| u64::from(f))
+            .sum();
         at = skip_vints(positions, at, skip)?;
         idx = self.at;
         self.positions_mark = Some((self.block, idx, at));
@@ -515,8 +518,12 @@ impl<'a> PostingsCursor<'a> {
         let Some(bytes) = self.blocks.get(entry.offset..entry.end) else {
             return false;
         };
-        self.packer
-            .decompress_strictly_sorted(prev_last, bytes, &mut self.buf.docs, entry.doc_bits);
+        self.packer.decompress_strictly_sorted(
+            prev_last,
+            bytes,
+            &mut self.buf.docs,
+            entry.doc_bits,
+        );
         self.pending_freqs = Some((entry.offset + docs_len, entry.tf_bits));
         self.len = BLOCK_LEN;
         // Deltas add with wrap-around: damaged bytes could make ids go
