@@ -140,7 +140,7 @@ pub fn merge_pieces(
     members: &[&Index],
     pieces: &[Piece],
 ) -> std::result::Result<Vec<u8>, MergeError> {
-    merge_in_memory(members, pieces, default_ranges())
+    merge_in_memory(members, pieces, default_ranges(members))
 }
 
 /// The merge of `pieces` in memory, scratch files included.
@@ -162,10 +162,24 @@ fn merge_in_memory(
     Ok(out.finish()?.0.into_inner())
 }
 
-/// Key ranges a merge cuts its dictionary into: one per core, up to
+/// Below this many bytes of members, a merge uses no thread but the
+/// caller's: a few files' update or a test merges in well under a
+/// millisecond, and starting threads cost more than that.
+const SMALL_MERGE_BYTES: u64 = 1 << 20;
+
+/// Key ranges a merge of `members` cuts its dictionary into: one per
+/// core, up to
 /// [`MAX_RANGES`].
-fn default_ranges() -> usize {
+fn default_ranges(members: &[&Index]) -> usize {
+    if is_small(members) {
+        return 1;
+    }
     std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_RANGES))
+}
+
+/// Whether the merge of `members` is small ([`SMALL_MERGE_BYTES`]).
+fn is_small(members: &[&Index]) -> bool {
+    members.iter().map(|m| m.size_bytes()).sum::<u64>() < SMALL_MERGE_BYTES
 }
 
 /// Writes every section of one index holding every document of `members`,
@@ -210,7 +224,7 @@ where
     W: Write + Seek,
     S: Read + Write + Seek + Send,
 {
-    merge_in_ranges(members, pieces, out, scratch, stop, default_ranges())
+    merge_in_ranges(members, pieces, out, scratch, stop, default_ranges(members))
 }
 
 /// [`merge`] with the dictionary cut into up to `ranges` key ranges merged
@@ -250,10 +264,13 @@ where
     };
     out.begin(SectionKind::Meta);
     out.write_all(&meta.encode())?;
-    let store_file = scratch()?;
+    // A small merge in one range (an update of a few files, a test) runs
+    // on this thread alone: a thread would cost more than it saves.
+    let alone = ranges == 1 && is_small(members);
+    let store_file = if alone { None } else { Some(scratch()?) };
     // The stored documents and surface forms do not depend on the terms:
-    // they are merged on a second thread (here, if none can start), which
-    // stops when the terms fail.
+    // they are merged on a second thread (here, if the merge runs alone or
+    // none can start), which stops when the terms fail.
     let failed = AtomicBool::new(false);
     let halt = || stop.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed);
     let plan = &plan;
@@ -262,9 +279,11 @@ where
         Ok((store, parts::merge_surface(members, plan)?))
     };
     let (terms, side) = std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name("quarry-merge".into())
-            .spawn_scoped(scope, move || side(store_file));
+        let worker = store_file.map(|file| {
+            std::thread::Builder::new()
+                .name("quarry-merge".into())
+                .spawn_scoped(scope, move || side(file))
+        });
         let terms = TermsMerge {
             members,
             runs: &plan.runs,
@@ -276,9 +295,10 @@ where
             failed.store(true, Ordering::Relaxed);
         }
         let side = match worker {
-            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            // The file went with the thread that did not start.
-            Err(_) => scratch().map_err(MergeError::from).and_then(side),
+            Some(Ok(h)) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            // Alone, or the file went with the thread that did not start:
+            // here, in a file of its own.
+            _ => scratch().map_err(MergeError::from).and_then(side),
         };
         (terms, side)
     });
