@@ -29,7 +29,7 @@ use byteorder::{ByteOrder, LittleEndian};
 mod reader;
 #[cfg(test)]
 pub(crate) use reader::get;
-pub(crate) use reader::{add, CheckedFst, FstNode};
+pub(crate) use reader::{add, CheckedFst, FstNode, LookupPath};
 
 /// What is wrong with a map's bytes, and at which byte of the map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

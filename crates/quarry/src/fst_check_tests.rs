@@ -2,7 +2,7 @@
 //! refuses the bytes or leaves the `fst` crate able to read all of them:
 //! these tests call the crate's readers directly, so a panic fails them.
 
-use super::{check_fst, common_inputs, common_inputs_read_now, get};
+use super::{check_fst, common_inputs, common_inputs_read_now, get, CheckedFst, LookupPath};
 use fst::{automaton::Str, Automaton, IntoStreamer, Map, Streamer};
 use proptest::prelude::*;
 
@@ -220,6 +220,38 @@ proptest! {
         bytes[n - 12..n - 4].copy_from_slice(&root.to_le_bytes());
         if check_fst(&bytes).is_ok() {
             exercise(&bytes);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A run of lookups along one path finds what the `fst` crate finds,
+    /// whatever the order of the keys (sorted runs share the path, others
+    /// part early), with absent keys, prefixes of keys and keys past the
+    /// path's length among them.
+    #[test]
+    fn lookups_along_a_path_agree_with_fst(
+        keys in proptest::collection::vec((proptest::collection::vec(0u8..4, 0..8), any::<u32>()), 0..120),
+        probes in proptest::collection::vec(proptest::collection::vec(0u8..4, 0..9), 1..60),
+        sorted in any::<bool>(),
+        long in proptest::collection::vec(0u8..4, 49..60),
+    ) {
+        let mut keys: Vec<(Vec<u8>, u64)> = keys.into_iter().map(|(k, v)| (k, u64::from(v))).collect();
+        keys.push((long.clone(), 5));
+        let bytes = build(&keys);
+        let map = Map::new(bytes.as_slice()).unwrap();
+        let fst = CheckedFst::new(&bytes).unwrap();
+        let mut probes = probes;
+        probes.extend(keys.iter().take(30).map(|(k, _)| k.clone()));
+        probes.push(long);
+        if sorted {
+            probes.sort();
+        }
+        let mut path = LookupPath::default();
+        for p in &probes {
+            prop_assert_eq!(fst.get_along(p, &mut path).unwrap(), map.get(p));
         }
     }
 }

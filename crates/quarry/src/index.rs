@@ -11,7 +11,7 @@ use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 use crate::fieldnorm::FieldNorms;
 use crate::format::{self, HeaderError, SectionEntry, SectionKind};
-use crate::fst_check::CheckedFst;
+use crate::fst_check::{CheckedFst, LookupPath};
 use crate::pages::PageChecks;
 use crate::postings::PostingsCursor;
 use crate::schema::{term_key, Field, Meta};
@@ -388,6 +388,29 @@ impl Index {
     /// Dictionary entry of an analyzed `term` in `field`, if the field holds it.
     pub fn term_info(&self, field: Field, term: &str) -> Result<Option<TermInfo>> {
         let Some(ord) = self.term_ord(&term_key(field, term))? else {
+            return Ok(None);
+        };
+        self.term_infos()?
+            .get(ord)
+            .map(Some)
+            .ok_or_else(|| self.damage_error(&format!("term ordinal {ord} has no valid record")))
+    }
+
+    /// [`Index::term_info`] for a run of lookups: each resumes along
+    /// `path` (kept for this index's dictionary only) where its key parts
+    /// from the last one's, so terms looked up in key order cost a few
+    /// dictionary nodes each.
+    pub(crate) fn term_info_along(
+        &self,
+        field: Field,
+        term: &str,
+        path: &mut LookupPath,
+    ) -> Result<Option<TermInfo>> {
+        let found = self
+            .checked_fst(SectionKind::TermDict)?
+            .get_along(&term_key(field, term), path)
+            .map_err(|d| self.damage_error(&format!("term dictionary: {d}")))?;
+        let Some(ord) = found else {
             return Ok(None);
         };
         self.term_infos()?

@@ -15,8 +15,11 @@
 //! Expansions (prefix, fuzzy) are resolved here against the words of the
 //! documents and reported.
 
+use std::cell::RefCell;
+
 use crate::bm25::{idf, TermWeight};
 use crate::error::Result;
+use crate::fst_check::LookupPath;
 use crate::index::Index;
 use crate::query::{BoolQuery, ExpansionKind, PhraseQuery, Query};
 use crate::schema::Field;
@@ -103,6 +106,11 @@ pub(crate) struct Planner<'a, 'o> {
     /// For a member of an index set: the set's statistics and expansions,
     /// which score in place of this index's own.
     pub(super) globals: Option<&'o Globals<'o>>,
+    /// Per field, the dictionary path of the last term looked up there:
+    /// terms looked up in key order (an expansion's) share most of it.
+    /// Made by the first expansion; a query of words alone looks each up
+    /// from the root.
+    pub(super) paths: RefCell<Option<Box<[LookupPath; 2]>>>,
 }
 
 impl<'a, 'o> Planner<'a, 'o> {
@@ -116,6 +124,7 @@ impl<'a, 'o> Planner<'a, 'o> {
             expanded: Vec::new(),
             explaining,
             globals: None,
+            paths: RefCell::default(),
         }
     }
 
@@ -310,7 +319,12 @@ impl<'a, 'o> Planner<'a, 'o> {
         explained: bool,
     ) -> Result<Option<(TermScorer<'a>, Option<LeafInfo>)>> {
         let index = self.index;
-        let Some(info) = index.term_info(field, term)? else {
+        // Along the dictionary paths, once an expansion made them.
+        let info = match self.paths.borrow_mut().as_mut() {
+            Some(paths) => index.term_info_along(field, term, &mut paths[field as usize])?,
+            None => index.term_info(field, term)?,
+        };
+        let Some(info) = info else {
             return Ok(None);
         };
         let boost = boost * self.options.boost(field);
@@ -335,6 +349,21 @@ impl<'a, 'o> Planner<'a, 'o> {
             boost,
         });
         Ok(Some((scorer, leaf)))
+    }
+
+    /// [`Planner::term_leaf`] for one of a run of terms looked up in key
+    /// order (an expansion's): the lookup resumes along the last one's
+    /// dictionary path.
+    pub(super) fn term_leaf_along(
+        &self,
+        term: &str,
+        field: Field,
+        boost: f64,
+    ) -> Result<Option<TermScorer<'a>>> {
+        self.paths.borrow_mut().get_or_insert_with(Box::default);
+        Ok(self
+            .term_leaf(term, field, boost, 0, false)?
+            .map(|(s, _)| s))
     }
 
     /// The phrase matcher of each field that holds every term of the phrase.

@@ -9,6 +9,7 @@ use crate::search::Expansion;
 
 use super::plan::Planner;
 use super::scorer::BoxScorer;
+use super::term::TermScorer;
 use super::windowed::{Windowed, WINDOWED_FROM};
 
 impl<'a> Planner<'a, '_> {
@@ -34,6 +35,8 @@ impl<'a> Planner<'a, '_> {
     /// The expansion of `e`, walked once per pattern (a flat plan that
     /// gives up leaves it to the tree planner).
     pub(super) fn expand(&mut self, e: &ExpansionQuery) -> Result<Expansion> {
+        // Expansions look many terms up, in runs of shared prefixes.
+        self.paths.get_mut().get_or_insert_with(Box::default);
         let done = self
             .expanded
             .iter()
@@ -114,18 +117,20 @@ impl<'a> Planner<'a, '_> {
         e: &ExpansionQuery,
         boost: f64,
     ) -> Result<Option<Windowed<'a>>> {
-        let mut per_term = Vec::with_capacity(terms.len());
-        for term in terms {
-            let mut fields = Vec::new();
-            for field in e.fields.iter() {
-                if let Some((s, _)) = self.term_leaf(term, field, boost * e.boost, 0, false)? {
-                    fields.push(s);
+        // Looked up field by field in key order, where each lookup resumes
+        // along the last one's dictionary path; kept in the terms' order.
+        let mut by_key: Vec<usize> = (0..terms.len()).collect();
+        by_key.sort_by(|&a, &b| terms[a].cmp(&terms[b]));
+        let mut found: Vec<Vec<TermScorer<'a>>> = (0..terms.len()).map(|_| Vec::new()).collect();
+        for field in e.fields.iter() {
+            for &t in &by_key {
+                if let Some(s) = self.term_leaf_along(&terms[t], field, boost * e.boost)? {
+                    found[t].push(s);
                 }
             }
-            if !fields.is_empty() {
-                per_term.push(fields);
-            }
         }
+        let per_term: Vec<Vec<TermScorer<'a>>> =
+            found.into_iter().filter(|f| !f.is_empty()).collect();
         Ok(
             (!per_term.is_empty())
                 .then(|| Windowed::max_of_terms(per_term, self.index.doc_count())),

@@ -125,6 +125,78 @@ impl<'a> CheckedFst<'a> {
     }
 }
 
+/// The path of the last key a run of lookups found its way along, so the
+/// next lookup resumes where the two keys part ([`CheckedFst::get_along`]):
+/// an expansion's terms, looked up in key order, share most of their
+/// path through the dictionary. Kept for one map only.
+pub(crate) struct LookupPath {
+    /// The key bytes the path follows: `key[..len]`.
+    key: [u8; PATH_MAX],
+    len: usize,
+    /// `nodes[d]` for `d <= len`: the address of the node `key[..d]` leads
+    /// to, and the outputs on the way (`nodes[0]` the root); none before
+    /// the first lookup.
+    nodes: [(usize, u64); PATH_MAX + 1],
+    started: bool,
+}
+
+/// Longest path kept: longer keys are looked up from the root (analysis
+/// drops tokens of 40 bytes or more, so dictionary keys are shorter).
+const PATH_MAX: usize = 48;
+
+impl Default for LookupPath {
+    fn default() -> Self {
+        LookupPath {
+            key: [0; PATH_MAX],
+            len: 0,
+            nodes: [(0, 0); PATH_MAX + 1],
+            started: false,
+        }
+    }
+}
+
+impl CheckedFst<'_> {
+    /// [`CheckedFst::get`], resuming from `path` (the last lookup's, in
+    /// this map) where `key` parts from it, and leaving `key`'s path in it.
+    pub(crate) fn get_along(
+        &self,
+        key: &[u8],
+        path: &mut LookupPath,
+    ) -> Result<Option<u64>, Fault> {
+        if key.len() > PATH_MAX {
+            return self.get(key);
+        }
+        if !path.started {
+            path.started = true;
+            path.len = 0;
+            path.nodes[0] = (self.root, 0);
+        }
+        let shared = path.key[..path.len]
+            .iter()
+            .zip(key)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let (addr, mut value) = path.nodes[shared];
+        path.len = shared;
+        let mut node = self.node(addr)?;
+        for &b in &key[shared..] {
+            let Some(t) = node.find(b)? else {
+                return Ok(None);
+            };
+            value = add(value, t.output)?;
+            node = self.node(t.target)?;
+            path.key[path.len] = b;
+            path.len += 1;
+            path.nodes[path.len] = (t.target, value);
+        }
+        if node.is_final() {
+            add(value, node.final_output()).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
 /// `a + b`, or the fault of a map whose outputs overflow.
 #[inline]
 pub(crate) fn add(a: u64, b: u64) -> Result<u64, Fault> {
