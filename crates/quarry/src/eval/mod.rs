@@ -26,6 +26,7 @@ pub(crate) mod phrase;
 pub(crate) mod phrase_scorer;
 pub(crate) mod plan;
 mod plan_expansion;
+mod plan_leaf;
 pub(crate) mod scorer;
 pub(crate) mod sparse_pass;
 pub(crate) mod term;

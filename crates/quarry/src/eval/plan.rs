@@ -17,19 +17,18 @@
 
 use std::cell::RefCell;
 
-use crate::bm25::{idf, TermWeight};
 use crate::error::Result;
 use crate::fst_check::LookupPath;
 use crate::index::Index;
-use crate::query::{BoolQuery, ExpansionKind, PhraseQuery, Query};
+use crate::query::{BoolQuery, ExpansionKind, Query};
 use crate::schema::Field;
 use crate::search::{Expansion, SearchOptions};
 
 use super::collect::Exclusion;
 use super::combine::{Conjunction, Exclude, ReqOpt, Union};
-use super::phrase::{PhraseField, PhraseTerm};
+use super::phrase::PhraseField;
 use super::phrase_scorer::PhraseScorer;
-use super::scorer::{BoxScorer, LeafInfo, Scorer, TermLeaf};
+use super::scorer::{BoxScorer, Scorer, TermLeaf};
 use super::term::TermScorer;
 use super::{groups::Combine, long::LONG_QUERY_SCORERS};
 use crate::set::Globals;
@@ -144,7 +143,7 @@ impl<'a, 'o> Planner<'a, 'o> {
 
     /// Documents and `field`'s average length as BM25 sees them: this
     /// index's, or its set's.
-    fn collection(&self, field: Field) -> (u32, f64) {
+    pub(super) fn collection(&self, field: Field) -> (u32, f64) {
         match self.globals {
             Some(g) => (g.doc_count(), g.avg_field_len(field)),
             None => (self.index.doc_count(), self.index.avg_field_len(field)),
@@ -153,7 +152,7 @@ impl<'a, 'o> Planner<'a, 'o> {
 
     /// `term`'s document frequency in `field` as BM25 sees it: this
     /// index's (`local`), or its set's.
-    fn doc_freq(&self, field: Field, term: &str, local: u32) -> Result<u32> {
+    pub(super) fn doc_freq(&self, field: Field, term: &str, local: u32) -> Result<u32> {
         match self.globals {
             Some(g) => g.doc_freq(field, term),
             None => Ok(local),
@@ -288,151 +287,6 @@ impl<'a, 'o> Planner<'a, 'o> {
             exclusion,
             combine: Combine::Groups(keys),
         }))
-    }
-
-    /// One scorer per (term, field) the index holds, terms in query order,
-    /// fields in [`Field::ALL`] order: the order scores are summed in.
-    /// `TermScorer::term` is the leaf's index in `leaves` (all terms).
-    pub(crate) fn term_scorers(&self, leaves: &[Query], boost: f64) -> Result<Vec<TermScorer<'a>>> {
-        let mut out = Vec::with_capacity(leaves.len() * Field::ALL.len());
-        for (t, leaf) in leaves.iter().enumerate() {
-            let Query::Term(q) = leaf else { continue };
-            for field in q.fields.iter() {
-                if let Some((scorer, _)) =
-                    self.term_leaf(&q.term, field, boost * q.boost, t, false)?
-                {
-                    out.push(scorer);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// The scorer of one (term, field), with what an explanation needs
-    /// only when `explained` (the flat paths allocate nothing for it).
-    pub(super) fn term_leaf(
-        &self,
-        term: &str,
-        field: Field,
-        boost: f64,
-        t: usize,
-        explained: bool,
-    ) -> Result<Option<(TermScorer<'a>, Option<LeafInfo>)>> {
-        let index = self.index;
-        // Along the dictionary paths, once an expansion made them.
-        let info = match self.paths.borrow_mut().as_mut() {
-            Some(paths) => index.term_info_along(field, term, &mut paths[field as usize])?,
-            None => index.term_info(field, term)?,
-        };
-        let Some(info) = info else {
-            return Ok(None);
-        };
-        let boost = boost * self.options.boost(field);
-        let (n, avg) = self.collection(field);
-        let df = self.doc_freq(field, term, info.doc_freq)?;
-        let idf = idf(n, df);
-        let weight = TermWeight::new(self.options.bm25, boost, idf, avg);
-        let scorer = TermScorer::new(
-            index.postings_of(&info)?,
-            index.field_norms()?.field(field),
-            weight,
-            t,
-        );
-        let leaf = explained.then(|| LeafInfo {
-            term: term.to_string(),
-            field,
-            idf,
-            doc_freq: df,
-            doc_count: n,
-            avg_len: avg,
-            params: self.options.bm25,
-            boost,
-        });
-        Ok(Some((scorer, leaf)))
-    }
-
-    /// [`Planner::term_leaf`] for one of a run of terms looked up in key
-    /// order (an expansion's): the lookup resumes along the last one's
-    /// dictionary path.
-    pub(super) fn term_leaf_along(
-        &self,
-        term: &str,
-        field: Field,
-        boost: f64,
-    ) -> Result<Option<TermScorer<'a>>> {
-        self.paths.borrow_mut().get_or_insert_with(Box::default);
-        Ok(self
-            .term_leaf(term, field, boost, 0, false)?
-            .map(|(s, _)| s))
-    }
-
-    /// The phrase matcher of each field that holds every term of the phrase.
-    pub(crate) fn phrase_fields(
-        &self,
-        p: &PhraseQuery,
-        boost: f64,
-    ) -> Result<Vec<PhraseField<'a>>> {
-        Ok(self
-            .phrase_fields_with_info(p, boost, false)?
-            .into_iter()
-            .map(|(f, _)| f)
-            .collect())
-    }
-
-    fn phrase_fields_with_info(
-        &self,
-        p: &PhraseQuery,
-        boost: f64,
-        explained: bool,
-    ) -> Result<Vec<(PhraseField<'a>, Option<LeafInfo>)>> {
-        let index = self.index;
-        let mut out = Vec::new();
-        'fields: for field in p.fields.iter() {
-            let mut terms = Vec::with_capacity(p.terms.len());
-            let mut idf_sum = 0.0;
-            let mut min_df = u32::MAX;
-            let (n, avg) = self.collection(field);
-            for (term, offset) in &p.terms {
-                let Some(info) = index.term_info(field, term)? else {
-                    continue 'fields;
-                };
-                let df = self.doc_freq(field, term, info.doc_freq)?;
-                idf_sum += idf(n, df);
-                min_df = min_df.min(df);
-                let (positions, guard) = index.positions_guarded(&info)?;
-                terms.push(PhraseTerm {
-                    cursor: index.postings_of(&info)?,
-                    offset: *offset,
-                    positions,
-                    guard,
-                    checked: (0, 0),
-                });
-            }
-            // Rarest first: it leads the intersection.
-            terms.sort_by_key(|t| t.cursor.doc_freq());
-            let boost = boost * p.boost * self.options.boost(field);
-            let weight = TermWeight::new(self.options.bm25, boost, idf_sum, avg);
-            let info = explained.then(|| LeafInfo {
-                term: p
-                    .terms
-                    .iter()
-                    .map(|t| t.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                field,
-                idf: idf_sum,
-                doc_freq: min_df,
-                doc_count: n,
-                avg_len: avg,
-                params: self.options.bm25,
-                boost,
-            });
-            out.push((
-                PhraseField::new(terms, index.field_norms()?.field(field), weight),
-                info,
-            ));
-        }
-        Ok(out)
     }
 
     /// The root of the scorer tree of `query` (`None`: matches nothing).
