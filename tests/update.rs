@@ -326,3 +326,31 @@ fn a_file_that_gives_no_document_does_not_make_every_update_write() {
         before
     );
 }
+
+#[test]
+fn an_update_with_nothing_to_read_still_finds_a_damaged_index() {
+    // An update that rewrites the index reads every byte through its
+    // checksums; one with nothing to read must not call a damaged file
+    // "up to date" (it would not be what a fresh build writes).
+    let s = Sandbox::new();
+    let mut rng = Rng(3);
+    let mut tick = 0;
+    let dir = s.path("docs");
+    for i in 0..5 {
+        write_at(&dir.join(format!("f{i}.txt")), &text(&mut rng), &mut tick);
+    }
+    let inputs = vec![dir.clone()];
+    let index = s.path("i.qidx");
+    let good = fresh(&inputs, &index);
+    assert!(!update(&index, &inputs).unwrap().written, "nothing changed");
+    for at in [good.len() / 3, good.len() / 2, good.len() - 30] {
+        let mut bad = good.clone();
+        bad[at] ^= 0x40;
+        std::fs::write(&index, &bad).unwrap();
+        match update(&index, &inputs) {
+            Err(IndexError::Index(quarry::Error::Corrupt { .. })) => {}
+            other => panic!("byte {at} flipped: {other:?}"),
+        }
+        assert_eq!(std::fs::read(&index).unwrap(), bad, "left as it was");
+    }
+}

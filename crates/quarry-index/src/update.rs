@@ -203,7 +203,10 @@ pub fn update_index(
     };
     if pieces == [unchanged] {
         // Nothing changed, or only such files were read: the index is
-        // already what a build of the inputs writes.
+        // already what a build of the inputs writes, if it is still what
+        // was written (an update that rewrites it reads every byte through
+        // its checksums; this one would otherwise read none).
+        old.check_checksums()?;
         summary.documents = old.doc_count();
         summary.index_bytes = old.size_bytes();
         summary.seconds = start.elapsed().as_secs_f64();
