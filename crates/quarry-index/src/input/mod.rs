@@ -471,11 +471,20 @@ fn parse_json_document(line: &str) -> Result<JsonDocument, String> {
             }
         })?;
     let string = |raw: &RawValue| serde_json::from_str::<String>(raw.get()).ok();
+    // A JSON string that is not text (a lone surrogate such as "\ud800"
+    // escapes no character) is named as such, not as "not a string".
+    let not_text = |key: &str, raw: &RawValue| {
+        if raw.get().starts_with('"') {
+            format!("\"{key}\" is not valid Unicode text (an escaped lone surrogate?)")
+        } else {
+            format!("\"{key}\" is not a string")
+        }
+    };
     let text = |key: &str| -> Result<String, String> {
         match fields.get(key) {
             None => Ok(String::new()),
             Some(raw) if raw.get() == "null" => Ok(String::new()),
-            Some(raw) => string(raw).ok_or_else(|| format!("\"{key}\" is not a string")),
+            Some(raw) => string(raw).ok_or_else(|| not_text(key, raw)),
         }
     };
     let id = match fields.get("id") {
@@ -488,7 +497,10 @@ fn parse_json_document(line: &str) -> Result<JsonDocument, String> {
         {
             Some(raw.get().to_string())
         }
-        Some(raw) => Some(string(raw).ok_or("\"id\" is not a string or number")?),
+        Some(raw) if raw.get().starts_with('"') => {
+            Some(string(raw).ok_or_else(|| not_text("id", raw))?)
+        }
+        Some(_) => return Err("\"id\" is not a string or number".into()),
     };
     Ok(JsonDocument {
         id,

@@ -111,6 +111,11 @@ fn json_documents() {
     assert!(parse_json_document("{nope")
         .unwrap_err()
         .contains("invalid JSON"));
+    // A string that escapes a lone surrogate is a string, but not text.
+    for line in [r#"{"body":"\ud800"}"#, r#"{"id":"a\udfff","body":"x"}"#] {
+        let e = parse_json_document(line).unwrap_err();
+        assert!(e.contains("not valid Unicode"), "{line}: {e}");
+    }
 }
 
 #[test]
