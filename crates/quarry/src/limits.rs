@@ -201,10 +201,10 @@ impl QueryLimits {
                     stack.extend(children.map(|c| (c, depth + 1)));
                 }
             }
-            within(Limit::Clauses, clauses, self.max_clauses)?;
-            within(Limit::Patterns, patterns, self.max_patterns)?;
         }
-        Ok(())
+        // Counted whole, so the refusal says how many there are.
+        within(Limit::Clauses, clauses, self.max_clauses)?;
+        within(Limit::Patterns, patterns, self.max_patterns)
     }
 }
 
@@ -243,6 +243,11 @@ mod tests {
             |n: usize| Query::from_terms((0..n).map(|i| format!("w{i}")), crate::Operator::Or);
         assert_eq!(refused(&terms(l.max_clauses), &l), None);
         assert_eq!(refused(&terms(l.max_clauses + 1), &l), Some(Limit::Clauses));
+        // The refusal counts them all, not up to one past the limit.
+        match l.check(&terms(l.max_clauses + 500)) {
+            Err(Error::QueryTooLarge(t)) => assert_eq!(t.found, l.max_clauses + 500),
+            other => panic!("{other:?}"),
+        }
         let patterns = |n: usize| {
             let text = (0..n)
                 .map(|i| format!("w{i}*"))
