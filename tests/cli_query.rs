@@ -120,6 +120,14 @@ fn prefix_and_fuzzy_words_match_words_as_written() {
     let r = s.run(&["search", "diplom*"]);
     r.expect_code(0);
     assert!(r.stdout.contains("expanded diplom* to"), "{}", r.stdout);
+    // A pattern that matches nothing says so, with no empty list.
+    let r = s.run(&["search", "zzqx* putin"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout.contains("zzqx* matched no word in the index"),
+        "{}",
+        r.stdout
+    );
     let r = s.run(&["search", "--count", "diplomcy~1"]);
     r.expect_code(0);
     let exact = s.run(&["search", "--count", "diplomacy"]);

@@ -197,8 +197,12 @@ pub fn run(
     })
 }
 
-/// `expanded gov* to 3 words (government, governor, govern)`, and the cap.
+/// `expanded gov* to 3 words (government, governor, govern)`, and the cap;
+/// `zzq* matched no word in the index` when there is nothing to list.
 fn expansion_line(e: &quarry::Expansion) -> String {
+    if e.words.is_empty() {
+        return format!("{} matched no word in the index", e.pattern);
+    }
     let mut words: Vec<&str> = e
         .words
         .iter()
