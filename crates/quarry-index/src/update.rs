@@ -191,6 +191,14 @@ pub fn update_index(
                 Some(Index::open(&path)?)
             }
             Err(IndexError::NoDocuments) => None,
+            // The segment is written under a temporary name; the user
+            // knows the index's.
+            Err(IndexError::Write { source, .. }) => {
+                return Err(IndexError::Write {
+                    path: index_path.to_path_buf(),
+                    source,
+                })
+            }
             Err(e) => return Err(e),
         }
     };
