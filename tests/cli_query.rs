@@ -1,6 +1,7 @@
 //! The query language from the command line, as a user types it on the
-//! seed articles: operators, errors with carets, explain, did-you-mean,
-//! paging, literal mode, and arguments around the query.
+//! seed articles and a small phrase corpus: operators, phrases, errors with
+//! carets, explain, did-you-mean, paging, literal mode, arguments around
+//! the query, and `quarry bench`.
 
 mod util;
 
@@ -272,4 +273,103 @@ fn asking_for_more_results_than_the_hit_limit_is_one_line_error() {
     r.expect_error(&["max_hits", "10000"]);
     s.run(&["search", "--limit", "10", "--offset", "9990", "the"])
         .expect_code(0);
+}
+
+/// Three documents: one with the phrase, one with its words apart, one with
+/// the words in the other order.
+fn phrase_corpus(s: &Sandbox) -> String {
+    s.write(
+        "p/docs.jsonl",
+        concat!(
+            r#"{"id":"together","title":"","body":"flights to New York today"}"#,
+            "\n",
+            r#"{"id":"apart","title":"","body":"new flights to York"}"#,
+            "\n",
+            r#"{"id":"reversed","title":"York, new edition","body":"nothing here"}"#,
+            "\n",
+        ),
+    );
+    s.run(&["index", "p/docs.jsonl", "-o", "p.qidx"])
+        .expect_code(0);
+    s.path("p.qidx").display().to_string()
+}
+
+#[test]
+fn quoted_phrases_require_adjacent_words_in_order() {
+    let s = Sandbox::new();
+    let idx = phrase_corpus(&s);
+    let r = s.run(&["search", "-i", &idx, "--json", "\"new york\""]);
+    r.expect_code(0);
+    let ids: Vec<String> = r
+        .json_lines()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["together"]);
+    // Without quotes, all three match.
+    let r = s.run(&["search", "-i", &idx, "--count", "new york"]);
+    r.expect_code(0);
+    assert_eq!(r.stdout.trim(), "3");
+    let r = s.run(&["search", "-i", &idx, "--count", "\"york new\""]);
+    r.expect_code(0);
+    assert_eq!(r.stdout.trim(), "1", "the title of `reversed`");
+    let r = s.run(&["search", "-i", &idx, "--count", "\"today york\""]);
+    r.expect_code(1);
+    assert_eq!(r.stdout.trim(), "0");
+    // A malformed query: one error line, then the query and a caret under the fault.
+    let r = s.run(&["search", "-i", &idx, "x \"new york"]);
+    r.expect_code(2);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", r.stderr);
+    assert!(
+        lines[0].contains("invalid query") && lines[0].contains("never closed"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(lines[1], "  x \"new york");
+    assert_eq!(lines[2], "    ^");
+    // A phrase combines with other words.
+    let r = s.run(&["search", "-i", &idx, "--count", "\"new york\" flights"]);
+    r.expect_code(0);
+}
+
+#[test]
+fn bench_prints_hits_and_one_timing_line() {
+    let s = Sandbox::new();
+    let idx = phrase_corpus(&s);
+    let queries = s.write("q.txt", "new york\n\n\"new york\"\nzebra\nflights\n");
+    let q = queries.display().to_string();
+    let r = s.run(&["bench", "-i", &idx, "--queries", &q, "-k", "2"]);
+    r.expect_code(0);
+    let lines: Vec<Vec<&str>> = r.stdout.lines().map(|l| l.split('\t').collect()).collect();
+    // Query 0 (OR): two hits at most; query 1 (the phrase): one; query 2: none.
+    let of = |qi: &str| lines.iter().filter(|l| l[0] == qi).count();
+    assert_eq!(
+        (of("0"), of("1"), of("2"), of("3")),
+        (2, 1, 0, 2),
+        "{}",
+        r.stdout
+    );
+    assert!(lines
+        .iter()
+        .all(|l| l.len() == 4 && l[3].parse::<f64>().is_ok()));
+    assert_eq!(lines.iter().find(|l| l[0] == "1").unwrap()[2], "together");
+    let timing: Vec<&str> = r.stderr.split_whitespace().collect();
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert_eq!(
+        [timing[0], timing[2], timing[4], timing[6], timing[8]],
+        ["queries", "total", "mean_us", "p50_us", "p99_us"]
+    );
+    assert_eq!(timing[1], "4");
+    // Counting, and a bad line named by file and line number.
+    let r = s.run(&["bench", "-i", &idx, "--queries", &q, "--count"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout.starts_with("0\tcount\t3\n1\tcount\t1\n"),
+        "{}",
+        r.stdout
+    );
+    let bad = s.write("bad.txt", "fine\n\"unclosed\n");
+    s.run(&["bench", "-i", &idx, "--queries", &bad.display().to_string()])
+        .expect_error(&["bad.txt:2", "never closed"]);
 }
