@@ -5,14 +5,9 @@ use bitpacking::{BitPacker, BitPacker4x};
 use crate::format::{read_vint_u32, BLOCK_LEN};
 use crate::pages::PageGuard;
 
-use super::*;
+use super::block_buf::BlockBuf;
 
-/// A decoded block: documents and their frequencies.
-#[derive(Clone)]
-struct BlockBuf {
-    docs: [u32; BLOCK_LEN],
-    freqs: [u32; BLOCK_LEN],
-}
+use super::*;
 
 /// Iterates one term's postings in document order, with skipping.
 ///
@@ -47,9 +42,10 @@ pub struct PostingsCursor<'a> {
     len: usize,
     /// Index of the current document within the block.
     at: usize,
-    /// The decoded block's documents and frequencies, boxed so that a
-    /// cursor (and each scorer holding one) stays small to move.
-    buf: Box<BlockBuf>,
+    /// The decoded block's documents and frequencies, on the heap so that
+    /// a cursor (and each scorer holding one) stays small to move, and
+    /// reused from cursor to cursor ([`BlockBuf`]).
+    buf: BlockBuf,
     doc: u32,
     /// The last document of a term without skip data.
     tail_last: u32,
@@ -93,10 +89,7 @@ impl<'a> PostingsCursor<'a> {
             pending_freqs: None,
             len: 0,
             at: 0,
-            buf: Box::new(BlockBuf {
-                docs: [0; BLOCK_LEN],
-                freqs: [0; BLOCK_LEN],
-            }),
+            buf: BlockBuf::new(),
             doc: TERMINATED,
             tail_last: 0,
             positions_mark: None,
@@ -161,7 +154,7 @@ impl<'a> PostingsCursor<'a> {
         if self.pending_freqs.is_some() {
             self.decode_freqs();
         }
-        self.buf.freqs[self.at.min(BLOCK_LEN - 1)]
+        self.buf.freqs()[self.at.min(BLOCK_LEN - 1)]
     }
 
     /// True once malformed bytes were met.
@@ -177,7 +170,7 @@ impl<'a> PostingsCursor<'a> {
         }
         self.at += 1;
         if self.at < self.len {
-            self.doc = self.buf.docs[self.at];
+            self.doc = self.buf.docs()[self.at];
         } else {
             self.load_next_block(self.block + 1);
         }
@@ -189,7 +182,7 @@ impl<'a> PostingsCursor<'a> {
         if self.doc >= target {
             return self.doc;
         }
-        if self.buf.docs[self.len - 1] < target {
+        if self.buf.docs()[self.len - 1] < target {
             let b = self
                 .skip
                 .as_ref()
@@ -205,21 +198,21 @@ impl<'a> PostingsCursor<'a> {
         // The block's last document is >= target, so this stops in the
         // block. Far targets are found by binary search, near ones by a
         // short scan.
-        if self.at + 8 < self.len && self.buf.docs[self.at + 8] < target {
-            self.at += 8 + self.buf.docs[self.at + 8..self.len].partition_point(|&d| d < target);
+        if self.at + 8 < self.len && self.buf.docs()[self.at + 8] < target {
+            self.at += 8 + self.buf.docs()[self.at + 8..self.len].partition_point(|&d| d < target);
             if self.at >= self.len {
                 self.fail();
                 return TERMINATED;
             }
         }
-        while self.buf.docs[self.at] < target {
+        while self.buf.docs()[self.at] < target {
             self.at += 1;
             if self.at == self.len {
                 self.fail();
                 return TERMINATED;
             }
         }
-        self.doc = self.buf.docs[self.at];
+        self.doc = self.buf.docs()[self.at];
         self.doc
     }
 
@@ -253,7 +246,7 @@ impl<'a> PostingsCursor<'a> {
     /// [`PostingsCursor::position`]`.1`).
     #[inline]
     pub fn block_docs(&self) -> &[u32] {
-        &self.buf.docs[..self.len]
+        &self.buf.docs()[..self.len]
     }
 
     /// Moves to the document at index `i` of the decoded block (not
@@ -266,7 +259,7 @@ impl<'a> PostingsCursor<'a> {
         }
         if i < self.len {
             self.at = i;
-            self.doc = self.buf.docs[i];
+            self.doc = self.buf.docs()[i];
         } else {
             self.at = self.len - 1;
             self.advance();
@@ -277,7 +270,7 @@ impl<'a> PostingsCursor<'a> {
     /// The last document of the decoded block.
     #[inline]
     pub fn block_last(&self) -> u32 {
-        self.buf.docs[self.len - 1]
+        self.buf.docs()[self.len - 1]
     }
 
     /// Calls `visit` with the score frontier of every block from the
@@ -339,7 +332,7 @@ impl<'a> PostingsCursor<'a> {
         if self.pending_freqs.is_some() {
             self.decode_freqs();
         }
-        (&self.buf.docs[..self.len], &self.buf.freqs[..self.len])
+        (&self.buf.docs()[..self.len], &self.buf.freqs()[..self.len])
     }
 
     /// Where the positions of the current document start, relative to the
@@ -356,7 +349,7 @@ impl<'a> PostingsCursor<'a> {
             Some((block, idx, at)) if block == self.block && idx <= self.at => (idx, at),
             _ => (0, self.block_positions),
         };
-        let skip: u64 = self.buf.freqs[idx..self.at]
+        let skip: u64 = self.buf.freqs()[idx..self.at]
             .iter()
             .map(|&f| u64::from(f))
             .sum();
@@ -424,8 +417,8 @@ impl<'a> PostingsCursor<'a> {
         self.doc = TERMINATED;
         self.len = 1;
         self.at = 0;
-        self.buf.docs[0] = TERMINATED;
-        self.buf.freqs[0] = 0;
+        self.buf.docs_mut()[0] = TERMINATED;
+        self.buf.freqs_mut()[0] = 0;
         self.pending_freqs = None;
     }
 
@@ -441,9 +434,9 @@ impl<'a> PostingsCursor<'a> {
         };
         // Lengths were checked when the block was loaded.
         self.packer
-            .decompress(&self.blocks[start..], &mut self.buf.freqs, bits);
+            .decompress(&self.blocks[start..], self.buf.freqs_mut(), bits);
         let mut wrapped = false;
-        for f in &mut self.buf.freqs {
+        for f in self.buf.freqs_mut() {
             *f = f.wrapping_add(1);
             wrapped |= *f == 0;
         }
@@ -503,7 +496,7 @@ impl<'a> PostingsCursor<'a> {
         self.block = b;
         self.block_positions = entry.positions;
         self.at = 0;
-        self.doc = self.buf.docs[0];
+        self.doc = self.buf.docs()[0];
         true
     }
 
@@ -521,7 +514,7 @@ impl<'a> PostingsCursor<'a> {
         self.packer.decompress_strictly_sorted(
             prev_last,
             bytes,
-            &mut self.buf.docs,
+            self.buf.docs_mut(),
             entry.doc_bits,
         );
         self.pending_freqs = Some((entry.offset + docs_len, entry.tf_bits));
@@ -537,14 +530,14 @@ impl<'a> PostingsCursor<'a> {
         // document is its first delta, below 2^doc_bits.)
         let reach = u64::from(prev_last.unwrap_or(0)) + ((BLOCK_LEN as u64) << entry.doc_bits);
         let increasing = reach <= u64::from(u32::MAX)
-            || self.buf.docs[1..]
+            || self.buf.docs()[1..]
                 .iter()
-                .zip(&self.buf.docs[..BLOCK_LEN - 1])
+                .zip(&self.buf.docs()[..BLOCK_LEN - 1])
                 .fold(0u32, |bad, (&next, &prev)| bad | u32::from(next <= prev))
                 == 0;
         increasing
-            && self.buf.docs[BLOCK_LEN - 1] == entry.last_doc
-            && prev_last.is_none_or(|p| self.buf.docs[0] > p)
+            && self.buf.docs()[BLOCK_LEN - 1] == entry.last_doc
+            && prev_last.is_none_or(|p| self.buf.docs()[0] > p)
     }
 
     fn decode_tail(&mut self, b: usize, entry: SkipEntry) -> bool {
@@ -560,7 +553,7 @@ impl<'a> PostingsCursor<'a> {
             match read_vint_u32(bytes, &mut at) {
                 Some(d) if d > 0 || first_of_term => match prev.checked_add(d) {
                     Some(doc) if doc != TERMINATED => {
-                        self.buf.docs[i] = doc;
+                        self.buf.docs_mut()[i] = doc;
                         prev = doc;
                     }
                     _ => return false,
@@ -570,7 +563,7 @@ impl<'a> PostingsCursor<'a> {
         }
         for i in 0..n {
             match read_vint_u32(bytes, &mut at) {
-                Some(f) if f > 0 => self.buf.freqs[i] = f,
+                Some(f) if f > 0 => self.buf.freqs_mut()[i] = f,
                 _ => return false,
             }
         }

@@ -24,6 +24,7 @@
 //! Positions live in their own section, LEB128 deltas per document, and are
 //! decoded only on request.
 
+mod block_buf;
 mod cursor;
 mod frontier;
 mod positions;
