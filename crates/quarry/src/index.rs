@@ -19,6 +19,7 @@ use crate::schema::{Field, Meta};
 use crate::sources::Sources;
 use crate::store::{StoreReader, StoredDocument};
 use crate::termdict::TermInfoReader;
+pub(crate) use terms::TermLookup;
 
 /// Internal document id: the document's place in input order, from 0.
 pub type DocId = u32;

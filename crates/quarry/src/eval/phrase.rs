@@ -151,6 +151,8 @@ impl<'a> PhraseField<'a> {
     }
 
     /// Occurrences of the phrase in the candidate (reads positions).
+    /// Inlined into the phrase union's loop, its hot caller.
+    #[inline(always)]
     pub(crate) fn occurrences(&mut self) -> u32 {
         self.starts.clear();
         self.read.fill(false);

@@ -15,11 +15,12 @@
 //! Expansions (prefix, fuzzy) are resolved here against the words of the
 //! documents and reported.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use crate::error::Result;
+use crate::fieldnorm::FieldNorms;
 use crate::fst_check::LookupPath;
-use crate::index::Index;
+use crate::index::{Index, TermLookup};
 use crate::query::{BoolQuery, ExpansionKind, Query};
 use crate::schema::Field;
 use crate::search::{Expansion, SearchOptions};
@@ -110,6 +111,10 @@ pub(crate) struct Planner<'a, 'o> {
     /// Made by the first expansion; a query of words alone looks each up
     /// from the root.
     pub(super) paths: RefCell<Option<Box<[LookupPath; 2]>>>,
+    /// The index's dictionary and term records, and its field lengths,
+    /// made by the first leaf that needs them (see [`Planner::lookup`]).
+    pub(super) lookup: OnceCell<TermLookup<'a>>,
+    pub(super) norms: OnceCell<FieldNorms<'a>>,
 }
 
 impl<'a, 'o> Planner<'a, 'o> {
@@ -124,6 +129,8 @@ impl<'a, 'o> Planner<'a, 'o> {
             explaining,
             globals: None,
             paths: RefCell::default(),
+            lookup: OnceCell::new(),
+            norms: OnceCell::new(),
         }
     }
 

@@ -4,6 +4,8 @@
 
 use crate::bm25::{idf, TermWeight};
 use crate::error::Result;
+use crate::fieldnorm::FieldNorms;
+use crate::index::TermLookup;
 use crate::query::{PhraseQuery, Query};
 use crate::schema::Field;
 
@@ -13,6 +15,25 @@ use super::scorer::LeafInfo;
 use super::term::TermScorer;
 
 impl<'a> Planner<'a, '_> {
+    /// The index's term lookups, made once per query: each lookup then
+    /// costs its dictionary walk and record only.
+    pub(super) fn lookup(&self) -> Result<&TermLookup<'a>> {
+        if let Some(l) = self.lookup.get() {
+            return Ok(l);
+        }
+        let l = self.index.term_lookup()?;
+        Ok(self.lookup.get_or_init(|| l))
+    }
+
+    /// The index's field lengths, made once per query.
+    pub(super) fn norms(&self) -> Result<FieldNorms<'a>> {
+        if let Some(&n) = self.norms.get() {
+            return Ok(n);
+        }
+        let n = self.index.field_norms()?;
+        Ok(*self.norms.get_or_init(|| n))
+    }
+
     /// One scorer per (term, field) the index holds, terms in query order,
     /// fields in [`Field::ALL`] order: the order scores are summed in.
     /// `TermScorer::term` is the leaf's index in `leaves` (all terms).
@@ -43,10 +64,10 @@ impl<'a> Planner<'a, '_> {
     ) -> Result<Option<(TermScorer<'a>, Option<LeafInfo>)>> {
         let index = self.index;
         // Along the dictionary paths, once an expansion made them.
-        let info = match self.paths.borrow_mut().as_mut() {
-            Some(paths) => index.term_info_along(field, term, &mut paths[field as usize])?,
-            None => index.term_info(field, term)?,
-        };
+        let path = &mut *self.paths.borrow_mut();
+        let info =
+            self.lookup()?
+                .get(field, term, path.as_mut().map(|p| &mut p[field as usize]))?;
         let Some(info) = info else {
             return Ok(None);
         };
@@ -57,7 +78,7 @@ impl<'a> Planner<'a, '_> {
         let weight = TermWeight::new(self.options.bm25, boost, idf, avg);
         let scorer = TermScorer::new(
             index.postings_of(&info)?,
-            index.field_norms()?.field(field),
+            self.norms()?.field(field),
             weight,
             t,
         );
@@ -116,7 +137,7 @@ impl<'a> Planner<'a, '_> {
             let mut min_df = u32::MAX;
             let (n, avg) = self.collection(field);
             for (term, offset) in &p.terms {
-                let Some(info) = index.term_info(field, term)? else {
+                let Some(info) = self.lookup()?.get(field, term, None)? else {
                     continue 'fields;
                 };
                 let df = self.doc_freq(field, term, info.doc_freq)?;
@@ -151,7 +172,7 @@ impl<'a> Planner<'a, '_> {
                 boost,
             });
             out.push((
-                PhraseField::new(terms, index.field_norms()?.field(field), weight),
+                PhraseField::new(terms, self.norms()?.field(field), weight),
                 info,
             ));
         }

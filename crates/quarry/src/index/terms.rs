@@ -5,7 +5,7 @@
 
 use crate::error::Result;
 use crate::format::SectionKind;
-use crate::fst_check::LookupPath;
+use crate::fst_check::{CheckedFst, LookupPath};
 use crate::pages::PageGuard;
 use crate::postings::PostingsCursor;
 use crate::schema::{term_key, Field};
@@ -14,13 +14,6 @@ use crate::termdict::{TermInfo, TermInfoReader};
 use super::Index;
 
 impl Index {
-    /// The ordinal of a dictionary key, read through [`CheckedFst`].
-    fn term_ord(&self, key: &[u8]) -> Result<Option<u64>> {
-        self.checked_fst(SectionKind::TermDict)?
-            .get(key)
-            .map_err(|d| self.damage_error(&format!("term dictionary: {d}")))
-    }
-
     /// The term records, each record's pages checked before it is read.
     pub(crate) fn term_infos(&self) -> Result<TermInfoReader<'_>> {
         let guard = self.guard(SectionKind::TermInfo)?;
@@ -30,36 +23,17 @@ impl Index {
 
     /// Dictionary entry of an analyzed `term` in `field`, if the field holds it.
     pub fn term_info(&self, field: Field, term: &str) -> Result<Option<TermInfo>> {
-        let Some(ord) = self.term_ord(&term_key(field, term))? else {
-            return Ok(None);
-        };
-        self.term_infos()?
-            .get(ord)
-            .map(Some)
-            .ok_or_else(|| self.damage_error(&format!("term ordinal {ord} has no valid record")))
+        self.term_lookup()?.get(field, term, None)
     }
 
-    /// [`Index::term_info`] for a run of lookups: each resumes along
-    /// `path` (kept for this index's dictionary only) where its key parts
-    /// from the last one's, so terms looked up in key order cost a few
-    /// dictionary nodes each.
-    pub(crate) fn term_info_along(
-        &self,
-        field: Field,
-        term: &str,
-        path: &mut LookupPath,
-    ) -> Result<Option<TermInfo>> {
-        let found = self
-            .checked_fst(SectionKind::TermDict)?
-            .get_along(&term_key(field, term), path)
-            .map_err(|d| self.damage_error(&format!("term dictionary: {d}")))?;
-        let Some(ord) = found else {
-            return Ok(None);
-        };
-        self.term_infos()?
-            .get(ord)
-            .map(Some)
-            .ok_or_else(|| self.damage_error(&format!("term ordinal {ord} has no valid record")))
+    /// The dictionary and term records, ready for any number of lookups
+    /// ([`TermLookup::get`]): a query's planner makes one, not one per term.
+    pub(crate) fn term_lookup(&self) -> Result<TermLookup<'_>> {
+        Ok(TermLookup {
+            index: self,
+            dict: self.checked_fst(SectionKind::TermDict)?,
+            records: self.term_infos()?,
+        })
     }
 
     /// A cursor over the postings of `info` (from [`Index::term_info`]).
@@ -137,5 +111,42 @@ impl Index {
             .map_err(|d| self.corrupt(format!("term dictionary: {d}")))?
             .map_or(total, |ord| ord.min(total));
         Ok([titles, total - titles])
+    }
+}
+
+/// Term lookups in one index: its checked dictionary and its term records,
+/// each made once ([`Index::term_lookup`]).
+#[derive(Clone, Copy)]
+pub(crate) struct TermLookup<'a> {
+    index: &'a Index,
+    dict: CheckedFst<'a>,
+    records: TermInfoReader<'a>,
+}
+
+impl TermLookup<'_> {
+    /// The record of an analyzed `term` in `field`, if the field holds it.
+    /// Given a `path` (kept for this index's dictionary only), the lookup
+    /// resumes along it where its key parts from the last one's, so terms
+    /// looked up in key order cost a few dictionary nodes each.
+    pub(crate) fn get(
+        &self,
+        field: Field,
+        term: &str,
+        path: Option<&mut LookupPath>,
+    ) -> Result<Option<TermInfo>> {
+        let index = self.index;
+        let key = term_key(field, term);
+        let found = match path {
+            Some(path) => self.dict.get_along(&key, path),
+            None => self.dict.get(&key),
+        }
+        .map_err(|d| index.damage_error(&format!("term dictionary: {d}")))?;
+        let Some(ord) = found else {
+            return Ok(None);
+        };
+        self.records
+            .get(ord)
+            .map(Some)
+            .ok_or_else(|| index.damage_error(&format!("term ordinal {ord} has no valid record")))
     }
 }
