@@ -38,24 +38,34 @@ impl Index {
 
     /// A cursor over the postings of `info` (from [`Index::term_info`]).
     pub fn postings_of(&self, info: &TermInfo) -> Result<PostingsCursor<'_>> {
-        let (start, end) = usize::try_from(info.postings.0)
-            .ok()
-            .zip(usize::try_from(info.postings.1).ok())
-            .filter(|&(s, e)| s <= e)
-            .ok_or_else(|| self.corrupt("a term's postings lie outside the postings section"))?;
-        let bytes = self
-            .section(SectionKind::Postings)
-            .get(start..end)
-            .ok_or_else(|| self.corrupt("a term's postings lie outside the postings section"))?;
-        let guard = self
-            .pages
-            .guard(&self.data, &self.sections, SectionKind::Postings, start)
-            .map_err(|d| self.corrupt(d))?;
+        let (bytes, guard) = self.guarded(SectionKind::Postings, info.postings, "postings")?;
         Ok(PostingsCursor::with_guard(
             bytes,
             info.doc_freq,
             Some(guard),
         ))
+    }
+
+    /// A term's bytes `range` of section `kind` (its `what`), with a guard
+    /// over their pages for a reader that checks what it reads as it goes.
+    fn guarded(
+        &self,
+        kind: SectionKind,
+        range: (u64, u64),
+        what: &str,
+    ) -> Result<(&[u8], PageGuard<'_>)> {
+        let outside = || self.corrupt(format!("a term's {what} lie outside the {what} section"));
+        let (start, end) = usize::try_from(range.0)
+            .ok()
+            .zip(usize::try_from(range.1).ok())
+            .filter(|&(s, e)| s <= e)
+            .ok_or_else(outside)?;
+        let bytes = self.section(kind).get(start..end).ok_or_else(outside)?;
+        let guard = self
+            .pages
+            .guard(&self.data, &self.sections, kind, start)
+            .map_err(|d| self.corrupt(d))?;
+        Ok((bytes, guard))
     }
 
     /// The positions bytes of `info` (from [`Index::term_info`]), their
@@ -75,20 +85,7 @@ impl Index {
     /// ([`crate::eval::phrase`]), rather than every page of the term's
     /// positions, as [`Index::positions_of`] does for a reader of them all.
     pub(crate) fn positions_guarded(&self, info: &TermInfo) -> Result<(&[u8], PageGuard<'_>)> {
-        let (s, e) = usize::try_from(info.positions.0)
-            .ok()
-            .zip(usize::try_from(info.positions.1).ok())
-            .filter(|&(s, e)| s <= e)
-            .ok_or_else(|| self.corrupt("a term's positions lie outside the positions section"))?;
-        let bytes = self
-            .section(SectionKind::Positions)
-            .get(s..e)
-            .ok_or_else(|| self.corrupt("a term's positions lie outside the positions section"))?;
-        let guard = self
-            .pages
-            .guard(&self.data, &self.sections, SectionKind::Positions, s)
-            .map_err(|d| self.corrupt(d))?;
-        Ok((bytes, guard))
+        self.guarded(SectionKind::Positions, info.positions, "positions")
     }
 
     /// A cursor over the postings of an analyzed `term` in `field`, if the field holds it.
