@@ -1,7 +1,5 @@
 //! Phrases: documents where terms occur at given relative positions.
 
-use std::collections::HashMap;
-
 use crate::bm25::TermWeight;
 use crate::fieldnorm::FieldLengths;
 use crate::index::DocId;
@@ -64,13 +62,18 @@ impl<'a> PhraseField<'a> {
     ) -> Self {
         let mut terms: Vec<PhraseTerm<'a>> = Vec::new();
         let mut slots = Vec::with_capacity(words.len());
-        let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
+        // The same positions bytes are the same term. A scan, not a hash
+        // map: phrases are a few words (at most the phrase limit), and a
+        // map's setup cost more than the scans.
+        let same = |a: &[u8], b: &[u8]| a.as_ptr() == b.as_ptr() && a.len() == b.len();
         for w in words {
-            let key = (w.positions.as_ptr() as usize, w.positions.len());
-            let u = *seen.entry(key).or_insert_with(|| {
-                terms.push(PhraseTerm { offset: 0, ..w });
-                terms.len() - 1
-            });
+            let u = match terms.iter().position(|t| same(t.positions, w.positions)) {
+                Some(u) => u,
+                None => {
+                    terms.push(PhraseTerm { offset: 0, ..w });
+                    terms.len() - 1
+                }
+            };
             slots.push((w.offset, u));
         }
         let mut p = PhraseField {
