@@ -11,14 +11,14 @@ use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 use crate::fieldnorm::FieldNorms;
 use crate::format::{self, HeaderError, SectionEntry, SectionKind};
-
-mod terms;
 use crate::fst_check::CheckedFst;
 use crate::pages::PageChecks;
 use crate::schema::{Field, Meta};
 use crate::sources::Sources;
 use crate::store::{StoreReader, StoredDocument};
 use crate::termdict::TermInfoReader;
+
+mod terms;
 pub(crate) use terms::TermLookup;
 
 /// Internal document id: the document's place in input order, from 0.

@@ -102,11 +102,11 @@ pub(crate) fn sort_by_bound(idx: &mut [usize], key: &[f64]) {
 ///
 /// Scorers are sorted by bound per posting ([`sort_by_bound_per_cost`]);
 /// the longest prefix whose bounds sum to at most the bar is
-/// non-essential: a document found only there cannot enter the top k. The essential scorers define a window, from the
-/// next candidate to the end of the nearest essential block; within it
-/// every scorer is bounded by its block maximum, the partition is redone
-/// with those tighter bounds, and the window is skipped outright when they
-/// cannot beat the bar. Candidates come from the window's essential
+/// non-essential: a document found only there cannot enter the top k. The
+/// essential scorers define a window, from the next candidate to the end
+/// of the nearest essential block; within it every scorer is bounded by
+/// its block maximum, the partition is redone with those tighter bounds,
+/// and the window is skipped outright when they cannot beat the bar. Candidates come from the window's essential
 /// scorers; non-essential ones are looked up best-first, only while the
 /// score so far plus their remaining bounds can still beat the bar.
 ///

@@ -64,10 +64,11 @@ impl<'a> Planner<'a, '_> {
     ) -> Result<Option<(TermScorer<'a>, Option<LeafInfo>)>> {
         let index = self.index;
         // Along the dictionary paths, once an expansion made them.
-        let path = &mut *self.paths.borrow_mut();
-        let info =
-            self.lookup()?
-                .get(field, term, path.as_mut().map(|p| &mut p[field as usize]))?;
+        let info = {
+            let mut paths = self.paths.borrow_mut();
+            let path = paths.as_mut().map(|p| &mut p[field as usize]);
+            self.lookup()?.get(field, term, path)?
+        };
         let Some(info) = info else {
             return Ok(None);
         };
