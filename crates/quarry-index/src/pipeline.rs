@@ -1,7 +1,9 @@
 //! Building with several threads and a memory budget.
 //!
 //! The calling thread reads the inputs and cuts the documents, in input
-//! order, into chunks of about [`BuildOptions::chunk_bytes`] of text.
+//! order, into chunks of about [`BuildOptions::chunk_bytes`] of text,
+//! each ending where the store closes a block (so the merge copies the
+//! stored blocks instead of compressing them again).
 //! Worker threads each invert a chunk into a complete in-memory index and
 //! write it to a temporary *segment* file beside the output; a bounded
 //! queue keeps at most one waiting chunk per worker, so memory stays
@@ -16,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
 
+use quarry::store::{record_len, BlockCut};
 use quarry::Index;
 
 use crate::error::IndexError;
@@ -256,6 +259,8 @@ pub(crate) fn build(
     // directly.
     let mut first = (threads == 1).then(IndexBuilder::default);
     let mut first_bytes = 0u64;
+    let mut first_full = false;
+    let mut cut = BlockCut::default();
     let mut current: Vec<Document> = Vec::new();
     let (tx, rx) = mpsc::sync_channel::<Chunk>(threads);
     let rx = Mutex::new(rx);
@@ -298,9 +303,13 @@ pub(crate) fn build(
                         .unwrap_or(IndexError::Interrupted));
                 }
                 let bytes = (doc.id.len() + doc.title.len() + doc.body.len()) as u64;
+                // Chunks end where the store closes a block, so that the
+                // merge copies the segments' stored blocks as they are.
+                let closes = cut.add(record_len(&doc.id, &doc.title, &doc.body));
                 if let Some(b) = &mut first {
-                    if first_bytes < chunk_bytes {
+                    if !first_full {
                         first_bytes += bytes;
+                        first_full = first_bytes >= chunk_bytes && closes;
                         b.add_from(doc.source.as_deref(), &doc.id, &doc.title, &doc.body)?;
                         return Ok(());
                     }
@@ -310,7 +319,7 @@ pub(crate) fn build(
                 }
                 current_bytes += bytes;
                 current.push(doc);
-                if current_bytes >= chunk_bytes {
+                if current_bytes >= chunk_bytes && closes {
                     current_bytes = 0;
                     send(Work::Docs(std::mem::take(&mut current)));
                 }

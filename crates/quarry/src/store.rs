@@ -27,6 +27,69 @@ pub const STORE_ENTRY_LEN: usize = 16;
 /// LZ4 cannot expand data more than 255-fold; a larger claim is damage.
 const MAX_LZ4_RATIO: usize = 255;
 
+/// Bytes a document takes in a raw block: its id, title and body, each
+/// a LEB128 length and the text.
+pub fn record_len(id: &str, title: &str, body: &str) -> usize {
+    [id, title, body]
+        .iter()
+        .map(|s| vint_len(s.len()) + s.len())
+        .sum()
+}
+
+/// Bytes of `n` as LEB128.
+fn vint_len(n: usize) -> usize {
+    (usize::BITS - (n | 1).leading_zeros()).div_ceil(7) as usize
+}
+
+/// Where a [`StoreWriter`] closes its blocks, for a reader that cuts a
+/// run of documents into parts (a build's chunks): a part that ends where
+/// [`BlockCut::add`] says a block closes holds whole blocks of the store
+/// of the whole run, so a merge of the parts copies their compressed
+/// blocks as they are.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BlockCut {
+    raw: usize,
+}
+
+impl BlockCut {
+    /// The next document, of [`record_len`] `len`: whether its block
+    /// closes after it.
+    pub fn add(&mut self, len: usize) -> bool {
+        self.raw = self.raw.saturating_add(len);
+        let closes = self.raw >= STORE_BLOCK_BYTES;
+        if closes {
+            self.raw = 0;
+        }
+        closes
+    }
+}
+
+/// One compressed block of a store, as [`StoreReader::for_each_block_in`]
+/// found it.
+#[derive(Clone, Copy, Debug)]
+pub struct StoreBlock<'a> {
+    /// Its first document.
+    pub first: u32,
+    /// Its documents.
+    pub count: u32,
+    raw_len: u32,
+    /// The raw length of all its documents but the last.
+    head_len: u32,
+    compressed: &'a [u8],
+}
+
+impl StoreBlock<'_> {
+    /// Whether a [`StoreWriter`] given this block's documents from the
+    /// start of a block writes this block: none before the last reaches
+    /// [`STORE_BLOCK_BYTES`], and the last does, or (`ends_store`) the
+    /// store ends with it. The compressed bytes are then those the
+    /// writer would make, if the same LZ4 encoder made them.
+    pub fn as_written(&self, ends_store: bool) -> bool {
+        (self.head_len as usize) < STORE_BLOCK_BYTES
+            && (ends_store || self.raw_len as usize >= STORE_BLOCK_BYTES)
+    }
+}
+
 /// A document as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct StoredDocument {
@@ -93,6 +156,27 @@ impl StoreWriter {
         if self.block.len() >= STORE_BLOCK_BYTES {
             self.flush_block();
         }
+    }
+
+    /// Whether the next document starts a block.
+    pub fn at_block_start(&self) -> bool {
+        self.block.is_empty()
+    }
+
+    /// Appends the documents of `block`, of another store, as its
+    /// compressed bytes, without compressing them again: what
+    /// [`StoreWriter::add`] of each of them writes when the writer is
+    /// [at a block start](StoreWriter::at_block_start) and the block is
+    /// [as written](StoreBlock::as_written).
+    ///
+    /// # Panics
+    /// If the writer is not at a block start.
+    pub fn add_block(&mut self, block: &StoreBlock<'_>) {
+        assert!(self.at_block_start(), "a copied block starts a block");
+        self.push_entry(self.doc_count, block.raw_len);
+        self.data.extend_from_slice(block.compressed);
+        self.doc_count += block.count;
+        self.block_first_doc = self.doc_count;
     }
 
     /// Writes the compressed blocks finished so far to `out` and forgets
@@ -252,6 +336,23 @@ impl<'a> StoreReader<'a> {
         docs: std::ops::Range<u32>,
         mut f: impl FnMut(&str, &str, &str),
     ) -> Result<(), String> {
+        self.for_each_block_in(docs.clone(), |block, all| {
+            for (doc, &(id, title, body)) in (block.first..).zip(all) {
+                if docs.contains(&doc) {
+                    f(id, title, body);
+                }
+            }
+        })
+    }
+
+    /// Calls `f` with each block that holds any of documents `docs`, in
+    /// order, and the id, title and body of every document of the block
+    /// (each block decompressed once, all its documents checked).
+    pub fn for_each_block_in(
+        &self,
+        docs: std::ops::Range<u32>,
+        mut f: impl FnMut(&StoreBlock<'_>, &[(&str, &str, &str)]),
+    ) -> Result<(), String> {
         if docs.is_empty() {
             return Ok(());
         }
@@ -263,22 +364,33 @@ impl<'a> StoreReader<'a> {
             if first >= docs.end {
                 break;
             }
+            let mut all = Vec::with_capacity(count as usize);
             let mut at = 0;
+            let mut head_len = 0;
             for doc in first..first + count {
-                if doc >= docs.end {
-                    break;
-                }
+                head_len = at;
                 let mut field = || {
                     let s = read_str(&raw, &mut at)
                         .ok_or_else(|| format!("stored document {doc} is cut short"))?;
                     std::str::from_utf8(s)
                         .map_err(|_| format!("stored document {doc} is not UTF-8"))
                 };
-                let (id, title, body) = (field()?, field()?, field()?);
-                if doc >= docs.start {
-                    f(id, title, body);
-                }
+                all.push((field()?, field()?, field()?));
             }
+            if at != raw.len() {
+                return Err(format!("stored block {b} has trailing bytes"));
+            }
+            let (_, raw_len, start) = self.entry(b).ok_or("stored block vanished")?;
+            let (_, _, end) = self.entry(b + 1).ok_or("stored block vanished")?;
+            let block = StoreBlock {
+                first,
+                count,
+                raw_len,
+                head_len: head_len as u32,
+                // `block` read these bounds.
+                compressed: &self.data[start as usize..end as usize],
+            };
+            f(&block, &all);
         }
         Ok(())
     }
@@ -363,6 +475,90 @@ mod tests {
             data.len() < docs.iter().map(|d| d.2.len()).sum::<usize>() / 4,
             "repetitive text compresses"
         );
+    }
+
+    /// Documents of sizes from a few bytes to over a block.
+    fn varied(n: usize) -> Vec<(String, String, String)> {
+        (0..n)
+            .map(|i| {
+                let body =
+                    "word ".repeat((i * 7919) % 1500 + (i % 97) * (i % 5 == 0) as usize * 80);
+                (format!("doc-{i}"), format!("T{i}"), body)
+            })
+            .collect()
+    }
+
+    /// A store of `docs` written as parts cut at `cuts` and then copied
+    /// part after part as a merge does: whole blocks as written, the
+    /// other documents one by one.
+    fn copy_parts(docs: &[(String, String, String)], cuts: &[usize]) -> (Vec<u8>, Vec<u8>, usize) {
+        let mut bounds = vec![0];
+        bounds.extend_from_slice(cuts);
+        bounds.push(docs.len());
+        let mut out = StoreWriter::new();
+        let mut copied = 0;
+        for (p, w) in bounds.windows(2).enumerate() {
+            let part = &docs[w[0]..w[1]];
+            let (index, data) = store(part);
+            let r = StoreReader::new(&index, &data, part.len() as u32).unwrap();
+            let last = p + 2 == bounds.len();
+            r.for_each_block_in(0..part.len() as u32, |block, all| {
+                let ends = last && (block.first + block.count) as usize == part.len();
+                if out.at_block_start() && block.as_written(ends) {
+                    out.add_block(block);
+                    copied += 1;
+                } else {
+                    for (i, t, b) in all {
+                        out.add(i, t, b);
+                    }
+                }
+            })
+            .unwrap();
+        }
+        let (index, data) = out.finish();
+        (index, data, copied)
+    }
+
+    #[test]
+    fn parts_cut_where_blocks_close_are_copied_block_for_block() {
+        let docs = varied(400);
+        let (index, data) = store(&docs);
+        let blocks = StoreReader::new(&index, &data, 400).unwrap().block_count();
+        // Where the writer closed its blocks, and where `BlockCut` says.
+        let closed: Vec<usize> = (1..=blocks)
+            .map(|b| LittleEndian::read_u32(&index[b * STORE_ENTRY_LEN..]) as usize)
+            .collect();
+        let mut cut = BlockCut::default();
+        let said: Vec<usize> = docs
+            .iter()
+            .enumerate()
+            .filter(|(_, (i, t, b))| cut.add(record_len(i, t, b)))
+            .map(|(d, _)| d + 1)
+            .collect();
+        // The last block closes because the store ends, not by the rule.
+        assert_eq!(said[..], closed[..said.len()]);
+        assert!(closed.len() - said.len() <= 1 && blocks > 20);
+
+        // Parts that end where blocks close: every block copied.
+        let cuts = [said[3], said[10], said[11]];
+        let (i2, d2, copied) = copy_parts(&docs, &cuts);
+        assert!((i2, d2) == (index.clone(), data.clone()), "a copy differs");
+        assert_eq!(copied, blocks);
+        // Parts cut anywhere: the same bytes, fewer blocks copied.
+        let (i3, d3, copied) = copy_parts(&docs, &[5, said[3] + 1, 200, 201]);
+        assert!((i3, d3) == (index, data), "a mixed copy differs");
+        assert!(copied > 0 && copied < blocks, "{copied} of {blocks}");
+    }
+
+    #[test]
+    fn record_len_is_what_a_block_holds() {
+        for (i, t, b) in varied(50) {
+            let (index, _) = store(&[(i.clone(), t.clone(), b.clone())]);
+            let raw_len = LittleEndian::read_u32(&index[4..8]) as usize;
+            assert_eq!(raw_len, record_len(&i, &t, &b));
+        }
+        let long = "x".repeat(300);
+        assert_eq!(record_len("", &long, ""), 1 + 2 + 300 + 1);
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! renumbered, and encoded again with the merged average lengths (which
 //! steer the skip data's frontiers), document frequencies of surface forms
 //! are summed (less those of documents left out, read again from their
-//! stored text), and stored documents are added again in order. This is what
+//! stored text), and stored documents are added again in order (a block
+//! that would come out the same is copied compressed). This is what
 //! a build that spilled sorted runs to disk merges at its end, and what
 //! `quarry merge` does.
 //!

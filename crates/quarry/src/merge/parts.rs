@@ -25,7 +25,8 @@ pub(super) fn merge_store<S: Write>(
     let mut store = StoreWriter::new();
     let mut file = BufWriter::with_capacity(1 << 20, file);
     let mut failed: Option<io::Error> = None;
-    for piece in &plan.pieces {
+    let last = plan.pieces.len().saturating_sub(1);
+    for (p, piece) in plan.pieces.iter().enumerate() {
         if halt() {
             return Err(MergeError::Interrupted);
         }
@@ -34,12 +35,29 @@ pub(super) fn merge_store<S: Write>(
         // its pages are dropped as it is read, and at its end.
         let mut read = TextRead::new(m);
         m.checked_store()?
-            .for_each_in(piece.docs.clone(), |id, title, body| {
-                store.add(id, title, body);
+            .for_each_block_in(piece.docs.clone(), |block, docs| {
+                let end = block.first + block.count;
+                let whole = piece.docs.start <= block.first && end <= piece.docs.end;
+                let ends_store = p == last && end == piece.docs.end;
+                if whole && store.at_block_start() && block.as_written(ends_store) {
+                    // The block a build of these documents writes here
+                    // (a build's chunks end where blocks do): as it is.
+                    store.add_block(block);
+                } else {
+                    for (doc, &(id, title, body)) in (block.first..).zip(docs) {
+                        if piece.docs.contains(&doc) {
+                            store.add(id, title, body);
+                        }
+                    }
+                }
                 if store.held_bytes() >= 1 << 20 && failed.is_none() {
                     failed = store.drain_data(&mut file).err();
                 }
-                read.add(id.len() + title.len() + body.len());
+                read.add(
+                    docs.iter()
+                        .map(|(i, t, b)| i.len() + t.len() + b.len())
+                        .sum(),
+                );
             })
             .map_err(|d| m.corrupt(d))?;
         m.release_pages();
