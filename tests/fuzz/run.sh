@@ -12,7 +12,11 @@
 # that its smoke run repeats), FUZZ_RUNS (stop a target after this many
 # executions), FUZZ_TRACE_COMPARES (default 1; 0 builds without compare
 # tracing: about three times the executions per second for long runs over
-# a corpus that runs with tracing already grew). Targets run one at a time;
+# a corpus that runs with tracing already grew), FUZZ_TIMEOUT (default 10:
+# seconds of wall time one input may take before it counts as a hang; the
+# targets run at nice 19, and beside a busy nice-0 job a 0.4-second input
+# was once starved past 10 seconds, so raise it for runs beside other
+# work). Targets run one at a time;
 # start the script once per core for parallel runs.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,7 +57,7 @@ for t in "${targets[@]}"; do
   # crash stops the target (its input is saved under artifacts/).
   nice -n 19 cargo +nightly fuzz run "${build[@]}" "$t" \
     "$corpus" "$here/seeds/$t" "${regressions[@]}" -- \
-    -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+    -max_total_time="$seconds" -print_final_stats=1 -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 \
     -max_len=4096 -seed="${FUZZ_SEED:-0}" "${runs[@]}" -artifact_prefix="$artifacts/" "${dict[@]}" >"$log" 2>&1
   rc=$?
   after=$(find "$artifacts" -type f | wc -l)
