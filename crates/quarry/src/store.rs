@@ -551,6 +551,35 @@ mod tests {
     }
 
     #[test]
+    fn a_block_another_writer_closed_late_is_not_taken_as_written() {
+        // A 20 KiB document and a small one in one block: this writer
+        // closes a block after the first, so copying this one would not
+        // give its bytes.
+        let docs = [("a", "x".repeat(20 << 10)), ("b", "y".to_string())];
+        let mut raw = Vec::new();
+        for (id, body) in &docs {
+            for s in [*id, "", body.as_str()] {
+                crate::format::write_vint(&mut raw, s.len() as u64);
+                raw.extend_from_slice(s.as_bytes());
+            }
+        }
+        let data = lz4_flex::block::compress(&raw);
+        let mut index = vec![0u8; 2 * STORE_ENTRY_LEN];
+        LittleEndian::write_u32(&mut index[4..8], raw.len() as u32);
+        LittleEndian::write_u32(&mut index[16..20], 2);
+        LittleEndian::write_u64(&mut index[24..32], data.len() as u64);
+        let r = StoreReader::new(&index, &data, 2).unwrap();
+        let mut blocks = 0;
+        r.for_each_block_in(0..2, |block, all| {
+            assert!(!block.as_written(false) && !block.as_written(true));
+            assert_eq!(all.len(), 2);
+            blocks += 1;
+        })
+        .unwrap();
+        assert_eq!(blocks, 1);
+    }
+
+    #[test]
     fn record_len_is_what_a_block_holds() {
         for (i, t, b) in varied(50) {
             let (index, _) = store(&[(i.clone(), t.clone(), b.clone())]);
