@@ -96,6 +96,13 @@ fn options_after_the_query_are_refused_unless_after_a_double_dash() {
     let s = Sandbox::new();
     s.run(&["search", "putin", "-k", "5"])
         .expect_error(&["`-k` after the query looks like an option", "--"]);
+    // `-n`, as `head` has it, is the same option: after the query it is
+    // refused, not read as "not n" and the word 5.
+    s.run(&["search", "putin", "-n", "5"])
+        .expect_error(&["`-n` after the query looks like an option", "--"]);
+    let r = s.run(&["search", "--json", "-n", "1", "putin"]);
+    r.expect_code(0);
+    assert_eq!(ids(&r).len(), 1);
     let r = s.run(&["search", "--json", "--", "putin", "-k"]);
     r.expect_code(0);
     assert!(!ids(&r).is_empty());

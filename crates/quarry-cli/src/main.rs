@@ -168,8 +168,8 @@ enum Command {
 /// How many hits, and how words combine: shared by `search` and `bench`.
 #[derive(clap::Args)]
 struct TopArgs {
-    /// Number of results (for `bench`: per query).
-    #[arg(short = 'k', long = "limit", default_value_t = 10, value_name = "N",
+    /// Number of results (for `bench`: per query); `-n N` too, as `head` has it.
+    #[arg(short = 'k', visible_short_alias = 'n', long = "limit", default_value_t = 10, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..))]
     limit: u32,
     /// Require every word (default: any word).
@@ -245,6 +245,7 @@ const SEARCH_OPTIONS: &[&str] = &[
     "-i",
     "--index",
     "-k",
+    "-n",
     "--limit",
     "--and",
     "--json",
