@@ -75,17 +75,30 @@ pub struct StoreBlock<'a> {
     raw_len: u32,
     /// The raw length of all its documents but the last.
     head_len: u32,
+    /// Whether every length in it is the shortest LEB128, as
+    /// [`StoreWriter`] writes them.
+    shortest: bool,
     compressed: &'a [u8],
 }
 
 impl StoreBlock<'_> {
     /// Whether a [`StoreWriter`] given this block's documents from the
-    /// start of a block writes this block: none before the last reaches
+    /// start of a block writes this block: its lengths are the shortest
+    /// LEB128s, none of its documents before the last reaches
     /// [`STORE_BLOCK_BYTES`], and the last does, or (`ends_store`) the
-    /// store ends with it. The compressed bytes are then those the
-    /// writer would make, if the same LZ4 encoder made them.
+    /// store ends with it.
+    ///
+    /// The compressed bytes are then those the writer makes, as long as
+    /// the same LZ4 encoder made them: a block of another encoder (a
+    /// crafted file) is copied as a valid block that decodes to the same
+    /// documents, not as this writer's bytes. The encoder's output is
+    /// pinned by a test (`the_lz4_encoder_is_pinned`); a dependency update
+    /// that changes it changes what builds write, so it comes with a new
+    /// format version, and indexes of the old encoder are rebuilt, never
+    /// merged into new ones.
     pub fn as_written(&self, ends_store: bool) -> bool {
-        (self.head_len as usize) < STORE_BLOCK_BYTES
+        self.shortest
+            && (self.head_len as usize) < STORE_BLOCK_BYTES
             && (ends_store || self.raw_len as usize >= STORE_BLOCK_BYTES)
     }
 }
@@ -380,6 +393,11 @@ impl<'a> StoreReader<'a> {
             if at != raw.len() {
                 return Err(format!("stored block {b} has trailing bytes"));
             }
+            let shortest = all
+                .iter()
+                .map(|(i, t, b)| record_len(i, t, b))
+                .sum::<usize>()
+                == at;
             let (_, raw_len, start) = self.entry(b).ok_or("stored block vanished")?;
             let (_, _, end) = self.entry(b + 1).ok_or("stored block vanished")?;
             let block = StoreBlock {
@@ -387,6 +405,7 @@ impl<'a> StoreReader<'a> {
                 count,
                 raw_len,
                 head_len: head_len as u32,
+                shortest,
                 // `block` read these bounds.
                 compressed: &self.data[start as usize..end as usize],
             };
@@ -436,198 +455,5 @@ fn read_str<'b>(raw: &'b [u8], at: &mut usize) -> Option<&'b [u8]> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn store(docs: &[(String, String, String)]) -> (Vec<u8>, Vec<u8>) {
-        let mut w = StoreWriter::new();
-        for (i, t, b) in docs {
-            w.add(i, t, b);
-        }
-        w.finish()
-    }
-
-    #[test]
-    fn round_trips_across_many_blocks() {
-        let docs: Vec<(String, String, String)> = (0..2000)
-            .map(|i| {
-                (
-                    format!("id{i}"),
-                    if i % 3 == 0 {
-                        String::new()
-                    } else {
-                        format!("Title {i}")
-                    },
-                    "body text ünïcode ".repeat(i % 50),
-                )
-            })
-            .collect();
-        let (index, data) = store(&docs);
-        let r = StoreReader::new(&index, &data, 2000).unwrap();
-        assert!(r.block_count() > 10, "{} blocks", r.block_count());
-        assert_eq!(r.check_all(), Ok(2000));
-        for (d, (i, t, b)) in docs.iter().enumerate() {
-            let got = r.get(d as u32).unwrap();
-            assert_eq!((&got.id, &got.title, &got.body), (i, t, b));
-        }
-        assert!(r.get(2000).is_err());
-        assert!(
-            data.len() < docs.iter().map(|d| d.2.len()).sum::<usize>() / 4,
-            "repetitive text compresses"
-        );
-    }
-
-    /// Documents of sizes from a few bytes to over a block.
-    fn varied(n: usize) -> Vec<(String, String, String)> {
-        (0..n)
-            .map(|i| {
-                let body =
-                    "word ".repeat((i * 7919) % 1500 + (i % 97) * (i % 5 == 0) as usize * 80);
-                (format!("doc-{i}"), format!("T{i}"), body)
-            })
-            .collect()
-    }
-
-    /// A store of `docs` written as parts cut at `cuts` and then copied
-    /// part after part as a merge does: whole blocks as written, the
-    /// other documents one by one.
-    fn copy_parts(docs: &[(String, String, String)], cuts: &[usize]) -> (Vec<u8>, Vec<u8>, usize) {
-        let mut bounds = vec![0];
-        bounds.extend_from_slice(cuts);
-        bounds.push(docs.len());
-        let mut out = StoreWriter::new();
-        let mut copied = 0;
-        for (p, w) in bounds.windows(2).enumerate() {
-            let part = &docs[w[0]..w[1]];
-            let (index, data) = store(part);
-            let r = StoreReader::new(&index, &data, part.len() as u32).unwrap();
-            let last = p + 2 == bounds.len();
-            r.for_each_block_in(0..part.len() as u32, |block, all| {
-                let ends = last && (block.first + block.count) as usize == part.len();
-                if out.at_block_start() && block.as_written(ends) {
-                    out.add_block(block);
-                    copied += 1;
-                } else {
-                    for (i, t, b) in all {
-                        out.add(i, t, b);
-                    }
-                }
-            })
-            .unwrap();
-        }
-        let (index, data) = out.finish();
-        (index, data, copied)
-    }
-
-    #[test]
-    fn parts_cut_where_blocks_close_are_copied_block_for_block() {
-        let docs = varied(400);
-        let (index, data) = store(&docs);
-        let blocks = StoreReader::new(&index, &data, 400).unwrap().block_count();
-        // Where the writer closed its blocks, and where `BlockCut` says.
-        let closed: Vec<usize> = (1..=blocks)
-            .map(|b| LittleEndian::read_u32(&index[b * STORE_ENTRY_LEN..]) as usize)
-            .collect();
-        let mut cut = BlockCut::default();
-        let said: Vec<usize> = docs
-            .iter()
-            .enumerate()
-            .filter(|(_, (i, t, b))| cut.add(record_len(i, t, b)))
-            .map(|(d, _)| d + 1)
-            .collect();
-        // The last block closes because the store ends, not by the rule.
-        assert_eq!(said[..], closed[..said.len()]);
-        assert!(closed.len() - said.len() <= 1 && blocks > 20);
-
-        // Parts that end where blocks close: every block copied.
-        let cuts = [said[3], said[10], said[11]];
-        let (i2, d2, copied) = copy_parts(&docs, &cuts);
-        assert!((i2, d2) == (index.clone(), data.clone()), "a copy differs");
-        assert_eq!(copied, blocks);
-        // Parts cut anywhere: the same bytes, fewer blocks copied.
-        let (i3, d3, copied) = copy_parts(&docs, &[5, said[3] + 1, 200, 201]);
-        assert!((i3, d3) == (index, data), "a mixed copy differs");
-        assert!(copied > 0 && copied < blocks, "{copied} of {blocks}");
-    }
-
-    #[test]
-    fn a_block_another_writer_closed_late_is_not_taken_as_written() {
-        // A 20 KiB document and a small one in one block: this writer
-        // closes a block after the first, so copying this one would not
-        // give its bytes.
-        let docs = [("a", "x".repeat(20 << 10)), ("b", "y".to_string())];
-        let mut raw = Vec::new();
-        for (id, body) in &docs {
-            for s in [*id, "", body.as_str()] {
-                crate::format::write_vint(&mut raw, s.len() as u64);
-                raw.extend_from_slice(s.as_bytes());
-            }
-        }
-        let data = lz4_flex::block::compress(&raw);
-        let mut index = vec![0u8; 2 * STORE_ENTRY_LEN];
-        LittleEndian::write_u32(&mut index[4..8], raw.len() as u32);
-        LittleEndian::write_u32(&mut index[16..20], 2);
-        LittleEndian::write_u64(&mut index[24..32], data.len() as u64);
-        let r = StoreReader::new(&index, &data, 2).unwrap();
-        let mut blocks = 0;
-        r.for_each_block_in(0..2, |block, all| {
-            assert!(!block.as_written(false) && !block.as_written(true));
-            assert_eq!(all.len(), 2);
-            blocks += 1;
-        })
-        .unwrap();
-        assert_eq!(blocks, 1);
-    }
-
-    #[test]
-    fn record_len_is_what_a_block_holds() {
-        for (i, t, b) in varied(50) {
-            let (index, _) = store(&[(i.clone(), t.clone(), b.clone())]);
-            let raw_len = LittleEndian::read_u32(&index[4..8]) as usize;
-            assert_eq!(raw_len, record_len(&i, &t, &b));
-        }
-        let long = "x".repeat(300);
-        assert_eq!(record_len("", &long, ""), 1 + 2 + 300 + 1);
-    }
-
-    #[test]
-    fn a_huge_document_closes_the_block_it_joins() {
-        let big = "x".repeat(3 * STORE_BLOCK_BYTES);
-        let docs = vec![
-            ("a".to_string(), String::new(), "small".to_string()),
-            ("b".to_string(), String::new(), big.clone()),
-            ("c".to_string(), String::new(), "small".to_string()),
-        ];
-        let (index, data) = store(&docs);
-        let r = StoreReader::new(&index, &data, 3).unwrap();
-        assert_eq!(r.block_count(), 2);
-        assert_eq!(r.get(1).unwrap().body, big);
-        assert_eq!(r.get(2).unwrap().id, "c");
-    }
-
-    #[test]
-    fn empty_store_and_damage() {
-        let (index, data) = store(&[]);
-        let r = StoreReader::new(&index, &data, 0).unwrap();
-        assert_eq!(r.check_all(), Ok(0));
-        assert!(r.get(0).is_err());
-
-        let docs = vec![("a".to_string(), "T".to_string(), "B".repeat(100))];
-        let (index, data) = store(&docs);
-        assert!(StoreReader::new(&index, &data, 2).is_none());
-        assert!(StoreReader::new(&index, &data[..data.len() - 1], 1).is_none());
-        let mut bad = data.clone();
-        bad[0] ^= 0xff;
-        let r = StoreReader::new(&index, &bad, 1).unwrap();
-        assert!(r
-            .get(0)
-            .unwrap_err()
-            .contains("stored block 0 is malformed"));
-        assert!(r.check_all().is_err());
-        // A raw length beyond what LZ4 can expand to is refused before allocating.
-        let mut huge = index.clone();
-        LittleEndian::write_u32(&mut huge[4..8], u32::MAX);
-        let r = StoreReader::new(&huge, &data, 1).unwrap();
-        assert!(r.get(0).is_err());
-    }
-}
+#[path = "store_tests.rs"]
+mod tests;
