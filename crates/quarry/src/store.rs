@@ -36,6 +36,13 @@ pub fn record_len(id: &str, title: &str, body: &str) -> usize {
         .sum()
 }
 
+/// The rule a [`StoreWriter`] closes its blocks by, which [`BlockCut`]
+/// and [`StoreBlock::as_written`] must agree with: a block of `raw`
+/// bytes is closed once `raw` reaches [`STORE_BLOCK_BYTES`].
+fn closes_block(raw: usize) -> bool {
+    raw >= STORE_BLOCK_BYTES
+}
+
 /// Bytes of `n` as LEB128.
 fn vint_len(n: usize) -> usize {
     (usize::BITS - (n | 1).leading_zeros()).div_ceil(7) as usize
@@ -56,7 +63,7 @@ impl BlockCut {
     /// closes after it.
     pub fn add(&mut self, len: usize) -> bool {
         self.raw = self.raw.saturating_add(len);
-        let closes = self.raw >= STORE_BLOCK_BYTES;
+        let closes = closes_block(self.raw);
         if closes {
             self.raw = 0;
         }
@@ -98,8 +105,8 @@ impl StoreBlock<'_> {
     /// merged into new ones.
     pub fn as_written(&self, ends_store: bool) -> bool {
         self.shortest
-            && (self.head_len as usize) < STORE_BLOCK_BYTES
-            && (ends_store || self.raw_len as usize >= STORE_BLOCK_BYTES)
+            && !closes_block(self.head_len as usize)
+            && (ends_store || closes_block(self.raw_len as usize))
     }
 }
 
@@ -166,7 +173,7 @@ impl StoreWriter {
             "a stored document must be under 4 GiB"
         );
         self.doc_count += 1;
-        if self.block.len() >= STORE_BLOCK_BYTES {
+        if closes_block(self.block.len()) {
             self.flush_block();
         }
     }
