@@ -43,8 +43,8 @@ pub struct PostingsCursor<'a> {
     /// Index of the current document within the block.
     at: usize,
     /// The decoded block's documents and frequencies, on the heap so that
-    /// a cursor (and each scorer holding one) stays small to move, and
-    /// reused from cursor to cursor ([`BlockBuf`]).
+    /// a cursor (and each scorer holding one) stays small to move
+    /// ([`BlockBuf`]).
     buf: BlockBuf,
     doc: u32,
     /// The last document of a term without skip data.
@@ -361,6 +361,7 @@ impl<'a> PostingsCursor<'a> {
 
     /// Appends the positions of the current document to `out`.
     /// `false` (and nothing appended) on malformed bytes.
+    #[inline]
     pub fn read_positions(&mut self, positions: &[u8], out: &mut Vec<u32>) -> bool {
         match self.positions_offset(positions) {
             Some(mut at) => {
