@@ -6,7 +6,7 @@
 use std::io::{self, Seek, SeekFrom, Write};
 
 use crate::format::{
-    header_of, page_len, SectionKind, HEADER_LEN, PAGED, SECTION_ENTRY_LEN, TABLE,
+    self, header_of, page_len, SectionKind, HEADER_LEN, PAGED, SECTION_ENTRY_LEN, TABLE,
 };
 
 /// Writes the sections of one index file, in [`SectionKind::ALL`] order,
@@ -50,10 +50,10 @@ impl<W: Write + Seek> SectionWriter<W> {
     /// Ends the section being written (if any) and starts `kind`.
     pub fn begin(&mut self, kind: SectionKind) {
         self.end_current();
-        self.current = Some((kind, 0, crc32fast::Hasher::new()));
+        self.current = Some((kind, 0, format::crc32_hasher()));
         self.page = PAGED
             .contains(&kind)
-            .then(|| (crc32fast::Hasher::new(), page_len(kind)));
+            .then(|| (format::crc32_hasher(), page_len(kind)));
     }
 
     fn end_current(&mut self) {
@@ -143,7 +143,7 @@ impl<W: Write + Seek> Write for SectionWriter<W> {
                 at += take;
                 filled += take;
                 if filled == page_len {
-                    let done = std::mem::replace(page, crc32fast::Hasher::new());
+                    let done = std::mem::replace(page, format::crc32_hasher());
                     self.page_sums
                         .extend_from_slice(&done.finalize().to_le_bytes());
                     filled = 0;
