@@ -40,11 +40,11 @@ pub(crate) struct PhraseField<'a> {
     pub(crate) weight: TermWeight,
     /// Candidate start positions.
     pub(crate) starts: Vec<u32>,
-    /// Each distinct term's positions in the candidate, whether they are
-    /// read yet (exact matching reads them lazily), and where each word
-    /// stands (sloppy matching).
+    /// Each distinct term's positions, the document they were read for
+    /// (exact matching reads them lazily, once per candidate), and where
+    /// each word stands (sloppy matching).
     lists: Vec<Vec<u32>>,
-    read: Vec<bool>,
+    read_for: Vec<DocId>,
     at: Vec<usize>,
     /// The current candidate (`TERMINATED` when done).
     pub(crate) doc: DocId,
@@ -78,7 +78,7 @@ impl<'a> PhraseField<'a> {
         }
         let mut p = PhraseField {
             lists: vec![Vec::new(); terms.len()],
-            read: vec![false; terms.len()],
+            read_for: vec![TERMINATED; terms.len()],
             terms,
             slots,
             lengths,
@@ -135,10 +135,10 @@ impl<'a> PhraseField<'a> {
     /// Reads term `u`'s positions in the candidate into `lists[u]`, unless
     /// already read; `false` when they are damaged.
     fn read_positions(&mut self, u: usize) -> bool {
-        if self.read[u] {
+        if self.read_for[u] == self.doc {
             return true;
         }
-        self.read[u] = true;
+        self.read_for[u] = self.doc;
         let t = &mut self.terms[u];
         self.lists[u].clear();
         // The pages of the block's positions, checked before their first
@@ -158,7 +158,6 @@ impl<'a> PhraseField<'a> {
     #[inline(always)]
     pub(crate) fn occurrences(&mut self) -> u32 {
         self.starts.clear();
-        self.read.fill(false);
         for k in 0..self.slots.len() {
             let (offset, u) = self.slots[k];
             if !self.read_positions(u) {
@@ -209,7 +208,6 @@ impl PhraseField<'_> {
     /// exact occurrences.
     pub(crate) fn sloppy_frequency(&mut self, slop: u32) -> f64 {
         for u in 0..self.terms.len() {
-            self.read[u] = false;
             if !self.read_positions(u) || self.lists[u].is_empty() {
                 self.bad |= self.lists[u].is_empty();
                 return 0.0;
