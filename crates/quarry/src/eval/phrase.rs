@@ -133,7 +133,9 @@ impl<'a> PhraseField<'a> {
     }
 
     /// Reads term `u`'s positions in the candidate into `lists[u]`, unless
-    /// already read; `false` when they are damaged.
+    /// already read; `false` when they are damaged. Inlined into
+    /// [`PhraseField::occurrences`], which calls it per word and candidate.
+    #[inline(always)]
     fn read_positions(&mut self, u: usize) -> bool {
         if self.read_for[u] == self.doc {
             return true;

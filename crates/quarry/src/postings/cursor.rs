@@ -365,7 +365,8 @@ impl<'a> PostingsCursor<'a> {
     pub fn read_positions(&mut self, positions: &[u8], out: &mut Vec<u32>) -> bool {
         match self.positions_offset(positions) {
             Some(mut at) => {
-                let freq = self.freq();
+                // positions_offset decoded the frequencies.
+                let freq = self.buf.freqs()[self.at.min(BLOCK_LEN - 1)];
                 let ok = read_doc_positions(positions, &mut at, freq, out);
                 if ok {
                     self.positions_mark = Some((self.block, self.at + 1, at));
