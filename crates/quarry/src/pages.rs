@@ -126,20 +126,40 @@ impl PageGuard<'_> {
     }
 
     /// [`PageGuard::check`], and on success the range of the reader's
-    /// bytes those pages cover (at least `start..end`): a reader moving
-    /// forward need not ask again until it leaves it.
+    /// bytes known sound (at least `start..end`): those pages, and the
+    /// pages after them that were checked before, as far as the word of
+    /// bits that holds the last one. A reader moving forward need not ask
+    /// again until it leaves it; on pages earlier queries read, that is
+    /// tens of kilobytes.
     #[inline]
     pub(crate) fn check_span(&self, start: usize, end: usize) -> Option<(usize, usize)> {
         if !self.check(start, end) {
             return None;
         }
-        let page_len = 1usize << self.seen.shift;
-        let lo = (self.base.saturating_add(start) >> self.seen.shift << self.seen.shift)
-            .saturating_sub(self.base);
-        let hi = (self.base.saturating_add(end).div_ceil(page_len))
-            .saturating_mul(page_len)
+        let shift = self.seen.shift;
+        let lo = (self.base.saturating_add(start) >> shift << shift).saturating_sub(self.base);
+        let last = self.base.saturating_add(end - 1) >> shift;
+        let after = self.checked_after(last);
+        let hi = (last + 1 + after)
+            .saturating_mul(1 << shift)
             .saturating_sub(self.base);
         Some((lo.min(start), hi.max(end)))
+    }
+
+    /// How many pages right after page `p`, in the same word of bits, were
+    /// checked before.
+    #[inline(always)]
+    fn checked_after(&self, p: usize) -> usize {
+        let bit = p % 64;
+        if bit == 63 {
+            return 0;
+        }
+        let word = self
+            .seen
+            .bits
+            .get(p / 64)
+            .map_or(0, |w| w.load(Ordering::Relaxed));
+        (word >> (bit + 1)).trailing_ones() as usize
     }
 
     /// Whether page `p` was checked before: the common case, one load.
@@ -256,5 +276,49 @@ mod tests {
             damage.get().is_none(),
             "nothing was damaged, only asked for"
         );
+    }
+
+    #[test]
+    fn a_span_reaches_over_pages_checked_before_and_no_further() {
+        // Six pages; the third one is damaged.
+        let mut section = vec![5u8; 6 * PAGE_LEN];
+        let sums: Vec<u8> = section
+            .chunks(PAGE_LEN)
+            .flat_map(|p| format::crc32(p).to_le_bytes())
+            .collect();
+        section[2 * PAGE_LEN + 9] ^= 1;
+        let seen = Seen {
+            sums_at: 0,
+            bits: vec![AtomicU64::new(0)].into_boxed_slice(),
+            shift: 12,
+        };
+        let damage = OnceLock::new();
+        let guard = PageGuard {
+            seen: &seen,
+            section: &section,
+            sums: &sums,
+            kind: SectionKind::Postings,
+            base: 100,
+            damage: &damage,
+        };
+        // Nothing checked yet: the span is the page asked for. Reader
+        // bytes 0.. start at section byte 100.
+        assert_eq!(guard.check_span(10, 20), Some((0, PAGE_LEN - 100)));
+        // Pages 3 and 4 checked, then page 1: its span stops at the
+        // damaged page 2, never checked.
+        assert!(guard.check(3 * PAGE_LEN, 5 * PAGE_LEN - 100));
+        assert_eq!(
+            guard.check_span(PAGE_LEN, PAGE_LEN + 1),
+            Some((PAGE_LEN - 100, 2 * PAGE_LEN - 100))
+        );
+        // Page 0 again: pages 0 and 1 were checked, so the span covers both.
+        assert_eq!(guard.check_span(0, 1), Some((0, 2 * PAGE_LEN - 100)));
+        // From page 3 it runs over page 4, not over page 5.
+        assert_eq!(
+            guard.check_span(3 * PAGE_LEN, 3 * PAGE_LEN + 1),
+            Some((3 * PAGE_LEN - 100, 5 * PAGE_LEN - 100))
+        );
+        assert!(guard.check_span(2 * PAGE_LEN, 2 * PAGE_LEN + 1).is_none());
+        assert!(damage.get().is_some());
     }
 }
