@@ -18,7 +18,34 @@ pub(crate) struct PhraseTerm<'a> {
     /// Checks their pages before a block's positions are first read.
     pub(crate) guard: PageGuard<'a>,
     /// The positions bytes whose pages the guard has passed.
-    pub(crate) checked: (usize, usize),
+    checked: (usize, usize),
+    /// The block whose positions lie in `checked` (`usize::MAX`: none
+    /// yet): reads in it need no range test.
+    checked_block: usize,
+    /// The term's positions in the document `read_for` (exact matching
+    /// reads them lazily, once per candidate).
+    list: Vec<u32>,
+    read_for: DocId,
+}
+
+impl<'a> PhraseTerm<'a> {
+    pub(crate) fn new(
+        cursor: PostingsCursor<'a>,
+        offset: u32,
+        positions: &'a [u8],
+        guard: PageGuard<'a>,
+    ) -> Self {
+        PhraseTerm {
+            cursor,
+            offset,
+            positions,
+            guard,
+            checked: (0, 0),
+            checked_block: usize::MAX,
+            list: Vec::new(),
+            read_for: TERMINATED,
+        }
+    }
 }
 
 /// Finds the documents where a phrase occurs in one field, scored by BM25
@@ -40,11 +67,7 @@ pub(crate) struct PhraseField<'a> {
     pub(crate) weight: TermWeight,
     /// Candidate start positions.
     pub(crate) starts: Vec<u32>,
-    /// Each distinct term's positions, the document they were read for
-    /// (exact matching reads them lazily, once per candidate), and where
-    /// each word stands (sloppy matching).
-    lists: Vec<Vec<u32>>,
-    read_for: Vec<DocId>,
+    /// Where each word stands (sloppy matching).
     at: Vec<usize>,
     /// The current candidate (`TERMINATED` when done).
     pub(crate) doc: DocId,
@@ -77,8 +100,6 @@ impl<'a> PhraseField<'a> {
             slots.push((w.offset, u));
         }
         let mut p = PhraseField {
-            lists: vec![Vec::new(); terms.len()],
-            read_for: vec![TERMINATED; terms.len()],
             terms,
             slots,
             lengths,
@@ -132,27 +153,31 @@ impl<'a> PhraseField<'a> {
         self.weight.score(min_tf, dl)
     }
 
-    /// Reads term `u`'s positions in the candidate into `lists[u]`, unless
+    /// Reads term `u`'s positions in the candidate into its `list`, unless
     /// already read; `false` when they are damaged. Inlined into
     /// [`PhraseField::occurrences`], which calls it per word and candidate.
     #[inline(always)]
     fn read_positions(&mut self, u: usize) -> bool {
-        if self.read_for[u] == self.doc {
+        let t = &mut self.terms[u];
+        if t.read_for == self.doc {
             return true;
         }
-        self.read_for[u] = self.doc;
-        let t = &mut self.terms[u];
-        self.lists[u].clear();
+        t.read_for = self.doc;
+        t.list.clear();
         // The pages of the block's positions, checked before their first
         // read (the cursor reads within the block's range).
-        let (start, end) = t.cursor.block_positions_range(t.positions.len());
-        if start < t.checked.0 || end > t.checked.1 {
-            match t.guard.check_span(start, end) {
-                Some(span) => t.checked = span,
-                None => return false,
+        let block = t.cursor.position().0;
+        if block != t.checked_block {
+            let (start, end) = t.cursor.block_positions_range(t.positions.len());
+            if start < t.checked.0 || end > t.checked.1 {
+                match t.guard.check_span(start, end) {
+                    Some(span) => t.checked = span,
+                    None => return false,
+                }
             }
+            t.checked_block = block;
         }
-        t.cursor.read_positions(t.positions, &mut self.lists[u])
+        t.cursor.read_positions(t.positions, &mut t.list)
     }
 
     /// Occurrences of the phrase in the candidate (reads positions).
@@ -166,7 +191,7 @@ impl<'a> PhraseField<'a> {
                 self.bad = true;
                 return 0;
             }
-            let positions = &self.lists[u];
+            let positions = &self.terms[u].list;
             if k == 0 {
                 self.starts.extend(
                     positions
@@ -210,8 +235,8 @@ impl PhraseField<'_> {
     /// exact occurrences.
     pub(crate) fn sloppy_frequency(&mut self, slop: u32) -> f64 {
         for u in 0..self.terms.len() {
-            if !self.read_positions(u) || self.lists[u].is_empty() {
-                self.bad |= self.lists[u].is_empty();
+            if !self.read_positions(u) || self.terms[u].list.is_empty() {
+                self.bad |= self.terms[u].list.is_empty();
                 return 0.0;
             }
         }
@@ -219,9 +244,9 @@ impl PhraseField<'_> {
         let mut at = std::mem::take(&mut self.at);
         at.clear();
         at.resize(n, 0);
-        let value = |i: usize, at: &[usize], lists: &[Vec<u32>], slots: &[(u32, usize)]| {
+        let value = |i: usize, at: &[usize], terms: &[PhraseTerm<'_>], slots: &[(u32, usize)]| {
             let (offset, u) = slots[i];
-            i64::from(lists[u][at[i]]) - i64::from(offset)
+            i64::from(terms[u].list[at[i]]) - i64::from(offset)
         };
         let mut freq = 0.0;
         loop {
@@ -229,7 +254,7 @@ impl PhraseField<'_> {
             // moves on, as in Lucene's sloppy matcher.
             while let Some(k) = self.collision(&at) {
                 at[k] += 1;
-                if at[k] == self.lists[self.slots[k].1].len() {
+                if at[k] == self.terms[self.slots[k].1].list.len() {
                     self.at = at;
                     return freq;
                 }
@@ -237,7 +262,7 @@ impl PhraseField<'_> {
             let mut lo = (i64::MAX, 0usize);
             let mut hi = i64::MIN;
             for i in 0..n {
-                let v = value(i, &at, &self.lists, &self.slots);
+                let v = value(i, &at, &self.terms, &self.slots);
                 // Ties: the term earlier in the phrase moves (Lucene's
                 // order), so the frequency depends on the document and the
                 // phrase only, never on the order the scorer holds the
@@ -254,7 +279,7 @@ impl PhraseField<'_> {
             }
             let i = lo.1;
             at[i] += 1;
-            if at[i] == self.lists[self.slots[i].1].len() {
+            if at[i] == self.terms[self.slots[i].1].list.len() {
                 self.at = at;
                 return freq;
             }

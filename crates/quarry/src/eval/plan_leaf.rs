@@ -145,13 +145,12 @@ impl<'a> Planner<'a, '_> {
                 idf_sum += idf(n, df);
                 min_df = min_df.min(df);
                 let (positions, guard) = index.positions_guarded(&info)?;
-                terms.push(PhraseTerm {
-                    cursor: index.postings_of(&info)?,
-                    offset: *offset,
+                terms.push(PhraseTerm::new(
+                    index.postings_of(&info)?,
+                    *offset,
                     positions,
                     guard,
-                    checked: (0, 0),
-                });
+                ));
             }
             // Rarest first: it leads the intersection.
             terms.sort_by_key(|t| t.cursor.doc_freq());
