@@ -365,21 +365,22 @@ fn walk(
         key.truncate(top.depth);
         let at = top.at;
         top.at += 1;
-        let (mut node, mut out, mut state) = (top.node, top.out, top.state);
-        match &top.chars {
+        // The child's node, output and state are made from the frame's
+        // in place: most tries fail (a dead automaton, a missing
+        // character), and copying the frame out first cost more than them.
+        let (node, out, state) = match &top.chars {
             None => {
-                if at == node.len() {
+                if at == top.node.len() {
                     stack.pop();
                     continue;
                 }
-                state = aut.accept(&state, node.input(at)?);
+                let state = aut.accept(&top.state, top.node.input(at)?);
                 if !aut.can_match(&state) {
                     continue;
                 }
-                let t = node.transition(at)?;
-                node = fst.node(t.target)?;
-                out = add(out, t.output)?;
+                let t = top.node.transition(at)?;
                 key.push(t.input);
+                (fst.node(t.target)?, add(top.out, t.output)?, state)
             }
             Some(chars) => {
                 let Some(&c) = chars.as_slice().get(at) else {
@@ -390,8 +391,16 @@ fn walk(
                     continue;
                 };
                 // Follow the character's bytes; a missing one means no key has it here.
+                let bytes = c.encode_utf8(&mut utf8).as_bytes();
+                let Some(t) = top.node.find(bytes[0])? else {
+                    continue;
+                };
+                let mut state = aut.accept(&top.state, bytes[0]);
+                let mut node = fst.node(t.target)?;
+                let mut out = add(top.out, t.output)?;
+                key.push(bytes[0]);
                 let mut found = true;
-                for &b in c.encode_utf8(&mut utf8).as_bytes() {
+                for &b in &bytes[1..] {
                     let Some(t) = node.find(b)? else {
                         found = false;
                         break;
@@ -404,8 +413,9 @@ fn walk(
                 if !found || !aut.can_match(&state) {
                     continue;
                 }
+                (node, out, state)
             }
-        }
+        };
         if node.is_final() {
             on_final(&key, add(out, node.final_output())?, &state)?;
         }
