@@ -451,3 +451,80 @@ fn a_flipped_byte_never_changes_an_answer_without_an_error() {
         changed.join("\n")
     );
 }
+
+/// A term's skip data forged (checksums recomputed) so that two blocks claim
+/// empty positions at offset 0, then one byte of positions damaged (checksums
+/// not recomputed) where a phrase read through the forged entries lands.
+/// The damage must surface as an error, never as a changed answer.
+///
+/// "walrus" fills every document (5 blocks of 20 positions per document);
+/// "zebra" is in 3 of them, so the phrase seeks past walrus's first block,
+/// never checking its pages, and then reads positions through the forged
+/// empty range `0..0`. An empty range once vouched for every byte.
+#[test]
+fn a_forged_empty_positions_range_vouches_for_no_page() {
+    use quarry::format::SectionKind;
+    let walrus = vec!["walrus"; 20].join(" ");
+    let mut b = IndexBuilder::default();
+    for d in 0..600 {
+        let zebra = if [130, 400, 550].contains(&d) {
+            " zebra"
+        } else {
+            ""
+        };
+        b.add(&format!("doc{d}"), "", &format!("{walrus}{zebra}"))
+            .unwrap();
+    }
+    let good = b.to_bytes();
+    let index = Index::from_bytes(good.clone()).unwrap();
+    let info = index
+        .term_info(quarry::Field::Body, "walrus")
+        .unwrap()
+        .unwrap();
+    let section = |kind| index.sections().iter().find(|e| e.kind == kind).unwrap();
+    let postings = section(SectionKind::Postings);
+    let positions_at = section(SectionKind::Positions).offset as usize + info.positions.0 as usize;
+    let mut payload =
+        good[postings.offset as usize..(postings.offset + postings.len) as usize].to_vec();
+    // The positions_end column: 128 documents × 20 one-byte gaps per block.
+    let column: Vec<u8> = [2560u32, 5120, 7680, 10240, 12000]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let term = &mut payload[info.postings.0 as usize..info.postings.1 as usize];
+    let at = term
+        .windows(column.len())
+        .position(|w| w == column)
+        .expect("walrus's positions_end column");
+    term[at + 8..at + 16].fill(0);
+    drop(index);
+    let forged = forge(&good, SectionKind::Postings, &payload);
+    let phrase = "\"walrus zebra\"";
+    let outcome = |bytes: Vec<u8>| {
+        let index = Index::from_bytes(bytes).unwrap();
+        let query = Query::parse(phrase, index.analyzer(), Operator::Or).unwrap();
+        (
+            index.count(&query).map_err(|e| e.to_string()),
+            index
+                .top_doc_ids(&query, &SearchOptions::top(5))
+                .map_err(|e| e.to_string()),
+        )
+    };
+    let (count, top) = outcome(forged.clone());
+    // Document 550 is the 38th of walrus's last block, whose positions the
+    // forged entry says start at 0: its read lands on the 38th document of
+    // the first block, byte 19 (its last gap, a 1).
+    let mut damaged = forged;
+    let byte = positions_at + 38 * 20 + 19;
+    assert_eq!(damaged[byte], 1);
+    damaged[byte] = 2;
+    let (damaged_count, damaged_top) = outcome(damaged);
+    assert!(
+        damaged_count.is_err() || damaged_count == count,
+        "count changed without an error: {damaged_count:?}, was {count:?}"
+    );
+    assert!(
+        damaged_top.is_err() || damaged_top == top,
+        "top documents changed without an error: {damaged_top:?}, was {top:?}"
+    );
+}

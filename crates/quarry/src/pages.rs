@@ -133,6 +133,12 @@ impl PageGuard<'_> {
     /// tens of kilobytes.
     #[inline]
     pub(crate) fn check_span(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+        // An empty range reads nothing, so it vouches for nothing: not the
+        // page it falls in, nor (with `end == 0`) everything up to the
+        // top of the address space.
+        if start >= end {
+            return Some((start, start));
+        }
         if !self.check(start, end) {
             return None;
         }
@@ -320,5 +326,13 @@ mod tests {
         );
         assert!(guard.check_span(2 * PAGE_LEN, 2 * PAGE_LEN + 1).is_none());
         assert!(damage.get().is_some());
+        // Empty ranges vouch for nothing, also at 0 (where `end - 1`
+        // would wrap) and inside the damaged page.
+        assert_eq!(guard.check_span(0, 0), Some((0, 0)));
+        assert_eq!(
+            guard.check_span(2 * PAGE_LEN, 2 * PAGE_LEN),
+            Some((2 * PAGE_LEN, 2 * PAGE_LEN))
+        );
+        assert_eq!(guard.check_span(9, 3), Some((9, 9)));
     }
 }
