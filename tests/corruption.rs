@@ -458,20 +458,40 @@ fn a_flipped_byte_never_changes_an_answer_without_an_error() {
 /// The damage must surface as an error, never as a changed answer.
 ///
 /// "walrus" fills every document (5 blocks of 20 positions per document);
-/// "zebra" is in 3 of them, so the phrase seeks past walrus's first block,
+/// "zebra" is in a few, so the phrase seeks past walrus's first block,
 /// never checking its pages, and then reads positions through the forged
-/// empty range `0..0`. An empty range once vouched for every byte.
+/// entries: those of document 400 (the 16th of the 4th block) or 550 (the
+/// 38th of the 5th) land on the 16th or 38th document of the first block,
+/// whose last gap (a 1) is damaged. An empty range once vouched for every
+/// byte (550), and a read once ran past its block's checked range (400).
 #[test]
-fn a_forged_empty_positions_range_vouches_for_no_page() {
+fn a_forged_positions_range_lets_no_damage_through() {
+    for (zebras, nth) in [(&[130, 400, 550][..], 38), (&[130, 400][..], 16)] {
+        let (forged, damaged_at) = forged_walrus(zebras, nth);
+        let (count, top) = phrase_outcome(forged.clone());
+        let mut damaged = forged;
+        assert_eq!(damaged[damaged_at], 1);
+        damaged[damaged_at] = 2;
+        let (damaged_count, damaged_top) = phrase_outcome(damaged);
+        assert!(
+            damaged_count.is_err() || damaged_count == count,
+            "zebra in {zebras:?}: count {damaged_count:?} without an error, was {count:?}"
+        );
+        assert!(
+            damaged_top.is_err() || damaged_top == top,
+            "zebra in {zebras:?}: top {damaged_top:?} without an error, was {top:?}"
+        );
+    }
+}
+
+/// The walrus index of [`a_forged_positions_range_lets_no_damage_through`],
+/// forged, and where the last positions byte of walrus's `nth` document is.
+fn forged_walrus(zebras: &[u32], nth: usize) -> (Vec<u8>, usize) {
     use quarry::format::SectionKind;
     let walrus = vec!["walrus"; 20].join(" ");
     let mut b = IndexBuilder::default();
     for d in 0..600 {
-        let zebra = if [130, 400, 550].contains(&d) {
-            " zebra"
-        } else {
-            ""
-        };
+        let zebra = if zebras.contains(&d) { " zebra" } else { "" };
         b.add(&format!("doc{d}"), "", &format!("{walrus}{zebra}"))
             .unwrap();
     }
@@ -499,32 +519,17 @@ fn a_forged_empty_positions_range_vouches_for_no_page() {
     term[at + 8..at + 16].fill(0);
     drop(index);
     let forged = forge(&good, SectionKind::Postings, &payload);
-    let phrase = "\"walrus zebra\"";
-    let outcome = |bytes: Vec<u8>| {
-        let index = Index::from_bytes(bytes).unwrap();
-        let query = Query::parse(phrase, index.analyzer(), Operator::Or).unwrap();
-        (
-            index.count(&query).map_err(|e| e.to_string()),
-            index
-                .top_doc_ids(&query, &SearchOptions::top(5))
-                .map_err(|e| e.to_string()),
-        )
-    };
-    let (count, top) = outcome(forged.clone());
-    // Document 550 is the 38th of walrus's last block, whose positions the
-    // forged entry says start at 0: its read lands on the 38th document of
-    // the first block, byte 19 (its last gap, a 1).
-    let mut damaged = forged;
-    let byte = positions_at + 38 * 20 + 19;
-    assert_eq!(damaged[byte], 1);
-    damaged[byte] = 2;
-    let (damaged_count, damaged_top) = outcome(damaged);
-    assert!(
-        damaged_count.is_err() || damaged_count == count,
-        "count changed without an error: {damaged_count:?}, was {count:?}"
-    );
-    assert!(
-        damaged_top.is_err() || damaged_top == top,
-        "top documents changed without an error: {damaged_top:?}, was {top:?}"
-    );
+    (forged, positions_at + nth * 20 + 19)
+}
+
+/// Count and top documents of `"walrus zebra"`, errors as text.
+fn phrase_outcome(bytes: Vec<u8>) -> (Result<u64, String>, Result<Vec<(u32, f64)>, String>) {
+    let index = Index::from_bytes(bytes).unwrap();
+    let query = Query::parse("\"walrus zebra\"", index.analyzer(), Operator::Or).unwrap();
+    (
+        index.count(&query).map_err(|e| e.to_string()),
+        index
+            .top_doc_ids(&query, &SearchOptions::top(5))
+            .map_err(|e| e.to_string()),
+    )
 }

@@ -22,6 +22,8 @@ pub(crate) struct PhraseTerm<'a> {
     /// The block whose positions lie in `checked` (`usize::MAX`: none
     /// yet): reads in it need no range test.
     checked_block: usize,
+    /// Where that block's positions end: reads stop there.
+    block_end: usize,
     /// The term's positions in the document `read_for` (exact matching
     /// reads them lazily, once per candidate).
     list: Vec<u32>,
@@ -42,6 +44,7 @@ impl<'a> PhraseTerm<'a> {
             guard,
             checked: (0, 0),
             checked_block: usize::MAX,
+            block_end: 0,
             list: Vec::new(),
             read_for: TERMINATED,
         }
@@ -176,8 +179,13 @@ impl<'a> PhraseField<'a> {
                 }
             }
             t.checked_block = block;
+            t.block_end = end;
         }
-        t.cursor.read_positions(t.positions, &mut t.list)
+        // The read sees only the bytes up to the block's end, whose pages
+        // were just checked from the block's start on: skip data forged to
+        // point elsewhere makes it fail, not reach bytes never checked.
+        t.cursor
+            .read_positions(&t.positions[..t.block_end], &mut t.list)
     }
 
     /// Occurrences of the phrase in the candidate (reads positions).
