@@ -522,8 +522,11 @@ fn forged_walrus(zebras: &[u32], nth: usize) -> (Vec<u8>, usize) {
     (forged, positions_at + nth * 20 + 19)
 }
 
-/// Count and top documents of `"walrus zebra"`, errors as text.
-fn phrase_outcome(bytes: Vec<u8>) -> (Result<u64, String>, Result<Vec<(u32, f64)>, String>) {
+/// A count and a top-k, each or its error as text.
+type Answers = (Result<u64, String>, Result<Vec<(u32, f64)>, String>);
+
+/// Count and top documents of `"walrus zebra"`.
+fn phrase_outcome(bytes: Vec<u8>) -> Answers {
     let index = Index::from_bytes(bytes).unwrap();
     let query = Query::parse("\"walrus zebra\"", index.analyzer(), Operator::Or).unwrap();
     (
