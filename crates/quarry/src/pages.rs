@@ -250,28 +250,49 @@ mod tests {
 
     const PAGE_LEN: usize = 4096;
 
+    /// The checksums of `section`'s pages of [`PAGE_LEN`] bytes.
+    fn sums_of(section: &[u8]) -> Vec<u8> {
+        section
+            .chunks(PAGE_LEN)
+            .flat_map(|p| format::crc32(p).to_le_bytes())
+            .collect()
+    }
+
+    /// Bits for 64 pages of [`PAGE_LEN`] bytes, none checked yet.
+    fn nothing_seen() -> Seen {
+        Seen {
+            sums_at: 0,
+            bits: vec![AtomicU64::new(0)].into_boxed_slice(),
+            shift: 12,
+        }
+    }
+
+    /// A guard over `section` for a reader whose bytes start at `base`.
+    fn guard<'a>(
+        seen: &'a Seen,
+        section: &'a [u8],
+        sums: &'a [u8],
+        base: usize,
+        damage: &'a OnceLock<String>,
+    ) -> PageGuard<'a> {
+        PageGuard {
+            seen,
+            section,
+            sums,
+            kind: SectionKind::Postings,
+            base,
+            damage,
+        }
+    }
+
     #[test]
     fn a_range_past_the_last_page_is_refused_not_a_panic() {
         // Two pages of a section, their checksums, and bits for 64 pages.
         let section = vec![7u8; PAGE_LEN + 100];
-        let sums: Vec<u8> = section
-            .chunks(PAGE_LEN)
-            .flat_map(|p| format::crc32(p).to_le_bytes())
-            .collect();
-        let seen = Seen {
-            sums_at: 0,
-            bits: vec![AtomicU64::new(0)].into_boxed_slice(),
-            shift: 12,
-        };
+        let sums = sums_of(&section);
+        let seen = nothing_seen();
         let damage = OnceLock::new();
-        let guard = PageGuard {
-            seen: &seen,
-            section: &section,
-            sums: &sums,
-            kind: SectionKind::Postings,
-            base: 0,
-            damage: &damage,
-        };
+        let guard = guard(&seen, &section, &sums, 0, &damage);
         assert!(guard.check(0, section.len()));
         // Page 2 has a bit but no bytes; page 64 not even a bit.
         assert!(!guard.check(2 * PAGE_LEN, 2 * PAGE_LEN + 1));
@@ -288,25 +309,11 @@ mod tests {
     fn a_span_reaches_over_pages_checked_before_and_no_further() {
         // Six pages; the third one is damaged.
         let mut section = vec![5u8; 6 * PAGE_LEN];
-        let sums: Vec<u8> = section
-            .chunks(PAGE_LEN)
-            .flat_map(|p| format::crc32(p).to_le_bytes())
-            .collect();
+        let sums = sums_of(&section);
         section[2 * PAGE_LEN + 9] ^= 1;
-        let seen = Seen {
-            sums_at: 0,
-            bits: vec![AtomicU64::new(0)].into_boxed_slice(),
-            shift: 12,
-        };
+        let seen = nothing_seen();
         let damage = OnceLock::new();
-        let guard = PageGuard {
-            seen: &seen,
-            section: &section,
-            sums: &sums,
-            kind: SectionKind::Postings,
-            base: 100,
-            damage: &damage,
-        };
+        let guard = guard(&seen, &section, &sums, 100, &damage);
         // Nothing checked yet: the span is the page asked for. Reader
         // bytes 0.. start at section byte 100.
         assert_eq!(guard.check_span(10, 20), Some((0, PAGE_LEN - 100)));

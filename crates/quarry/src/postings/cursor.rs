@@ -154,6 +154,13 @@ impl<'a> PostingsCursor<'a> {
         if self.pending_freqs.is_some() {
             self.decode_freqs();
         }
+        self.decoded_freq()
+    }
+
+    /// The current document's frequency, once the block's frequencies are
+    /// decoded.
+    #[inline]
+    fn decoded_freq(&self) -> u32 {
         self.buf.freqs()[self.at.min(BLOCK_LEN - 1)]
     }
 
@@ -366,7 +373,7 @@ impl<'a> PostingsCursor<'a> {
         match self.positions_offset(positions) {
             Some(mut at) => {
                 // positions_offset decoded the frequencies.
-                let freq = self.buf.freqs()[self.at.min(BLOCK_LEN - 1)];
+                let freq = self.decoded_freq();
                 let ok = read_doc_positions(positions, &mut at, freq, out);
                 if ok {
                     self.positions_mark = Some((self.block, self.at + 1, at));
