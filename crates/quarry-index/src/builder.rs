@@ -17,6 +17,7 @@ use quarry::termdict::TermInfoWriter;
 use quarry::{fieldnorm, DocId};
 
 use crate::error::IndexError;
+use crate::forms::Forms;
 use crate::streams::{Stream, StreamPool};
 
 /// One term of one field while its chunk is inverted: its postings so
@@ -175,53 +176,6 @@ impl Surfaces {
                 .expect("keys are inserted in sorted order, once each");
         }
         map.into_inner().expect("in-memory fst writes cannot fail")
-    }
-}
-
-/// A raw form of at most [`ShortForm::MAX`] bytes, held in place: a
-/// lookup compares it without following a pointer to the heap.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct ShortForm {
-    len: u8,
-    bytes: [u8; ShortForm::MAX],
-}
-
-impl ShortForm {
-    const MAX: usize = 23;
-
-    #[inline]
-    fn new(raw: &str) -> Option<ShortForm> {
-        let mut bytes = [0u8; ShortForm::MAX];
-        bytes.get_mut(..raw.len())?.copy_from_slice(raw.as_bytes());
-        Some(ShortForm {
-            len: raw.len() as u8,
-            bytes,
-        })
-    }
-}
-
-/// Raw token form → (term id, surface id): short forms (nearly all)
-/// held in place, longer ones on the heap.
-#[derive(Default)]
-struct Forms {
-    short: HashMap<ShortForm, (u32, u32)>,
-    long: HashMap<Box<str>, (u32, u32)>,
-}
-
-impl Forms {
-    #[inline]
-    fn get(&self, raw: &str) -> Option<(u32, u32)> {
-        match ShortForm::new(raw) {
-            Some(key) => self.short.get(&key).copied(),
-            None => self.long.get(raw).copied(),
-        }
-    }
-
-    fn insert(&mut self, raw: &str, ids: (u32, u32)) {
-        match ShortForm::new(raw) {
-            Some(key) => self.short.insert(key, ids),
-            None => self.long.insert(raw.into(), ids),
-        };
     }
 }
 

@@ -33,6 +33,7 @@
 
 mod builder;
 mod error;
+mod forms;
 pub mod input;
 mod merge;
 mod pipeline;
