@@ -9,6 +9,7 @@
 #
 #   benches/scale.sh                   (SIZES="299514 1000000 3000000 10000000")
 #   SIZES="299514 1000000" MEMORY=256M benches/scale.sh
+#   SYNTH=vary benches/scale.sh        (the copies vary: synth_corpus.py --vary)
 #
 # Needs about 1.4x the largest corpus in free disk beside target/ (the
 # corpus and its index); the corpora stay in target/scale for reruns.
@@ -25,9 +26,13 @@ cargo build --release --manifest-path "$ROOT/Cargo.toml" -p quarry-cli >&2
 QUARRY=$ROOT/target/release/quarry
 mkdir -p "$SCALE"
 largest=$(echo "$SIZES" | tr ' ' '\n' | sort -n | tail -1)
-big=$SCALE/synth-$largest.jsonl
+# Plain copies are named synth-N, varied ones vary-N.
+name=synth
+synth_args=()
+[ "${SYNTH:-}" = vary ] && { name=vary; synth_args=(--vary); }
+big=$SCALE/$name-$largest.jsonl
 if [ "$largest" -gt 299514 ] && [ ! -s "$big" ]; then
-    python3 "$ROOT/benches/synth_corpus.py" "$MIX" "$largest" "$big.part" && mv "$big.part" "$big"
+    python3 "$ROOT/benches/synth_corpus.py" "$MIX" "$largest" "$big.part" "${synth_args[@]}" && mv "$big.part" "$big"
 fi
 queries=$SCALE/terms-7.txt
 [ -s "$queries" ] || python3 "$SHARED/corpora/queries.py" "$MIX" --kind terms --n 1000 --seed 7 > "$queries"
@@ -39,10 +44,10 @@ for n in $SIZES; do
     else
         # The synthetic corpus is deterministic copy by copy: its first n
         # lines are the corpus of n documents.
-        corpus=$SCALE/synth-$n.jsonl
+        corpus=$SCALE/$name-$n.jsonl
         [ -s "$corpus" ] || head -n "$n" "$big" > "$corpus"
     fi
-    out=$SCALE/index-$n.qidx
+    out=$SCALE/index-$name-$n.qidx
     rm -f "$out"
     args=(index -q "$corpus" -o "$out")
     [ -n "${MEMORY:-}" ] && args+=(--memory "$MEMORY")
