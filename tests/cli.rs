@@ -308,11 +308,16 @@ fn damaged_index_files_are_refused_with_one_line() {
         "rebuild",
     ]);
 
-    let mut v9 = good.clone();
-    v9[8] = 9;
-    s.write("v9.qidx", &v9);
-    s.run(&["stats", "-i", "v9.qidx"])
-        .expect_error(&["v9.qidx", "version 9", "rebuild"]);
+    // An index of the previous format version.
+    let old_version = quarry::format::VERSION - 1;
+    let mut old = good.clone();
+    old[8..12].copy_from_slice(&old_version.to_le_bytes());
+    s.write("old.qidx", &old);
+    s.run(&["stats", "-i", "old.qidx"]).expect_error(&[
+        "old.qidx",
+        &format!("version {old_version}"),
+        "rebuild",
+    ]);
 
     s.write("text.qidx", "just some text, not an index at all");
     s.run(&["search", "-i", "text.qidx", "rust"])

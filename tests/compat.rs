@@ -1,6 +1,6 @@
 //! On-disk format compatibility, after tantivy's `compat_tests`: a small
 //! fixed corpus is indexed once and its bytes are kept in
-//! `tests/golden/v8.qidx` (format version 8). Every build must
+//! `tests/golden/v9.qidx` (format version 9). Every build must
 //!
 //! - read that file and answer queries with the recorded ids and scores, and
 //! - write exactly the same bytes for the same corpus today.
@@ -23,7 +23,7 @@ use quarry::{Error, Index, Operator, Query, SearchOptions};
 use quarry_index::IndexBuilder;
 
 /// The corpus: (external id, title, body). Fixed forever: `v1.qidx` to
-/// `v8.qidx` all index it.
+/// `v9.qidx` all index it.
 const CORPUS: &[(&str, &str, &str)] = &[
     (
         "rust-lang",
@@ -163,14 +163,15 @@ const EXPECTED: &[Case] = &[
     ("nothing matches zebra", false, &[]),
 ];
 
-const GOLDEN: &str = "tests/golden/v8.qidx";
+const GOLDEN: &str = "tests/golden/v9.qidx";
 
 /// The same corpora written by earlier format versions: 1 (quarry 0.1,
 /// issue 2), 2 (variable-length skip entries), 3 (no SURFACE section), 4
 /// (no SOURCES section), 5 (no frontiers of groups of blocks), 6 (no page
-/// checksums) and 7 (4 KiB pages everywhere), kept to
-/// prove old files are refused with advice, never misread.
-const GOLDEN_OLD: [(u32, &str); 13] = [
+/// checksums), 7 (4 KiB pages everywhere) and 8 (field lengths, the store
+/// index and PAGESUMS checked whole at first use), kept to prove old files
+/// are refused with advice, never misread.
+const GOLDEN_OLD: [(u32, &str); 15] = [
     (1, "tests/golden/v1.qidx"),
     (2, "tests/golden/v2.qidx"),
     (2, "tests/golden/v2-blocks.qidx"),
@@ -184,6 +185,8 @@ const GOLDEN_OLD: [(u32, &str); 13] = [
     (6, "tests/golden/v6-blocks.qidx"),
     (7, "tests/golden/v7.qidx"),
     (7, "tests/golden/v7-blocks.qidx"),
+    (8, "tests/golden/v8.qidx"),
+    (8, "tests/golden/v8-blocks.qidx"),
 ];
 
 fn golden_path() -> PathBuf {
@@ -212,7 +215,7 @@ fn golden() -> &'static [u8] {
 
 /// A second golden file with long postings: bit-packed blocks, skip data
 /// and frontiers, which the small corpus above never reaches.
-const GOLDEN_BLOCKS: &str = "tests/golden/v8-blocks.qidx";
+const GOLDEN_BLOCKS: &str = "tests/golden/v9-blocks.qidx";
 
 /// 2,600 generated documents (600 up to version 5): `alpha` in every one
 /// (20 full blocks and a tail: two groups of blocks, the second partial),
@@ -375,12 +378,12 @@ fn golden_file_is_the_current_format_version() {
     assert_eq!(&golden[..8], b"QRYINDEX");
     assert_eq!(
         u32::from_le_bytes(golden[8..12].try_into().unwrap()),
-        8,
-        "{GOLDEN} must stay a version 8 file"
+        9,
+        "{GOLDEN} must stay a version 9 file"
     );
     // When quarry::format::VERSION is bumped again, keep this file, bless a
-    // new v9.qidx, and move this file into the refusal test below.
-    assert_eq!(quarry::format::VERSION, 8);
+    // new v10.qidx, and move this file into the refusal test below.
+    assert_eq!(quarry::format::VERSION, 9);
     if let Err(e) = Index::from_bytes(golden.to_vec()) {
         panic!("{GOLDEN}: {e}");
     }

@@ -2,10 +2,13 @@
 //!
 //! FIELDNORMS holds, per field, the length of every document as a
 //! little-endian integer of the fewest bytes (1 to 4) that hold the
-//! field's longest.
+//! field's longest. An index reads it through page checks
+//! ([`FieldNorms::checked`]): each page of lengths is checked the first
+//! time a length on it is read.
 
 use std::io::{self, Write};
 
+use crate::pages::PageGuard;
 use crate::schema::Field;
 
 /// Bytes per length of a field whose longest is `max`.
@@ -70,8 +73,7 @@ pub fn write_pieces(
             if lengths.width == w {
                 let at = |d: u32| d as usize * w as usize;
                 let bytes = lengths
-                    .bytes
-                    .get(at(docs.start)..at(docs.end))
+                    .checked_bytes(at(docs.start), at(docs.end))
                     .ok_or_else(out_of_range)?;
                 out.write_all(bytes)?;
                 continue;
@@ -105,6 +107,20 @@ pub struct FieldNorms<'a> {
 impl<'a> FieldNorms<'a> {
     /// `None` unless the section holds exactly `doc_count` lengths per field.
     pub fn new(bytes: &'a [u8], doc_count: u32) -> Option<Self> {
+        Self::with_guard(bytes, doc_count, None)
+    }
+
+    /// [`FieldNorms::new`] over a section whose pages `guard` checks, each
+    /// before a length on it is first read (the widths at once); `None`
+    /// also when a page check fails.
+    pub(crate) fn checked(bytes: &'a [u8], doc_count: u32, guard: PageGuard<'a>) -> Option<Self> {
+        if !guard.check(0, 2) {
+            return None;
+        }
+        Self::with_guard(bytes, doc_count, Some(guard))
+    }
+
+    fn with_guard(bytes: &'a [u8], doc_count: u32, guard: Option<PageGuard<'a>>) -> Option<Self> {
         let n = doc_count as usize;
         let widths = bytes.get(..2)?;
         if widths.iter().any(|w| !(1..=4).contains(w)) {
@@ -120,10 +136,12 @@ impl<'a> FieldNorms<'a> {
                 FieldLengths {
                     bytes: &bytes[2..title_end],
                     width: widths[0],
+                    guard: guard.map(|g| g.offset(2)),
                 },
                 FieldLengths {
                     bytes: &bytes[title_end..],
                     width: widths[1],
+                    guard: guard.map(|g| g.offset(title_end)),
                 },
             ],
         })
@@ -135,20 +153,35 @@ impl<'a> FieldNorms<'a> {
     }
 }
 
+/// Lengths of a block's documents that lie within this many bytes are
+/// checked at once (a few pages, which the block reads nearly all of).
+const DENSE_BYTES: usize = 1024;
+
 /// The lengths of one field, by document.
 #[derive(Clone, Copy)]
 pub struct FieldLengths<'a> {
     bytes: &'a [u8],
     width: u8,
+    /// Checks of the pages under `bytes`, if read from an index.
+    guard: Option<PageGuard<'a>>,
 }
 
-impl FieldLengths<'_> {
-    /// The length of `doc`'s field; `None` when `doc` is out of range.
-    #[inline]
+impl<'a> FieldLengths<'a> {
+    /// Bytes `start..end` of the lengths, their pages checked; `None` if
+    /// out of range or damaged.
+    #[inline(always)]
+    fn checked_bytes(&self, start: usize, end: usize) -> Option<&'a [u8]> {
+        let b = self.bytes.get(start..end)?;
+        self.guard.is_none_or(|g| g.check(start, end)).then_some(b)
+    }
+
+    /// The length of `doc`'s field; `None` when `doc` is out of range or
+    /// its page is damaged.
+    #[inline(always)]
     pub fn get(&self, doc: u32) -> Option<u32> {
         let w = self.width as usize;
         let at = doc as usize * w;
-        let b = self.bytes.get(at..at + w)?;
+        let b = self.checked_bytes(at, at + w)?;
         Some(match w {
             1 => u32::from(b[0]),
             2 => u32::from(u16::from_le_bytes([b[0], b[1]])),
@@ -159,12 +192,45 @@ impl FieldLengths<'_> {
 
     /// The lengths of `docs` into `out` (same length), as [`FieldLengths::get`]
     /// would give them, in one loop per width; `false` (and 0 for them)
-    /// when some `doc` is out of range.
+    /// when some `doc` is out of range or on a damaged page.
+    #[inline]
     pub fn get_many(&self, docs: &[u32], out: &mut [u32]) -> bool {
-        fn each<const W: usize>(bytes: &[u8], docs: &[u32], out: &mut [u32]) -> bool {
+        fn each<const W: usize>(
+            bytes: &[u8],
+            guard: Option<&PageGuard<'_>>,
+            docs: &[u32],
+            out: &mut [u32],
+        ) -> bool {
             let mut ok = true;
+            // The bytes known sound. Sorted documents (a block's) whose
+            // lengths lie close together are checked at once; else a
+            // check vouches for its pages and the checked ones after them,
+            // so most documents still need no check of their own.
+            let mut sound = (0, 0);
+            let guard = match (guard, docs.first(), docs.last()) {
+                (Some(g), Some(&first), Some(&last)) if first <= last => {
+                    let (lo, hi) = (first as usize * W, last as usize * W + W);
+                    if hi - lo <= DENSE_BYTES && g.check(lo, hi) {
+                        sound = (lo, hi);
+                    }
+                    Some(g)
+                }
+                (g, _, _) => g,
+            };
             for (o, &d) in out.iter_mut().zip(docs) {
                 let at = d as usize * W;
+                if let Some(g) = guard {
+                    if at < sound.0 || at + W > sound.1 {
+                        match g.check_span(at, at + W) {
+                            Some(span) => sound = span,
+                            None => {
+                                ok = false;
+                                *o = 0;
+                                continue;
+                            }
+                        }
+                    }
+                }
                 *o = match bytes.get(at..at + W) {
                     Some(b) => {
                         let mut le = [0u8; 4];
@@ -179,11 +245,12 @@ impl FieldLengths<'_> {
             }
             ok
         }
+        let guard = self.guard.as_ref();
         match self.width {
-            1 => each::<1>(self.bytes, docs, out),
-            2 => each::<2>(self.bytes, docs, out),
-            3 => each::<3>(self.bytes, docs, out),
-            _ => each::<4>(self.bytes, docs, out),
+            1 => each::<1>(self.bytes, guard, docs, out),
+            2 => each::<2>(self.bytes, guard, docs, out),
+            3 => each::<3>(self.bytes, guard, docs, out),
+            _ => each::<4>(self.bytes, guard, docs, out),
         }
     }
 
@@ -202,6 +269,54 @@ impl FieldLengths<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::TestPages;
+
+    #[test]
+    fn paged_lengths_are_read_where_sound_and_refused_where_damaged() {
+        // 3000 documents, body lengths two bytes wide: the body's lengths
+        // start at byte 3002, so document d's is at 3002 + 2d, on page
+        // (3002 + 2d) / 512.
+        let n = 3000u32;
+        let title: Vec<u32> = (0..n).map(|d| d % 7).collect();
+        let body: Vec<u32> = (0..n).map(|d| 300 + d).collect();
+        let mut pages = TestPages::new(encode(&[title.clone(), body.clone()]), 9);
+        let damaged_doc = 2000; // its length is on page 13
+        pages.damage(3002 + 2 * damaged_doc as usize);
+        let norms = FieldNorms::checked(pages.section(), n, pages.guard()).unwrap();
+        let (t, b) = (norms.field(Field::Title), norms.field(Field::Body));
+        assert_eq!(t.get(5), Some(5));
+        assert_eq!(b.get(5), Some(305));
+        assert_eq!(b.get(damaged_doc), None);
+        // Every document on the damaged page is refused, its neighbours not.
+        let page = |d: u32| (3002 + 2 * d as usize) / 512;
+        for d in 1700..2300 {
+            let want = (page(d) != page(damaged_doc)).then_some(300 + d);
+            assert_eq!(b.get(d), want, "document {d}");
+        }
+        // A block's lengths: dense (checked at once) and sparse.
+        for docs in [
+            (1000..1128).collect::<Vec<u32>>(),
+            (0..n).step_by(23).collect(),
+        ] {
+            let mut out = vec![0; docs.len()];
+            let sound = docs.iter().all(|&d| page(d) != page(damaged_doc));
+            assert_eq!(b.get_many(&docs, &mut out), sound);
+            for (&d, &len) in docs.iter().zip(&out) {
+                if page(d) != page(damaged_doc) {
+                    assert_eq!(len, 300 + d);
+                }
+            }
+        }
+        let mut out = vec![0; 128];
+        assert!(!b.get_many(&(1950..2078).collect::<Vec<u32>>(), &mut out));
+    }
+
+    #[test]
+    fn damaged_widths_refuse_the_lengths() {
+        let mut pages = TestPages::new(encode(&[vec![1; 100], vec![2; 100]]), 9);
+        pages.damage(1);
+        assert!(FieldNorms::checked(pages.section(), 100, pages.guard()).is_none());
+    }
 
     #[test]
     fn concatenation_widens_narrow_parts_as_one_encoding_would() {

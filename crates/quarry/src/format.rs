@@ -12,7 +12,7 @@ use byteorder::{ByteOrder, LittleEndian};
 /// The eight bytes every index file starts with.
 pub const MAGIC: [u8; 8] = *b"QRYINDEX";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 8;
+pub const VERSION: u32 = 9;
 /// Length of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Length of one section table entry.
@@ -57,8 +57,9 @@ pub enum SectionKind {
 ///
 /// A lookup reads a few bytes here and there of the dictionary, the term
 /// records, postings and positions (a rare term's whole postings are tens
-/// of bytes), and checking a page means reading all of it, so their pages
-/// are small: 512 bytes. Stored documents are read a 16 KiB block at a
+/// of bytes), and scoring reads the field lengths of scattered documents
+/// and fetching a document a few store-index entries; checking a page
+/// means reading all of it, so their pages are small: 512 bytes. Stored documents are read a 16 KiB block at a
 /// time, and the surface forms by walks that visit much of the map (a
 /// prefix's subtree, a fuzzy automaton's live paths), where a page check
 /// per node visited costs more than the bytes: their pages are 4 KiB.
@@ -76,13 +77,16 @@ pub const fn page_len(kind: SectionKind) -> usize {
 
 /// The sections a query reads in small pieces, each page of which has its
 /// own checksum in [`SectionKind::PageSums`], in this order (file order).
-/// The others a query reads (META, FIELDNORMS, STORE_INDEX) are checked
-/// whole before first use.
-pub const PAGED: [SectionKind; 6] = [
+/// The other one a query reads, META, is checked whole when the index
+/// opens. A section of the collection's size checked whole at first use
+/// would make a one-shot query's cost grow with the collection.
+pub const PAGED: [SectionKind; 8] = [
     SectionKind::TermDict,
     SectionKind::TermInfo,
     SectionKind::Postings,
     SectionKind::Positions,
+    SectionKind::FieldNorms,
+    SectionKind::StoreIndex,
     SectionKind::StoreData,
     SectionKind::Surface,
 ];

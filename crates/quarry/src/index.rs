@@ -39,6 +39,11 @@ impl Deref for Data {
     }
 }
 
+/// FIELDNORMS and STORE_INDEX sections of at most this many bytes are
+/// checked whole at first use, larger ones page by page (see
+/// [`Index::checked_whole`]).
+const CHECKED_WHOLE_MAX: usize = 1 << 20;
+
 /// A section of the shared file bytes, so the `fst` map can own its bytes.
 #[derive(Clone)]
 pub(crate) struct Slice {
@@ -380,24 +385,39 @@ impl Index {
         self.corrupt(self.pages.damage().unwrap_or(otherwise))
     }
 
-    /// The field lengths, their checksum checked before first use.
-    pub(crate) fn field_norms(&self) -> Result<FieldNorms<'_>> {
-        FieldNorms::new(
-            self.checked_section(SectionKind::FieldNorms)?,
-            self.meta.doc_count,
-        )
-        .ok_or_else(|| self.corrupt("field lengths do not match the document count"))
+    /// Whether section `kind` (FIELDNORMS or STORE_INDEX, read at random)
+    /// is checked whole at first use rather than page by page: when small,
+    /// reading it once costs a process less than a page test at every read
+    /// (a whole megabyte is checked in about a tenth of a millisecond), and
+    /// a large one checked whole would make a one-shot query's cost grow with
+    /// the collection.
+    fn checked_whole(&self, kind: SectionKind) -> bool {
+        self.section(kind).len() <= CHECKED_WHOLE_MAX
     }
 
-    /// The document store: its index checked whole before first use; the
-    /// pages of its data as [`Index::document`] reads them.
+    /// The field lengths, checked before first use: whole, or each page
+    /// before a length on it is first read ([`Index::checked_whole`]).
+    pub(crate) fn field_norms(&self) -> Result<FieldNorms<'_>> {
+        let (kind, n) = (SectionKind::FieldNorms, self.meta.doc_count);
+        if self.checked_whole(kind) {
+            FieldNorms::new(self.checked_section(kind)?, n)
+        } else {
+            FieldNorms::checked(self.section(kind), n, self.guard(kind)?)
+        }
+        .ok_or_else(|| self.damage_error("field lengths do not match the document count"))
+    }
+
+    /// The document store: its index checked as [`Index::field_norms`]
+    /// are, the pages of its data as [`Index::document`] reads them.
     pub(crate) fn store(&self) -> Result<StoreReader<'_>> {
-        StoreReader::new(
-            self.checked_section(SectionKind::StoreIndex)?,
-            self.section(SectionKind::StoreData),
-            self.meta.doc_count,
-        )
-        .ok_or_else(|| self.corrupt("document store does not match the document count"))
+        let (kind, n) = (SectionKind::StoreIndex, self.meta.doc_count);
+        let data = self.section(SectionKind::StoreData);
+        if self.checked_whole(kind) {
+            StoreReader::new(self.checked_section(kind)?, data, n)
+        } else {
+            StoreReader::checked(self.section(kind), data, n, self.guard(kind)?)
+        }
+        .ok_or_else(|| self.damage_error("document store does not match the document count"))
     }
 
     /// Where the documents came from (the SOURCES section), checked
@@ -437,11 +457,11 @@ impl Index {
             });
         }
         let store = self.store()?;
-        let (start, end) = store
-            .block_span(doc)
-            .ok_or_else(|| self.corrupt(format!("stored document {doc} has no valid block")))?;
+        let (start, end) = store.block_span(doc).ok_or_else(|| {
+            self.damage_error(&format!("stored document {doc} has no valid block"))
+        })?;
         self.checked_range(SectionKind::StoreData, start, end)?;
-        store.get(doc).map_err(|d| self.corrupt(d))
+        store.get(doc).map_err(|d| self.damage_error(&d))
     }
 }
 

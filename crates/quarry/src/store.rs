@@ -16,6 +16,7 @@
 use byteorder::{ByteOrder, LittleEndian};
 
 use crate::format::{read_vint, write_vint};
+use crate::pages::PageGuard;
 
 /// Raw bytes gathered before a block is compressed.
 pub const STORE_BLOCK_BYTES: usize = 16 * 1024;
@@ -233,12 +234,36 @@ pub struct StoreReader<'a> {
     index: &'a [u8],
     data: &'a [u8],
     doc_count: u32,
+    /// Checks of the index's pages, if read from an index file.
+    guard: Option<PageGuard<'a>>,
 }
 
 impl<'a> StoreReader<'a> {
     /// A reader; `None` unless the index is whole entries ending in a
     /// sentinel for `doc_count` documents that points at the end of the data.
     pub fn new(index: &'a [u8], data: &'a [u8], doc_count: u32) -> Option<Self> {
+        Self::with_guard(index, data, doc_count, None)
+    }
+
+    /// [`StoreReader::new`] over a store index whose pages `guard` checks,
+    /// each before an entry on it is first read; `None` also when the
+    /// sentinel's page is damaged. (The data's pages are the caller's to
+    /// check: it reads a block's bytes through [`StoreReader::block_span`].)
+    pub(crate) fn checked(
+        index: &'a [u8],
+        data: &'a [u8],
+        doc_count: u32,
+        guard: PageGuard<'a>,
+    ) -> Option<Self> {
+        Self::with_guard(index, data, doc_count, Some(guard))
+    }
+
+    fn with_guard(
+        index: &'a [u8],
+        data: &'a [u8],
+        doc_count: u32,
+        guard: Option<PageGuard<'a>>,
+    ) -> Option<Self> {
         if index.len() < STORE_ENTRY_LEN || index.len() % STORE_ENTRY_LEN != 0 {
             return None;
         }
@@ -246,6 +271,7 @@ impl<'a> StoreReader<'a> {
             index,
             data,
             doc_count,
+            guard,
         };
         let (first, _, offset) = r.entry(r.block_count())?;
         (first == doc_count && offset == data.len() as u64).then_some(r)
@@ -256,10 +282,13 @@ impl<'a> StoreReader<'a> {
         self.index.len() / STORE_ENTRY_LEN - 1
     }
 
+    /// Entry `b` of the index; `None` past its end or on a damaged page.
     fn entry(&self, b: usize) -> Option<(u32, u32, u64)> {
-        let e = self
-            .index
-            .get(b * STORE_ENTRY_LEN..(b + 1) * STORE_ENTRY_LEN)?;
+        let (start, end) = (b * STORE_ENTRY_LEN, (b + 1) * STORE_ENTRY_LEN);
+        let e = self.index.get(start..end)?;
+        if self.guard.is_some_and(|g| !g.check(start, end)) {
+            return None;
+        }
         Some((
             LittleEndian::read_u32(&e[0..4]),
             LittleEndian::read_u32(&e[4..8]),

@@ -264,3 +264,44 @@ fn empty_store_and_damage() {
     let r = StoreReader::new(&huge, &data, 1).unwrap();
     assert!(r.get(0).is_err());
 }
+
+#[test]
+fn a_paged_index_serves_sound_pages_and_refuses_damaged_ones() {
+    use crate::pages::TestPages;
+    let docs = varied(3000);
+    let (index, data) = store(&docs);
+    let entries_per_page = 512 / STORE_ENTRY_LEN;
+    let r = StoreReader::new(&index, &data, 3000).unwrap();
+    assert!(
+        r.block_count() > 3 * entries_per_page,
+        "{} blocks",
+        r.block_count()
+    );
+    let first_of = |b: usize| LittleEndian::read_u32(&index[b * STORE_ENTRY_LEN..]);
+    // Damage the first entry of the second page. The blocks before the
+    // page are served; the ones it opens or ends are refused; the later
+    // ones are refused where the search for them reads the page. None is
+    // ever served from a wrong block.
+    let mut pages = TestPages::new(index.clone(), 9);
+    pages.damage(entries_per_page * STORE_ENTRY_LEN + 9);
+    let r = StoreReader::checked(pages.section(), &data, 3000, pages.guard()).unwrap();
+    let sound = StoreReader::new(&index, &data, 3000).unwrap();
+    let mut served_after = 0;
+    for doc in 0..3000 {
+        let b = (0..r.block_count()).rfind(|&b| first_of(b) <= doc).unwrap();
+        let got = r.block_span(doc);
+        if b + 1 < entries_per_page {
+            assert_eq!(got, sound.block_span(doc), "document {doc} in block {b}");
+        } else if b < 2 * entries_per_page {
+            assert_eq!(got, None, "document {doc} in block {b}");
+        } else if got.is_some() {
+            assert_eq!(got, sound.block_span(doc), "document {doc} in block {b}");
+            served_after += 1;
+        }
+    }
+    assert!(served_after > 0);
+    // A damaged sentinel refuses the reader.
+    let mut pages = TestPages::new(index.clone(), 9);
+    pages.damage(index.len() - 1);
+    assert!(StoreReader::checked(pages.section(), &data, 3000, pages.guard()).is_none());
+}
