@@ -91,6 +91,59 @@ fn the_index_is_the_same_whatever_the_threads_and_the_budget() {
 }
 
 #[test]
+fn text_of_distinct_words_is_cut_into_segments_by_what_it_holds() {
+    // 5 MiB of words seen once each: within the least budget's chunk of
+    // text (about 7 MiB for one thread), but inverted into many times its
+    // size, so the chunk must be cut by what its builder holds to stay
+    // within the budget; the bytes stay those of a build in one piece.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("distinct.jsonl");
+    let mut x = 99u64;
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < 5 << 20 {
+        let words: Vec<String> = (0..100)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (0..8)
+                    .map(|k| (b'a' + (x >> (5 * k)) as u8 % 26) as char)
+                    .collect()
+            })
+            .collect();
+        out.push_str(&format!(
+            "{{\"id\":\"d{i}\",\"title\":\"{}\",\"body\":\"{}\"}}\n",
+            words[0],
+            words[1..].join(" ")
+        ));
+        i += 1;
+    }
+    std::fs::write(&input, out).unwrap();
+    let out = dir.path().join("i.qidx");
+    let whole = build(&input, &out, 1, 1 << 30).unwrap();
+    let never = AtomicBool::new(false);
+    let options = BuildOptions {
+        threads: 1,
+        memory: MIN_MEMORY,
+        ..BuildOptions::default()
+    };
+    assert!(options.chunk_bytes() > 5 << 20);
+    let mut segments = 0;
+    build_index_with(
+        std::slice::from_ref(&input),
+        &out,
+        &options,
+        &never,
+        &mut |_| {},
+        &mut |p| segments = segments.max(p.merging),
+    )
+    .unwrap();
+    assert!(segments >= 2, "{segments} segments");
+    assert!(std::fs::read(&out).unwrap() == whole, "the bytes differ");
+}
+
+#[test]
 fn a_stopped_build_writes_nothing_and_leaves_no_temporary_file() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("c.jsonl");

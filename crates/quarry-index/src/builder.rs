@@ -143,6 +143,8 @@ struct Surfaces {
     ids: HashMap<Box<str>, u32>,
     /// By surface id: the last document that held the form, and how many did.
     counts: Vec<(DocId, u32)>,
+    /// Bytes of the forms' keys.
+    key_bytes: usize,
 }
 
 impl Surfaces {
@@ -153,6 +155,7 @@ impl Surfaces {
             return id;
         }
         let id = self.counts.len() as u32;
+        self.key_bytes += lower.len();
         self.ids.insert(lower.into_owned().into_boxed_str(), id);
         // No document has the id `DocId::MAX`: the first occurrence counts.
         self.counts.push((DocId::MAX, 0));
@@ -168,6 +171,11 @@ impl Surfaces {
         }
     }
 
+    /// Bytes held (see [`IndexBuilder::held_bytes`]).
+    fn held_bytes(&self) -> usize {
+        map_bytes(&self.ids, self.key_bytes) + self.counts.capacity() * 8
+    }
+
     /// The SURFACE section: an `fst::Map` from surface form to document frequency.
     fn finish(self) -> Vec<u8> {
         let mut map = fst::MapBuilder::memory();
@@ -177,6 +185,16 @@ impl Surfaces {
         }
         map.into_inner().expect("in-memory fst writes cannot fail")
     }
+}
+
+/// Bytes a hash map entry of a string key holds besides the key's own
+/// bytes: the bucket, its control byte, and the key's allocation header
+/// (an estimate; the maps are sized by capacity).
+const MAP_ENTRY_BYTES: usize = 48;
+
+/// What `map` holds: its buckets by capacity, and the keys.
+fn map_bytes<V>(map: &HashMap<Box<str>, V>, key_bytes: usize) -> usize {
+    map.capacity() * MAP_ENTRY_BYTES + key_bytes
 }
 
 /// The inverted index of one field.
@@ -193,6 +211,8 @@ struct FieldIndex {
     pool: StreamPool,
     lengths: Vec<u32>,
     total_tokens: u64,
+    /// Bytes of the terms' keys.
+    key_bytes: usize,
 }
 
 impl FieldIndex {
@@ -210,6 +230,7 @@ impl FieldIndex {
                         Some(&id) => id,
                         None => {
                             let id = self.terms.len() as u32;
+                            self.key_bytes += term.len();
                             self.ids.insert(term.into_owned().into_boxed_str(), id);
                             self.terms.push(TermState::new(&mut self.pool));
                             id
@@ -226,6 +247,15 @@ impl FieldIndex {
         });
         self.lengths.push(length);
         self.total_tokens += u64::from(length);
+    }
+
+    /// Bytes held (see [`IndexBuilder::held_bytes`]).
+    fn held_bytes(&self) -> usize {
+        map_bytes(&self.ids, self.key_bytes)
+            + self.forms.held_bytes()
+            + self.terms.capacity() * std::mem::size_of::<TermState>()
+            + self.pool.bytes()
+            + self.lengths.capacity() * 4
     }
 }
 
@@ -264,6 +294,19 @@ impl IndexBuilder {
     /// Number of documents added so far.
     pub fn doc_count(&self) -> u32 {
         self.doc_count
+    }
+
+    /// About how many bytes of memory the builder holds: its streams,
+    /// tables and stored blocks. Text of many distinct words takes many
+    /// times more than its size (a table entry, a term and two streams per
+    /// word), so a build cuts its chunks by this as well as by text.
+    pub fn held_bytes(&self) -> usize {
+        self.fields
+            .iter()
+            .map(FieldIndex::held_bytes)
+            .sum::<usize>()
+            + self.surfaces.held_bytes()
+            + self.store.held_bytes()
     }
 
     /// Adds a document that came from no file; returns its internal id.

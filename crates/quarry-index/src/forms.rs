@@ -51,6 +51,12 @@ impl Default for Forms {
 }
 
 impl Forms {
+    /// Bytes the table holds (its slots, and about what a long form's
+    /// entry and key take).
+    pub(crate) fn held_bytes(&self) -> usize {
+        self.slots.bytes().len() + self.long.capacity() * 48
+    }
+
     /// The ids of `raw`, if it was inserted.
     #[inline]
     pub(crate) fn get(&self, raw: &str) -> Option<(u32, u32)> {

@@ -75,6 +75,13 @@ const MEMORY_PER_TEXT_BYTE_SHARED: u64 = 15;
 /// Most text per chunk when several threads share the work.
 const PARALLEL_CHUNK_BYTES: u64 = 16 << 20;
 
+/// What a chunk's builder may hold ([`IndexBuilder::held_bytes`]) per
+/// byte of [`BuildOptions::chunk_bytes`] before the chunk is cut short:
+/// ordinary text of that size is inverted into about 3.5 times it
+/// (`mix.jsonl`), while text of nearly all distinct words takes 15 times
+/// or more and would overrun the budget.
+const BUILDER_BYTES_PER_TEXT_BYTE: u64 = 5;
+
 impl BuildOptions {
     /// Most segments merged at once. A merge keeps a few mapped pages of
     /// every member it reads resident between two releases (about 4 MiB
@@ -91,6 +98,13 @@ impl BuildOptions {
     /// warnings: a sixteenth.
     pub(crate) fn id_memory(&self) -> u64 {
         self.memory.max(MIN_MEMORY) / 16
+    }
+
+    /// Most bytes a chunk's builder may hold: past it, the chunk is
+    /// written as a segment at the next stored block's end and the rest of
+    /// its documents go to a new builder.
+    pub(crate) fn builder_bytes(&self) -> usize {
+        usize::try_from(self.chunk_bytes() * BUILDER_BYTES_PER_TEXT_BYTE).unwrap_or(usize::MAX)
     }
 
     /// Text per chunk: each worker holds one chunk being inverted (about
@@ -182,7 +196,10 @@ struct Shared<'a> {
     dir: PathBuf,
     name: String,
     temps: &'a TempFiles,
-    segments: Mutex<Vec<(usize, PathBuf)>>,
+    /// See [`BuildOptions::builder_bytes`].
+    builder_bytes: usize,
+    /// Segment files by chunk and part of the chunk.
+    segments: Mutex<Vec<(usize, usize, PathBuf)>>,
     failed: Mutex<Option<IndexError>>,
 }
 
@@ -208,15 +225,53 @@ impl Shared<'_> {
                 continue;
             }
             let seq = chunk.seq;
-            match write_segment(chunk.work, &self.dir, &self.name, self.temps) {
-                Ok(p) => self
-                    .segments
+            let mut part = 0;
+            let result = self.write_segments(chunk.work, &mut |p| {
+                self.segments
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push((seq, p)),
-                Err(e) => self.fail(e),
+                    .push((seq, part, p));
+                part += 1;
+            });
+            if let Err(e) = result {
+                self.fail(e);
             }
         }
+    }
+}
+
+impl Shared<'_> {
+    /// Inverts one chunk and writes it as segment files, handing each to
+    /// `done`: one, unless its builder comes to hold more than
+    /// [`BuildOptions::builder_bytes`], when the documents inverted so far
+    /// are written at the end of a stored block and the rest go on in a
+    /// new builder.
+    fn write_segments(&self, work: Work, done: &mut dyn FnMut(PathBuf)) -> Result<(), IndexError> {
+        let docs = match work {
+            Work::Built(b) => {
+                done(self.write_segment(*b)?);
+                return Ok(());
+            }
+            Work::Docs(docs) => docs,
+        };
+        let mut builder = IndexBuilder::default();
+        // A chunk starts a stored block.
+        let mut cut = BlockCut::default();
+        for d in &docs {
+            builder.add_from(d.source.as_deref(), &d.id, &d.title, &d.body)?;
+            let closes = cut.add(record_len(&d.id, &d.title, &d.body));
+            if closes && builder.held_bytes() > self.builder_bytes {
+                done(self.write_segment(std::mem::take(&mut builder))?);
+            }
+        }
+        if builder.doc_count() > 0 {
+            done(self.write_segment(builder)?);
+        }
+        Ok(())
+    }
+
+    fn write_segment(&self, builder: IndexBuilder) -> Result<PathBuf, IndexError> {
+        write_segment(builder, &self.dir, &self.name, self.temps)
     }
 }
 
@@ -247,6 +302,7 @@ pub(crate) fn build(
         dir,
         name,
         temps: &temps,
+        builder_bytes: options.builder_bytes(),
         segments: Mutex::new(Vec::new()),
         failed: Mutex::new(None),
     };
@@ -309,8 +365,10 @@ pub(crate) fn build(
                 if let Some(b) = &mut first {
                     if !first_full {
                         first_bytes += bytes;
-                        first_full = first_bytes >= chunk_bytes && closes;
                         b.add_from(doc.source.as_deref(), &doc.id, &doc.title, &doc.body)?;
+                        first_full = closes
+                            && (first_bytes >= chunk_bytes
+                                || b.held_bytes() > shared.builder_bytes);
                         return Ok(());
                     }
                     if let Some(b) = first.take() {
@@ -357,7 +415,7 @@ pub(crate) fn build(
         write_index_file(output, &builder.finish())?
     } else {
         segments.sort_unstable();
-        let mut paths: Vec<PathBuf> = segments.into_iter().map(|(_, p)| p).collect();
+        let mut paths: Vec<PathBuf> = segments.into_iter().map(|(_, _, p)| p).collect();
         progress.merging = paths.len();
         on_progress(progress);
         // A signal during the merge stops it; the output is left as it was.
@@ -416,17 +474,13 @@ fn invert(docs: &[Document]) -> Result<IndexBuilder, IndexError> {
     Ok(b)
 }
 
-/// Inverts one chunk and writes it as a segment file; returns its path.
+/// Writes `builder`'s index as a segment file; returns its path.
 fn write_segment(
-    work: Work,
+    builder: IndexBuilder,
     dir: &Path,
     name: &str,
     temps: &TempFiles,
 ) -> Result<PathBuf, IndexError> {
-    let builder = match work {
-        Work::Built(b) => *b,
-        Work::Docs(docs) => invert(&docs)?,
-    };
     let sections = builder.finish();
     let refs: Vec<(quarry::format::SectionKind, &[u8])> =
         sections.iter().map(|(k, b)| (*k, b.as_slice())).collect();

@@ -65,7 +65,6 @@ impl StreamPool {
     }
 
     /// Bytes held by the pool's pages.
-    #[cfg(test)]
     pub(crate) fn bytes(&self) -> usize {
         self.pages.len() * PAGE_BYTES
     }
