@@ -133,16 +133,12 @@ impl<'a> FieldNorms<'a> {
         }
         Some(FieldNorms {
             fields: [
-                FieldLengths {
-                    bytes: &bytes[2..title_end],
-                    width: widths[0],
-                    guard: guard.map(|g| g.offset(2)),
-                },
-                FieldLengths {
-                    bytes: &bytes[title_end..],
-                    width: widths[1],
-                    guard: guard.map(|g| g.offset(title_end)),
-                },
+                FieldLengths::of(&bytes[2..title_end], widths[0], guard.map(|g| g.offset(2))),
+                FieldLengths::of(
+                    &bytes[title_end..],
+                    widths[1],
+                    guard.map(|g| g.offset(title_end)),
+                ),
             ],
         })
     }
@@ -157,6 +153,18 @@ impl<'a> FieldNorms<'a> {
 /// checked at once (a few pages, which the block reads nearly all of).
 const DENSE_BYTES: usize = 1024;
 
+/// A length of `b.len()` (1 to 4) bytes.
+#[inline(always)]
+fn decode(b: &[u8]) -> u32 {
+    match *b {
+        [a] => u32::from(a),
+        [a, b] => u32::from(u16::from_le_bytes([a, b])),
+        [a, b, c] => u32::from_le_bytes([a, b, c, 0]),
+        [a, b, c, d, ..] => u32::from_le_bytes([a, b, c, d]),
+        [] => 0,
+    }
+}
+
 /// The lengths of one field, by document.
 #[derive(Clone, Copy)]
 pub struct FieldLengths<'a> {
@@ -164,15 +172,31 @@ pub struct FieldLengths<'a> {
     width: u8,
     /// Checks of the pages under `bytes`, if read from an index.
     guard: Option<PageGuard<'a>>,
+    /// `bytes` if they need no checks, else nothing: [`FieldLengths::get`]
+    /// reads a length from here with one bounds test, and goes the long
+    /// way (page checks, out of range) only when that fails.
+    sound: &'a [u8],
 }
 
 impl<'a> FieldLengths<'a> {
+    fn of(bytes: &'a [u8], width: u8, guard: Option<PageGuard<'a>>) -> Self {
+        FieldLengths {
+            bytes,
+            width,
+            guard,
+            sound: if guard.is_none() { bytes } else { &[] },
+        }
+    }
+
     /// Bytes `start..end` of the lengths, their pages checked; `None` if
     /// out of range or damaged.
     #[inline(always)]
     fn checked_bytes(&self, start: usize, end: usize) -> Option<&'a [u8]> {
         let b = self.bytes.get(start..end)?;
-        self.guard.is_none_or(|g| g.check(start, end)).then_some(b)
+        match &self.guard {
+            None => Some(b),
+            Some(g) => g.check(start, end).then_some(b),
+        }
     }
 
     /// The length of `doc`'s field; `None` when `doc` is out of range or
@@ -181,13 +205,16 @@ impl<'a> FieldLengths<'a> {
     pub fn get(&self, doc: u32) -> Option<u32> {
         let w = self.width as usize;
         let at = doc as usize * w;
-        let b = self.checked_bytes(at, at + w)?;
-        Some(match w {
-            1 => u32::from(b[0]),
-            2 => u32::from(u16::from_le_bytes([b[0], b[1]])),
-            3 => u32::from_le_bytes([b[0], b[1], b[2], 0]),
-            _ => u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-        })
+        match self.sound.get(at..at + w) {
+            Some(b) => Some(decode(b)),
+            None => self.get_checked(at),
+        }
+    }
+
+    /// [`FieldLengths::get`] of the length at byte `at`, its page checked.
+    #[inline(never)]
+    fn get_checked(&self, at: usize) -> Option<u32> {
+        self.checked_bytes(at, at + self.width as usize).map(decode)
     }
 
     /// The lengths of `docs` into `out` (same length), as [`FieldLengths::get`]
@@ -195,6 +222,7 @@ impl<'a> FieldLengths<'a> {
     /// when some `doc` is out of range or on a damaged page.
     #[inline]
     pub fn get_many(&self, docs: &[u32], out: &mut [u32]) -> bool {
+        #[inline(always)]
         fn each<const W: usize>(
             bytes: &[u8],
             guard: Option<&PageGuard<'_>>,
@@ -245,12 +273,16 @@ impl<'a> FieldLengths<'a> {
             }
             ok
         }
-        let guard = self.guard.as_ref();
-        match self.width {
-            1 => each::<1>(self.bytes, guard, docs, out),
-            2 => each::<2>(self.bytes, guard, docs, out),
-            3 => each::<3>(self.bytes, guard, docs, out),
-            _ => each::<4>(self.bytes, guard, docs, out),
+        // Lengths checked whole have no guard: their loops test nothing.
+        match (self.width, self.guard.as_ref()) {
+            (1, None) => each::<1>(self.bytes, None, docs, out),
+            (2, None) => each::<2>(self.bytes, None, docs, out),
+            (3, None) => each::<3>(self.bytes, None, docs, out),
+            (_, None) => each::<4>(self.bytes, None, docs, out),
+            (1, guard) => each::<1>(self.bytes, guard, docs, out),
+            (2, guard) => each::<2>(self.bytes, guard, docs, out),
+            (3, guard) => each::<3>(self.bytes, guard, docs, out),
+            (_, guard) => each::<4>(self.bytes, guard, docs, out),
         }
     }
 
