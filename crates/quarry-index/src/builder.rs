@@ -5,8 +5,6 @@
 /// chosen per process (so crafted collisions do not carry from one run to
 /// the next) by a hash fast on short keys. Iteration order never reaches
 /// the output: keys are sorted before they are written.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-
 use quarry::analysis::{for_each_raw_token, lowercase, Analyzer};
 use quarry::format::SectionKind;
 use quarry::postings::TermEncoder;
@@ -139,24 +137,21 @@ const SURFACES_WORTH_A_THREAD: usize = 4096;
 /// over all fields: the SURFACE section.
 #[derive(Default)]
 struct Surfaces {
-    /// Surface form → surface id.
-    ids: HashMap<Box<str>, u32>,
+    /// Surface form → surface id (and 0).
+    ids: Forms,
     /// By surface id: the last document that held the form, and how many did.
     counts: Vec<(DocId, u32)>,
-    /// Bytes of the forms' keys.
-    key_bytes: usize,
 }
 
 impl Surfaces {
     /// The id of the surface form of `raw`, created on first sight.
     fn id(&mut self, raw: &str) -> u32 {
         let lower = lowercase(raw);
-        if let Some(&id) = self.ids.get(&*lower) {
+        if let Some((id, _)) = self.ids.get(&lower) {
             return id;
         }
         let id = self.counts.len() as u32;
-        self.key_bytes += lower.len();
-        self.ids.insert(lower.into_owned().into_boxed_str(), id);
+        self.ids.insert(&lower, (id, 0));
         // No document has the id `DocId::MAX`: the first occurrence counts.
         self.counts.push((DocId::MAX, 0));
         id
@@ -173,13 +168,13 @@ impl Surfaces {
 
     /// Bytes held (see [`IndexBuilder::held_bytes`]).
     fn held_bytes(&self) -> usize {
-        map_bytes(&self.ids, self.key_bytes) + self.counts.capacity() * 8
+        self.ids.held_bytes() + self.counts.capacity() * 8
     }
 
     /// The SURFACE section: an `fst::Map` from surface form to document frequency.
     fn finish(self) -> Vec<u8> {
         let mut map = fst::MapBuilder::memory();
-        for (form, id) in sorted_by_bytes(self.ids.iter().map(|(f, &id)| (&**f, id))) {
+        for (form, id) in sorted_by_bytes(self.ids.iter().map(|(f, (id, _))| (f, id))) {
             map.insert(form, u64::from(self.counts[id as usize].1))
                 .expect("keys are inserted in sorted order, once each");
         }
@@ -187,21 +182,11 @@ impl Surfaces {
     }
 }
 
-/// Bytes a hash map entry of a string key holds besides the key's own
-/// bytes: the bucket, its control byte, and the key's allocation header
-/// (an estimate; the maps are sized by capacity).
-const MAP_ENTRY_BYTES: usize = 48;
-
-/// What `map` holds: its buckets by capacity, and the keys.
-fn map_bytes<V>(map: &HashMap<Box<str>, V>, key_bytes: usize) -> usize {
-    map.capacity() * MAP_ENTRY_BYTES + key_bytes
-}
-
 /// The inverted index of one field.
 #[derive(Default)]
 struct FieldIndex {
-    /// Term → term id.
-    ids: HashMap<Box<str>, u32>,
+    /// Term → term id (and 0).
+    ids: Forms,
     /// Raw token form (before lowercasing and stemming) → term id and
     /// surface id, so each distinct form is lowercased and stemmed once
     /// rather than at every occurrence.
@@ -211,8 +196,6 @@ struct FieldIndex {
     pool: StreamPool,
     lengths: Vec<u32>,
     total_tokens: u64,
-    /// Bytes of the terms' keys.
-    key_bytes: usize,
 }
 
 impl FieldIndex {
@@ -226,12 +209,11 @@ impl FieldIndex {
                 Some(ids) => ids,
                 None => {
                     let term = analyzer.normalize(raw);
-                    let id = match self.ids.get(&*term) {
-                        Some(&id) => id,
+                    let id = match self.ids.get(&term) {
+                        Some((id, _)) => id,
                         None => {
                             let id = self.terms.len() as u32;
-                            self.key_bytes += term.len();
-                            self.ids.insert(term.into_owned().into_boxed_str(), id);
+                            self.ids.insert(&term, (id, 0));
                             self.terms.push(TermState::new(&mut self.pool));
                             id
                         }
@@ -251,7 +233,7 @@ impl FieldIndex {
 
     /// Bytes held (see [`IndexBuilder::held_bytes`]).
     fn held_bytes(&self) -> usize {
-        map_bytes(&self.ids, self.key_bytes)
+        self.ids.held_bytes()
             + self.forms.held_bytes()
             + self.terms.capacity() * std::mem::size_of::<TermState>()
             + self.pool.bytes()
@@ -421,7 +403,7 @@ fn finish_sections(
         let f = &fields[field as usize];
         let avg_len = f.total_tokens as f64 / f64::from(doc_count.max(1));
         let mut encoder = TermEncoder::new(avg_len);
-        for (term, id) in sorted_by_bytes(f.ids.iter().map(|(t, &id)| (&**t, id))) {
+        for (term, id) in sorted_by_bytes(f.ids.iter().map(|(t, (id, _))| (t, id))) {
             key.clear();
             key.push(field.id());
             key.extend_from_slice(term.as_bytes());

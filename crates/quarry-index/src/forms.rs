@@ -1,4 +1,8 @@
-//! The inverter's map from a token's raw form to its term and surface ids.
+//! The inverter's map from a token's raw form to its term and surface ids
+//! (also its maps from term to term id and from surface form to surface
+//! id, with the second id unused: keys held in the table's slots need no
+//! allocation of their own, which made a million new words cost a million
+//! allocations and frees).
 //!
 //! It is looked up once per token of the input, and on a large chunk it
 //! holds a million forms or more, far past the caches: most of what a
@@ -55,6 +59,22 @@ impl Forms {
     /// entry and key take).
     pub(crate) fn held_bytes(&self) -> usize {
         self.slots.bytes().len() + self.long.capacity() * 48
+    }
+
+    /// Every form and its ids, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, (u32, u32))> {
+        self.slots
+            .bytes()
+            .chunks_exact(SLOT)
+            .filter(|slot| slot[0] != 0)
+            // Slots hold whole `str`s: the check never fails.
+            .filter_map(|slot| {
+                Some((
+                    std::str::from_utf8(&slot[1..=slot[0] as usize]).ok()?,
+                    ids(slot),
+                ))
+            })
+            .chain(self.long.iter().map(|(form, &ids)| (&**form, ids)))
     }
 
     /// The ids of `raw`, if it was inserted.
@@ -197,6 +217,23 @@ mod tests {
         assert_eq!(forms.get(""), None);
         forms.insert("", (4, 4));
         assert_eq!(forms.get(""), Some((4, 4)));
+        // Iteration yields every form once, with its ids: slot-held, long
+        // and empty ones alike.
+        let mut all: Vec<(String, (u32, u32))> =
+            forms.iter().map(|(f, ids)| (f.to_string(), ids)).collect();
+        all.sort();
+        let mut want: Vec<(String, (u32, u32))> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.clone(), (i as u32, 7)))
+            .chain([
+                (long.to_string(), (1, 2)),
+                (edge.clone(), (9, 9)),
+                (String::new(), (4, 4)),
+            ])
+            .collect();
+        want.sort();
+        assert_eq!(all, want);
     }
 
     #[test]
