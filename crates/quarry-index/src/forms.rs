@@ -41,6 +41,8 @@ pub(crate) struct Forms {
     len: usize,
     hasher: foldhash::fast::RandomState,
     long: HashMap<Box<str>, (u32, u32)>,
+    /// Bytes of the `long` forms.
+    long_bytes: usize,
 }
 
 impl Default for Forms {
@@ -50,15 +52,16 @@ impl Default for Forms {
             len: 0,
             hasher: foldhash::fast::RandomState::default(),
             long: HashMap::default(),
+            long_bytes: 0,
         }
     }
 }
 
 impl Forms {
-    /// Bytes the table holds (its slots, and about what a long form's
-    /// entry and key take).
+    /// Bytes the table holds: its slots, and the long forms' entries
+    /// (about 48 bytes each besides the form).
     pub(crate) fn held_bytes(&self) -> usize {
-        self.slots.bytes().len() + self.long.capacity() * 48
+        self.slots.bytes().len() + self.long.capacity() * 48 + self.long_bytes
     }
 
     /// Every form and its ids, in no particular order.
@@ -100,6 +103,7 @@ impl Forms {
     /// Records the ids of `raw` (not inserted before).
     pub(crate) fn insert(&mut self, raw: &str, ids: (u32, u32)) {
         if !fits(raw.as_bytes()) {
+            self.long_bytes += raw.len();
             self.long.insert(raw.into(), ids);
             return;
         }
