@@ -26,12 +26,12 @@ impl<'a> Planner<'a, '_> {
     }
 
     /// The index's field lengths, made once per query.
-    pub(super) fn norms(&self) -> Result<FieldNorms<'a>> {
-        if let Some(&n) = self.norms.get() {
+    pub(super) fn norms(&self) -> Result<&FieldNorms<'a>> {
+        if let Some(n) = self.norms.get() {
             return Ok(n);
         }
         let n = self.index.field_norms()?;
-        Ok(*self.norms.get_or_init(|| n))
+        Ok(self.norms.get_or_init(|| n))
     }
 
     /// One scorer per (term, field) the index holds, terms in query order,
