@@ -238,9 +238,7 @@ impl Shared<'_> {
             }
         }
     }
-}
 
-impl Shared<'_> {
     /// Inverts one chunk and writes it as segment files, handing each to
     /// `done`: one, unless its builder comes to hold more than
     /// [`BuildOptions::builder_bytes`], when the documents inverted so far

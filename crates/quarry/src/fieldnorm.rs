@@ -260,11 +260,7 @@ impl<'a> FieldLengths<'a> {
                     }
                 }
                 *o = match bytes.get(at..at + W) {
-                    Some(b) => {
-                        let mut le = [0u8; 4];
-                        le[..W].copy_from_slice(b);
-                        u32::from_le_bytes(le)
-                    }
+                    Some(b) => decode(b),
                     None => {
                         ok = false;
                         0

@@ -59,10 +59,11 @@ pub enum SectionKind {
 /// records, postings and positions (a rare term's whole postings are tens
 /// of bytes), and scoring reads the field lengths of scattered documents
 /// and fetching a document a few store-index entries; checking a page
-/// means reading all of it, so their pages are small: 512 bytes. Stored documents are read a 16 KiB block at a
-/// time, and the surface forms by walks that visit much of the map (a
-/// prefix's subtree, a fuzzy automaton's live paths), where a page check
-/// per node visited costs more than the bytes: their pages are 4 KiB.
+/// means reading all of it, so their pages are small: 512 bytes. Stored
+/// documents are read a 16 KiB block at a time, and the surface forms by
+/// walks that visit much of the map (a prefix's subtree, a fuzzy
+/// automaton's live paths), where a page check per node visited costs
+/// more than the bytes: their pages are 4 KiB.
 pub const fn page_shift(kind: SectionKind) -> u32 {
     match kind {
         SectionKind::StoreData | SectionKind::Surface => 12,
