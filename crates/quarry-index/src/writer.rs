@@ -66,14 +66,16 @@ pub(crate) fn write_index_with(
     let (tmp, file) = create_temp(&dir, &name).map_err(err)?;
     // From here the temporary file is ours: remove it on any failure.
     let result = (|| {
-        let mut out = SectionWriter::new(BufWriter::with_capacity(1 << 20, file)).map_err(err)?;
-        write(
-            &mut out,
-            &Scratch {
-                dir: &dir,
-                name: &name,
-            },
-        )?;
+        let scratch = Scratch {
+            dir: &dir,
+            name: &name,
+        };
+        // The page checksums of a large file go to a scratch file as they
+        // are gathered (64 KiB at a time).
+        let sums = Box::new(scratch.file().map_err(err)?);
+        let mut out = SectionWriter::with_spill(BufWriter::with_capacity(1 << 20, file), sums)
+            .map_err(err)?;
+        write(&mut out, &scratch)?;
         let (w, size) = out.finish().map_err(err)?;
         let file = w.into_inner().map_err(|e| err(e.into_error()))?;
         sync_then_rename(file, &tmp, path, &dir).map_err(err)?;

@@ -42,13 +42,20 @@ pub fn encode(lengths: &[Vec<u32>; 2]) -> Vec<u8> {
 /// part after another: the bytes [`encode`] gives of their lengths. Each
 /// part is a section and a range of its documents.
 ///
+/// The parts are read in slices, and `read` is told the bytes of each,
+/// so that a caller reading mapped sections can drop their pages as it
+/// goes.
+///
 /// # Errors
 /// Any error of `out`; [`io::ErrorKind::InvalidInput`] if a range lies
 /// past its section's documents.
 pub fn write_pieces(
     parts: &[(FieldNorms<'_>, std::ops::Range<u32>)],
     out: &mut impl Write,
+    read: &mut dyn FnMut(u64),
 ) -> io::Result<()> {
+    /// Documents per slice read.
+    const SLICE_DOCS: u32 = 1 << 18;
     let out_of_range = || io::Error::new(io::ErrorKind::InvalidInput, "no such document");
     // A field's width follows the longest length written.
     let mut widths = [1u8; 2];
@@ -61,6 +68,9 @@ pub fn write_pieces(
             }
             for doc in docs.clone() {
                 max = max.max(lengths.get(doc).ok_or_else(out_of_range)?);
+                if doc % SLICE_DOCS == 0 {
+                    read(u64::from(SLICE_DOCS) * u64::from(lengths.width));
+                }
             }
         }
         *w = width_for(max);
@@ -72,10 +82,16 @@ pub fn write_pieces(
             let lengths = norms.fields[f];
             if lengths.width == w {
                 let at = |d: u32| d as usize * w as usize;
-                let bytes = lengths
-                    .checked_bytes(at(docs.start), at(docs.end))
-                    .ok_or_else(out_of_range)?;
-                out.write_all(bytes)?;
+                let mut start = docs.start;
+                while start < docs.end {
+                    let end = start.saturating_add(SLICE_DOCS).min(docs.end);
+                    let bytes = lengths
+                        .checked_bytes(at(start), at(end))
+                        .ok_or_else(out_of_range)?;
+                    out.write_all(bytes)?;
+                    read(bytes.len() as u64);
+                    start = end;
+                }
                 continue;
             }
             for doc in docs.clone() {
@@ -83,6 +99,7 @@ pub fn write_pieces(
                 buf.extend_from_slice(&len.to_le_bytes()[..w as usize]);
                 if buf.len() >= 1 << 16 {
                     out.write_all(&buf)?;
+                    read(buf.len() as u64);
                     buf.clear();
                 }
             }
@@ -358,17 +375,27 @@ mod tests {
             .map(|(p, n)| (FieldNorms::new(p, n).unwrap(), 0..n))
             .collect();
         let mut out = Vec::new();
-        write_pieces(&norms, &mut out).unwrap();
+        write_pieces(&norms, &mut out, &mut |_| {}).unwrap();
         assert_eq!(out, encode(&[vec![1, 2, 70_000], vec![300, 0, 4]]));
         // Pieces: a dropped wide length narrows the field, as a build of
         // the kept documents would.
         let mut out = Vec::new();
-        write_pieces(&[(norms[1].0, 0..0), (norms[0].0, 1..2)], &mut out).unwrap();
+        write_pieces(
+            &[(norms[1].0, 0..0), (norms[0].0, 1..2)],
+            &mut out,
+            &mut |_| {},
+        )
+        .unwrap();
         assert_eq!(out, encode(&[vec![2], vec![0]]));
         let mut out = Vec::new();
-        write_pieces(&[(norms[0].0, 1..2), (norms[0].0, 0..1)], &mut out).unwrap();
+        write_pieces(
+            &[(norms[0].0, 1..2), (norms[0].0, 0..1)],
+            &mut out,
+            &mut |_| {},
+        )
+        .unwrap();
         assert_eq!(out, encode(&[vec![2, 1], vec![0, 300]]));
-        assert!(write_pieces(&[(norms[0].0, 1..3)], &mut Vec::new()).is_err());
+        assert!(write_pieces(&[(norms[0].0, 1..3)], &mut Vec::new(), &mut |_| {}).is_err());
     }
 
     #[test]

@@ -19,12 +19,23 @@ pub struct SectionWriter<W: Write + Seek> {
     done: Vec<(SectionKind, u64, u32)>,
     /// The section being written.
     current: Option<(SectionKind, u64, crc32fast::Hasher)>,
-    /// The PAGESUMS payload so far.
+    /// The PAGESUMS payload so far (since the last move to `spill`).
     page_sums: Vec<u8>,
+    /// Where the payload goes as it grows, if anywhere: a file's page
+    /// checksums are 1/128 of it.
+    spill: Option<Box<dyn ScratchFile>>,
     /// The current page of a paged section: its checksum so far, and
     /// the section's page length.
     page: Option<(crc32fast::Hasher, usize)>,
 }
+
+/// A scratch file the page checksums can be kept in.
+pub trait ScratchFile: io::Read + Write + Seek + Send {}
+
+impl<T: io::Read + Write + Seek + Send> ScratchFile for T {}
+
+/// Bytes of page checksums held before they go to the spill file.
+const SUMS_HELD: usize = 1 << 16;
 
 /// Bytes kept at the start of the file for the header and a table of
 /// every section kind.
@@ -43,8 +54,33 @@ impl<W: Write + Seek> SectionWriter<W> {
             done: Vec::with_capacity(TABLE.len()),
             current: None,
             page_sums: Vec::new(),
+            spill: None,
             page: None,
         })
+    }
+
+    /// [`SectionWriter::new`] that keeps the page checksums in `spill`
+    /// (an empty file) as they are gathered, instead of in memory, so that
+    /// a file of any size is written in bounded memory.
+    ///
+    /// # Errors
+    /// Any error of `out`.
+    pub fn with_spill(out: W, spill: Box<dyn ScratchFile>) -> io::Result<Self> {
+        let mut w = Self::new(out)?;
+        w.spill = Some(spill);
+        Ok(w)
+    }
+
+    /// Moves the page checksums held to the spill file, if there is one
+    /// and enough are held (or `all`).
+    fn spill_sums(&mut self, all: bool) -> io::Result<()> {
+        if let Some(f) = &mut self.spill {
+            if all || self.page_sums.len() >= SUMS_HELD {
+                f.write_all(&self.page_sums)?;
+                self.page_sums.clear();
+            }
+        }
+        Ok(())
     }
 
     /// Ends the section being written (if any) and starts `kind`.
@@ -99,8 +135,13 @@ impl<W: Write + Seek> SectionWriter<W> {
     /// every section kind was written once, in file order.
     pub fn finish(mut self) -> io::Result<(W, u64)> {
         self.end_current();
+        self.spill_sums(true)?;
         let sums = std::mem::take(&mut self.page_sums);
+        let spilled = self.spill.take();
         self.begin(SectionKind::PageSums);
+        if let Some(mut f) = spilled {
+            self.append(&mut f)?;
+        }
         self.write_all(&sums)?;
         self.end_current();
         let kinds: Vec<SectionKind> = self.done.iter().map(|d| d.0).collect();
@@ -151,6 +192,7 @@ impl<W: Write + Seek> Write for SectionWriter<W> {
             }
         }
         *len += n as u64;
+        self.spill_sums(false)?;
         Ok(n)
     }
 
@@ -185,6 +227,39 @@ mod tests {
         let expected = assemble(&refs);
         assert_eq!(size, expected.len() as u64);
         assert_eq!(out.into_inner(), expected);
+    }
+
+    #[test]
+    fn page_sums_kept_in_a_spill_file_give_the_same_bytes() {
+        // Paged sections long enough that the page checksums are moved to
+        // the spill file several times over.
+        let payloads: Vec<(SectionKind, Vec<u8>)> = SectionKind::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| {
+                let len = if PAGED.contains(&k) { 3 << 20 } else { 100 };
+                (k, (0..len).map(|b| (b * 131 + i) as u8).collect())
+            })
+            .collect();
+        let write = |mut w: SectionWriter<io::Cursor<Vec<u8>>>| {
+            for (kind, bytes) in &payloads {
+                w.begin(*kind);
+                for piece in bytes.chunks(100_003) {
+                    w.write_all(piece).unwrap();
+                }
+            }
+            w.finish().unwrap().0.into_inner()
+        };
+        let held = write(SectionWriter::new(io::Cursor::new(Vec::new())).unwrap());
+        let spill = Box::new(io::Cursor::new(Vec::new()));
+        let spilled = write(SectionWriter::with_spill(io::Cursor::new(Vec::new()), spill).unwrap());
+        let sums: usize = payloads
+            .iter()
+            .filter(|(k, _)| PAGED.contains(k))
+            .map(|(k, b)| b.len().div_ceil(page_len(*k)) * 4)
+            .sum();
+        assert!(sums > 2 * SUMS_HELD);
+        assert_eq!(spilled, held);
     }
 
     #[test]

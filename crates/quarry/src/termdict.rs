@@ -3,6 +3,7 @@
 
 use crate::pages::PageGuard;
 use byteorder::{ByteOrder, LittleEndian};
+use std::io::{self, Write};
 
 /// Records per TERMINFO block: each block shares one header.
 pub const TERM_INFO_BLOCK: usize = 64;
@@ -33,9 +34,24 @@ pub struct TermInfoWriter {
     /// Records of the block being filled (fewer than [`TERM_INFO_BLOCK`]).
     records: Vec<(u32, u64, u64)>,
     count: u64,
-    /// Block headers and bit-packed records of the blocks already full.
+    /// Block headers and bit-packed records of the blocks already full
+    /// (since the last [`TermInfoWriter::drain`]).
     headers: Vec<u8>,
     data: Vec<u8>,
+    /// Bytes of records drained before `data`.
+    data_drained: u64,
+}
+
+/// A TERMINFO section in parts, as [`TermInfoWriter::finish_parts`]
+/// leaves it: `head`, then the headers drained, then `headers`, then the
+/// records drained, then `data`.
+pub struct TermInfoParts {
+    /// The number of terms.
+    pub head: [u8; 8],
+    /// Block headers not drained.
+    pub headers: Vec<u8>,
+    /// Bit-packed records not drained.
+    pub data: Vec<u8>,
 }
 
 impl TermInfoWriter {
@@ -64,7 +80,8 @@ impl TermInfoWriter {
         let mut header = [0u8; TERM_INFO_HEADER_LEN];
         LittleEndian::write_u64(&mut header[0..8], p0);
         LittleEndian::write_u64(&mut header[8..16], q0);
-        LittleEndian::write_u32(&mut header[16..20], self.data.len() as u32);
+        let offset = self.data_drained + self.data.len() as u64;
+        LittleEndian::write_u32(&mut header[16..20], offset as u32);
         header[20] = df_bits;
         header[21] = p_bits;
         header[22] = q_bits;
@@ -79,16 +96,48 @@ impl TermInfoWriter {
         self.records.clear();
     }
 
+    /// Bytes of full blocks held (headers and records).
+    pub fn held_bytes(&self) -> usize {
+        self.headers.len() + self.data.len()
+    }
+
+    /// Writes the headers and records of the full blocks held to
+    /// `headers` and `data`, which gather them in order, and forgets them:
+    /// a table of any size is then written in bounded memory.
+    ///
+    /// # Errors
+    /// Any error of either output.
+    pub fn drain(&mut self, headers: &mut impl Write, data: &mut impl Write) -> io::Result<()> {
+        headers.write_all(&self.headers)?;
+        data.write_all(&self.data)?;
+        self.data_drained += self.data.len() as u64;
+        self.headers.clear();
+        self.data.clear();
+        Ok(())
+    }
+
     /// Appends the sentinel record (where the last term's data ends) and
-    /// returns the section bytes.
-    pub fn finish(mut self, postings_end: u64, positions_end: u64) -> Vec<u8> {
+    /// returns what is left of the section besides what was drained.
+    pub fn finish_parts(mut self, postings_end: u64, positions_end: u64) -> TermInfoParts {
         // The sentinel is a record of the last block, not a term.
         self.records.push((0, postings_end, positions_end));
         self.encode_block();
-        let mut out = Vec::with_capacity(8 + self.headers.len() + self.data.len());
-        out.extend_from_slice(&self.count.to_le_bytes());
-        out.extend_from_slice(&self.headers);
-        out.extend_from_slice(&self.data);
+        TermInfoParts {
+            head: self.count.to_le_bytes(),
+            headers: self.headers,
+            data: self.data,
+        }
+    }
+
+    /// Appends the sentinel record (where the last term's data ends) and
+    /// returns the section bytes (nothing may have been drained).
+    pub fn finish(self, postings_end: u64, positions_end: u64) -> Vec<u8> {
+        debug_assert_eq!(self.data_drained, 0);
+        let parts = self.finish_parts(postings_end, positions_end);
+        let mut out = Vec::with_capacity(8 + parts.headers.len() + parts.data.len());
+        out.extend_from_slice(&parts.head);
+        out.extend_from_slice(&parts.headers);
+        out.extend_from_slice(&parts.data);
         out
     }
 }
@@ -320,5 +369,30 @@ mod tests {
             );
         }
         assert_eq!(r.get(999).unwrap().postings.1, p + 1);
+    }
+
+    #[test]
+    fn a_drained_table_is_the_table_written_whole() {
+        let (mut whole, mut drained) = (TermInfoWriter::new(), TermInfoWriter::new());
+        let (mut headers, mut records) = (Vec::new(), Vec::new());
+        let (mut p, mut q) = (0u64, 0u64);
+        for i in 0..5000u64 {
+            let df = (i * 104_729 % 90_000) as u32 + 1;
+            whole.push(df, p, q);
+            drained.push(df, p, q);
+            if i % 700 == 0 {
+                drained.drain(&mut headers, &mut records).unwrap();
+            }
+            p += i % 4000;
+            q += i * 31 % 2000;
+        }
+        assert!(!records.is_empty());
+        let parts = drained.finish_parts(p, q);
+        let mut pieced = parts.head.to_vec();
+        pieced.extend(headers);
+        pieced.extend(parts.headers);
+        pieced.extend(records);
+        pieced.extend(parts.data);
+        assert_eq!(pieced, whole.finish(p, q));
     }
 }

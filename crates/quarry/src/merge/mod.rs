@@ -228,6 +228,30 @@ where
     merge_in_ranges(members, pieces, out, scratch, stop, default_ranges(members))
 }
 
+/// [`merge_pieces_into`] with the dictionary cut into at most `ranges` key
+/// ranges (at least one; a merge otherwise takes one per core). Each
+/// range walks every member on a thread of its own, and so keeps its own
+/// share of their mapped pages resident: a build with a small memory
+/// budget merges in fewer ranges.
+///
+/// # Errors
+/// As [`merge_pieces_into`].
+pub fn merge_pieces_into_ranges<W, S>(
+    members: &[&Index],
+    pieces: &[Piece],
+    out: &mut SectionWriter<W>,
+    scratch: impl FnMut() -> io::Result<S>,
+    stop: &AtomicBool,
+    ranges: usize,
+) -> std::result::Result<(), MergeError>
+where
+    W: Write + Seek,
+    S: Read + Write + Seek + Send,
+{
+    let ranges = ranges.clamp(1, default_ranges(members));
+    merge_in_ranges(members, pieces, out, scratch, stop, ranges)
+}
+
 /// [`merge`] with the dictionary cut into up to `ranges` key ranges merged
 /// side by side (a merge picks one per core): for tests that the bytes
 /// do not depend on the cut.
@@ -268,22 +292,26 @@ where
     // A small merge in one range (an update of a few files, a test) runs
     // on this thread alone: a thread would cost more than it saves.
     let alone = ranges == 1 && is_small(members);
-    let store_file = if alone { None } else { Some(scratch()?) };
+    let side_files = if alone {
+        None
+    } else {
+        Some((scratch()?, scratch()?))
+    };
     // The stored documents and surface forms do not depend on the terms:
     // they are merged on a second thread (here, if the merge runs alone or
     // none can start), which stops when the terms fail.
     let failed = AtomicBool::new(false);
     let halt = || stop.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed);
     let plan = &plan;
-    let side = |file| -> std::result::Result<_, MergeError> {
-        let store = parts::merge_store(members, plan, file, &halt)?;
-        Ok((store, parts::merge_surface(members, plan)?))
+    let side = |(store_file, surface_file)| -> std::result::Result<_, MergeError> {
+        let store = parts::merge_store(members, plan, store_file, &halt)?;
+        Ok((store, parts::merge_surface(members, plan, surface_file)?))
     };
     let (terms, side) = std::thread::scope(|scope| {
-        let worker = store_file.map(|file| {
+        let worker = side_files.map(|files| {
             std::thread::Builder::new()
                 .name("quarry-merge".into())
-                .spawn_scoped(scope, move || side(file))
+                .spawn_scoped(scope, move || side(files))
         });
         let terms = TermsMerge {
             members,
@@ -297,9 +325,12 @@ where
         }
         let side = match worker {
             Some(Ok(h)) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            // Alone, or the file went with the thread that did not start:
-            // here, in a file of its own.
-            _ => scratch().map_err(MergeError::from).and_then(side),
+            // Alone, or the files went with the thread that did not
+            // start: here, in files of their own.
+            _ => scratch()
+                .and_then(|a| Ok((a, scratch()?)))
+                .map_err(MergeError::from)
+                .and_then(side),
         };
         (terms, side)
     });
@@ -308,9 +339,14 @@ where
         postings,
         positions,
     } = terms?;
-    let ((store_index, mut store_data, store_rest), surface) = side?;
+    let ((store_index, mut store_data, store_rest), mut surface) = side?;
     out.begin(SectionKind::TermInfo);
-    out.write_all(&infos)?;
+    let (infos, mut headers, mut records) = infos;
+    out.write_all(&infos.head)?;
+    out.append(&mut headers)?;
+    out.write_all(&infos.headers)?;
+    out.append(&mut records)?;
+    out.write_all(&infos.data)?;
     out.begin(SectionKind::Postings);
     for mut part in postings {
         out.append(&mut part)?;
@@ -325,14 +361,22 @@ where
         .iter()
         .map(|p| Ok((members[p.member].field_norms()?, p.docs.clone())))
         .collect::<Result<_, Error>>()?;
-    fieldnorm::write_pieces(&norms, out)?;
+    // Read through once or twice: pages are dropped as they go.
+    let mut read = 0u64;
+    fieldnorm::write_pieces(&norms, out, &mut |bytes| {
+        read += bytes;
+        if read >= RELEASE_EVERY {
+            read = 0;
+            members.iter().for_each(|m| m.release_pages());
+        }
+    })?;
     out.begin(SectionKind::StoreIndex);
     out.write_all(&store_index)?;
     out.begin(SectionKind::StoreData);
     out.append(&mut store_data)?;
     out.write_all(&store_rest)?;
     out.begin(SectionKind::Surface);
-    out.write_all(&surface)?;
+    out.append(&mut surface)?;
     out.begin(SectionKind::Sources);
     out.write_all(&parts::merge_sources(members, plan)?)?;
     Ok(())

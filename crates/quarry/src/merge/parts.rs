@@ -95,7 +95,11 @@ impl<'a> TextRead<'a> {
 /// SURFACE: each form's document frequency over the kept documents: the
 /// members' frequencies summed, less those of the documents left out
 /// (whose forms are read again from their stored text).
-pub(super) fn merge_surface(members: &[&Index], plan: &Plan) -> Result<Vec<u8>> {
+pub(super) fn merge_surface<S: Write>(
+    members: &[&Index],
+    plan: &Plan,
+    file: S,
+) -> std::result::Result<S, MergeError> {
     let mut left_out: HashMap<String, u64> = HashMap::new();
     let mut forms: HashSet<String> = HashSet::new();
     let mut maps = Vec::with_capacity(members.len());
@@ -129,7 +133,8 @@ pub(super) fn merge_surface(members: &[&Index], plan: &Plan) -> Result<Vec<u8>> 
         op = op.add(map.stream());
     }
     let mut union = op.union().into_stream();
-    let mut out = fst::MapBuilder::memory();
+    let mut out =
+        fst::MapBuilder::new(BufWriter::with_capacity(1 << 16, file)).map_err(super::fst_error)?;
     let mut releaser = Releaser::new(members);
     while let Some((form, values)) = union.next() {
         // Each member's map is walked page by page: drop what was walked
@@ -142,11 +147,11 @@ pub(super) fn merge_surface(members: &[&Index], plan: &Plan) -> Result<Vec<u8>> 
             .copied()
             .unwrap_or(0);
         if df > gone {
-            out.insert(form, df - gone)
-                .expect("a union of sorted streams is sorted, each key once");
+            out.insert(form, df - gone).map_err(super::fst_error)?;
         }
     }
-    Ok(out.into_inner().expect("in-memory fst writes cannot fail"))
+    let file = out.into_inner().map_err(super::fst_error)?;
+    Ok(file.into_inner().map_err(|e| e.into_error())?)
 }
 
 /// SOURCES: each piece's runs, a run the piece cuts becoming a run from

@@ -29,20 +29,30 @@ pub(super) trait TermSink {
     ) -> Result<(), MergeError>;
 }
 
-/// The dictionary and term records themselves.
-pub(super) struct DictSink<W: Write> {
+/// The dictionary and term records themselves. The records' full blocks
+/// go to two scratch files as they fill (headers, records), so that a
+/// dictionary of any size is merged in bounded memory.
+pub(super) struct DictSink<W: Write, S: Write> {
     pub(super) dict: fst::MapBuilder<W>,
     pub(super) infos: TermInfoWriter,
+    pub(super) info_files: (BufWriter<S>, BufWriter<S>),
     ord: u64,
     pub(super) postings_len: u64,
     pub(super) positions_len: u64,
 }
 
-impl<W: Write> DictSink<W> {
-    pub(super) fn new(out: W) -> Result<Self, MergeError> {
+/// Bytes of term records held before they go to the scratch files.
+const INFOS_HELD: usize = 1 << 16;
+
+impl<W: Write, S: Write> DictSink<W, S> {
+    pub(super) fn new(out: W, headers: S, records: S) -> Result<Self, MergeError> {
         Ok(DictSink {
             dict: fst::MapBuilder::new(out).map_err(fst_error)?,
             infos: TermInfoWriter::new(),
+            info_files: (
+                BufWriter::with_capacity(INFOS_HELD, headers),
+                BufWriter::with_capacity(INFOS_HELD, records),
+            ),
             ord: 0,
             postings_len: 0,
             positions_len: 0,
@@ -67,7 +77,7 @@ impl<W: Write> DictSink<W> {
     }
 }
 
-impl<W: Write> TermSink for DictSink<W> {
+impl<W: Write, S: Write> TermSink for DictSink<W, S> {
     fn term(
         &mut self,
         key: &[u8],
@@ -77,6 +87,10 @@ impl<W: Write> TermSink for DictSink<W> {
     ) -> Result<(), MergeError> {
         self.infos
             .push(doc_freq, self.postings_len, self.positions_len);
+        if self.infos.held_bytes() >= INFOS_HELD {
+            let (headers, records) = &mut self.info_files;
+            self.infos.drain(headers, records)?;
+        }
         self.postings_len += postings;
         self.positions_len += positions;
         // The dictionary writes as it goes: a full disk fails here.

@@ -15,11 +15,15 @@ use crate::index::{Index, Slice};
 use crate::postings::{PostingsCursor, TermEncoder, TERMINATED};
 use crate::schema::Field;
 use crate::sections::SectionWriter;
+use crate::termdict::TermInfoParts;
 
 /// What the terms leave beside the dictionary: TERMINFO, and the parts
 /// of POSTINGS and POSITIONS, each in order.
 pub(super) struct TermsOutput<S> {
-    pub(super) infos: Vec<u8>,
+    /// TERMINFO: its first bytes, the headers drained to the first file,
+    /// then the rest of the headers, the records drained to the second
+    /// file, and the rest of the records.
+    pub(super) infos: (TermInfoParts, S, S),
     pub(super) postings: Vec<S>,
     pub(super) positions: Vec<S>,
 }
@@ -79,7 +83,12 @@ impl TermsMerge<'_> {
             keys.push(scratch()?);
         }
         out.begin(SectionKind::TermDict);
-        let mut sink = DictSink::new(BufWriter::with_capacity(1 << 16, &mut *out))?;
+        let info_files = (scratch()?, scratch()?);
+        let mut sink = DictSink::new(
+            BufWriter::with_capacity(1 << 16, &mut *out),
+            info_files.0,
+            info_files.1,
+        )?;
         let failed = AtomicBool::new(false);
         let walk = Walk {
             merge: self,
@@ -126,7 +135,13 @@ impl TermsMerge<'_> {
             postings.push(p);
             positions.push(q);
         }
-        let infos = sink.infos.finish(sink.postings_len, sink.positions_len);
+        let parts = sink
+            .infos
+            .finish_parts(sink.postings_len, sink.positions_len);
+        let (headers, records) = sink.info_files;
+        let headers = headers.into_inner().map_err(|e| e.into_error())?;
+        let records = records.into_inner().map_err(|e| e.into_error())?;
+        let infos = (parts, headers, records);
         let dict_out = sink.dict.into_inner().map_err(fst_error)?;
         dict_out.into_inner().map_err(|e| e.into_error())?;
         Ok(TermsOutput {
