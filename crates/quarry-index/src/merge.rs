@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use quarry::merge::{merge_pieces_into, MergeError, Piece};
+use quarry::merge::{merge_pieces_into, merge_pieces_into_ranges, MergeError, Piece};
 use quarry::Index;
 
 use crate::error::IndexError;
@@ -65,7 +65,7 @@ pub fn merge_index_files(inputs: &[PathBuf], output: &Path) -> Result<MergeSumma
     let refs: Vec<&Index> = members.iter().collect();
     let documents = refs.iter().map(|m| m.doc_count()).sum();
     let pieces = Piece::whole(&refs);
-    let index_bytes = write_merged(&refs, &pieces, output, &AtomicBool::new(false))?;
+    let index_bytes = write_merged(&refs, &pieces, output, &AtomicBool::new(false), None)?;
     Ok(MergeSummary {
         members: inputs.len(),
         documents,
@@ -75,16 +75,22 @@ pub fn merge_index_files(inputs: &[PathBuf], output: &Path) -> Result<MergeSumma
 }
 
 /// Writes the merge of the `pieces` of `members` to `output`, atomically,
-/// streaming through scratch files beside it; stops with
-/// [`IndexError::Interrupted`] once `stop` is set. Returns the file size.
+/// streaming through scratch files beside it, in at most `ranges` key
+/// ranges (`None`: one per core); stops with [`IndexError::Interrupted`]
+/// once `stop` is set. Returns the file size.
 pub(crate) fn write_merged(
     members: &[&Index],
     pieces: &[Piece],
     output: &Path,
     stop: &AtomicBool,
+    ranges: Option<usize>,
 ) -> Result<u64, IndexError> {
     write_index_with(output, |out, scratch| {
-        merge_pieces_into(members, pieces, out, || scratch.file(), stop).map_err(|e| match e {
+        let merged = match ranges {
+            Some(r) => merge_pieces_into_ranges(members, pieces, out, || scratch.file(), stop, r),
+            None => merge_pieces_into(members, pieces, out, || scratch.file(), stop),
+        };
+        merged.map_err(|e| match e {
             MergeError::Member(e) => IndexError::Index(e),
             MergeError::Write(source) => IndexError::Write {
                 path: output.to_path_buf(),

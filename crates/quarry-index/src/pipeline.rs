@@ -60,9 +60,19 @@ impl Default for BuildOptions {
 /// written from it, rounded up.
 const MEMORY_PER_TEXT_BYTE: u64 = 7;
 
-/// Mapped bytes a merge keeps resident per member (see
-/// [`BuildOptions::merge_fan_in`]).
-const MERGE_BYTES_PER_MEMBER: u64 = 4 << 20;
+/// Mapped bytes a merge keeps resident per member, at most (see
+/// [`BuildOptions::merge_fan_in`]): the kernel maps a page-cache folio
+/// (here up to 2 MiB) whole for each place the merge reads a member at —
+/// dictionary, term records, postings, positions, stored documents,
+/// surface forms — and about 12 MiB per member were measured on the
+/// final merge of 10 million documents. A smaller member keeps at most
+/// its size.
+const MERGE_BYTES_PER_MEMBER: u64 = 12 << 20;
+
+/// Mapped bytes a merge keeps resident of a member of `size` bytes.
+fn resident(size: u64) -> u64 {
+    size.clamp(1, MERGE_BYTES_PER_MEMBER)
+}
 
 /// Bytes of memory per byte of chunk text, per worker, when several
 /// threads share the work: what the process holds while reading (the
@@ -83,15 +93,28 @@ const PARALLEL_CHUNK_BYTES: u64 = 16 << 20;
 const BUILDER_BYTES_PER_TEXT_BYTE: u64 = 5;
 
 impl BuildOptions {
-    /// Most segments merged at once. A merge keeps a few mapped pages of
-    /// every member it reads resident between two releases (about 4 MiB
-    /// each, where the kernel maps the page cache's large folios whole), so
-    /// a quarter of the budget bounds how many it reads together; more
-    /// segments are first merged a group at a time.
-    pub(crate) fn merge_fan_in(&self) -> usize {
-        usize::try_from(self.memory.max(MIN_MEMORY) / 4 / MERGE_BYTES_PER_MEMBER)
+    /// Most segments merged at once when the largest is `largest` bytes.
+    /// A merge keeps a few mapped pages of every member it reads resident
+    /// between two releases ([`MERGE_BYTES_PER_MEMBER`] at most), so a
+    /// quarter of the budget bounds how many it reads together; more
+    /// segments are first merged a group at a time, and groups of large
+    /// segments are smaller than groups of small ones.
+    pub(crate) fn merge_fan_in(&self, largest: u64) -> usize {
+        usize::try_from(self.memory.max(MIN_MEMORY) / 4 / resident(largest))
             .unwrap_or(usize::MAX)
             .max(2)
+    }
+
+    /// Key ranges a merge of members of `sizes` bytes is cut into: each
+    /// range reads every member on a thread of its own, keeping its own
+    /// share of their mapped pages resident, and together they stay within
+    /// half the budget (a quarter bounds the fan-in, for one range; one
+    /// range per core at most).
+    pub(crate) fn merge_ranges(&self, sizes: &[u64]) -> usize {
+        let per_range: u64 = sizes.iter().map(|&s| resident(s)).sum();
+        usize::try_from(self.memory.max(MIN_MEMORY) / 2 / per_range.max(1))
+            .unwrap_or(usize::MAX)
+            .max(1)
     }
 
     /// The budget's share for remembering document ids, for duplicate
@@ -417,8 +440,12 @@ pub(crate) fn build(
         progress.merging = paths.len();
         on_progress(progress);
         // A signal during the merge stops it; the output is left as it was.
-        let fan_in = options.merge_fan_in();
-        while paths.len() > fan_in {
+        loop {
+            let largest = paths.iter().map(|p| file_size(p)).max().unwrap_or(0);
+            let fan_in = options.merge_fan_in(largest);
+            if paths.len() <= fan_in {
+                break;
+            }
             // Groups of `fan_in` consecutive segments, each merged into
             // one: as few groups as leave at most `fan_in` segments, or,
             // when that takes more groups than there are, a whole round
@@ -438,7 +465,7 @@ pub(crate) fn build(
                     continue;
                 }
                 let tmp = temps.reserve(output)?;
-                merge_files(group, &tmp, stop)?;
+                merge_files(group, &tmp, stop, options)?;
                 for p in group {
                     let _ = std::fs::remove_file(p);
                 }
@@ -446,21 +473,36 @@ pub(crate) fn build(
             }
             paths = next;
         }
-        merge_files(&paths, output, stop)?
+        merge_files(&paths, output, stop, options)?
     };
     drop(temps);
     Ok((stats, bytes))
 }
 
-/// Merges the index files at `paths`, in order, into `output`.
-fn merge_files(paths: &[PathBuf], output: &Path, stop: &AtomicBool) -> Result<u64, IndexError> {
+/// Merges the index files at `paths`, in order, into `output`, in as
+/// many key ranges as the budget allows ([`BuildOptions::merge_ranges`]).
+fn merge_files(
+    paths: &[PathBuf],
+    output: &Path,
+    stop: &AtomicBool,
+    options: &BuildOptions,
+) -> Result<u64, IndexError> {
     let mut members = Vec::with_capacity(paths.len());
     for p in paths {
         members.push(Index::open(p)?);
     }
     let refs: Vec<&Index> = members.iter().collect();
     let pieces = quarry::merge::Piece::whole(&refs);
-    crate::merge::write_merged(&refs, &pieces, output, stop)
+    let sizes: Vec<u64> = paths.iter().map(|p| file_size(p)).collect();
+    let ranges = options.merge_ranges(&sizes);
+    crate::merge::write_merged(&refs, &pieces, output, stop, Some(ranges))
+}
+
+/// The size of the segment file at `path` (the largest possible if it
+/// cannot be read: its merge then takes the fewest members, and fails on
+/// opening it).
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(u64::MAX, |m| m.len())
 }
 
 /// A builder holding `docs`, in order.
@@ -499,4 +541,29 @@ fn write_segment(
     std::io::Write::write_all(&mut file, &page_sums).map_err(err)?;
     std::io::Write::flush(&mut file).map_err(err)?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_of_large_segments_take_fewer_members_and_ranges() {
+        let least = BuildOptions {
+            memory: MIN_MEMORY,
+            ..BuildOptions::default()
+        };
+        // A quarter of 64 MiB: many small segments, two large ones.
+        assert_eq!(least.merge_fan_in(1 << 20), 16);
+        assert_eq!(least.merge_fan_in(3 << 30), 2);
+        assert_eq!(least.merge_ranges(&[3 << 30, 3 << 30]), 1);
+        assert_eq!(least.merge_ranges(&[3 << 30; 4]), 1);
+        let default = BuildOptions {
+            memory: DEFAULT_MEMORY,
+            ..BuildOptions::default()
+        };
+        assert_eq!(default.merge_fan_in(3 << 30), 21);
+        assert!(default.merge_ranges(&[15 << 20; 8]) >= 2);
+        assert!(default.merge_ranges(&[3 << 30; 21]) >= 2);
+    }
 }

@@ -232,7 +232,7 @@ pub fn update_index(
         bytes_total: summary.input.bytes,
         merging: members.len(),
     });
-    summary.index_bytes = crate::merge::write_merged(&members, &pieces, index_path, stop)?;
+    summary.index_bytes = crate::merge::write_merged(&members, &pieces, index_path, stop, None)?;
     summary.written = true;
     drop(temps);
     summary.seconds = start.elapsed().as_secs_f64();
