@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use quarry::merge::{merge_pieces_into, merge_pieces_into_ranges, MergeError, Piece};
+use quarry::merge::{merge_pieces_into_ranges, MergeError, Piece};
 use quarry::Index;
 
 use crate::error::IndexError;
@@ -76,7 +76,7 @@ pub fn merge_index_files(inputs: &[PathBuf], output: &Path) -> Result<MergeSumma
 
 /// Writes the merge of the `pieces` of `members` to `output`, atomically,
 /// streaming through scratch files beside it, in at most `ranges` key
-/// ranges (`None`: one per core); stops with [`IndexError::Interrupted`]
+/// ranges (`None`: one per core, as many as a merge takes); stops with [`IndexError::Interrupted`]
 /// once `stop` is set. Returns the file size.
 pub(crate) fn write_merged(
     members: &[&Index],
@@ -86,22 +86,21 @@ pub(crate) fn write_merged(
     ranges: Option<usize>,
 ) -> Result<u64, IndexError> {
     write_index_with(output, |out, scratch| {
-        let merged = match ranges {
-            Some(r) => merge_pieces_into_ranges(members, pieces, out, || scratch.file(), stop, r),
-            None => merge_pieces_into(members, pieces, out, || scratch.file(), stop),
-        };
-        merged.map_err(|e| match e {
-            MergeError::Member(e) => IndexError::Index(e),
-            MergeError::Write(source) => IndexError::Write {
-                path: output.to_path_buf(),
-                source,
+        let ranges = ranges.unwrap_or(usize::MAX);
+        merge_pieces_into_ranges(members, pieces, out, || scratch.file(), stop, ranges).map_err(
+            |e| match e {
+                MergeError::Member(e) => IndexError::Index(e),
+                MergeError::Write(source) => IndexError::Write {
+                    path: output.to_path_buf(),
+                    source,
+                },
+                MergeError::Interrupted => IndexError::Interrupted,
+                // A kind this version does not know: keep its message.
+                other => IndexError::Write {
+                    path: output.to_path_buf(),
+                    source: std::io::Error::other(other.to_string()),
+                },
             },
-            MergeError::Interrupted => IndexError::Interrupted,
-            // A kind this version does not know: keep its message.
-            other => IndexError::Write {
-                path: output.to_path_buf(),
-                source: std::io::Error::other(other.to_string()),
-            },
-        })
+        )
     })
 }

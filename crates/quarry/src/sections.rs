@@ -72,10 +72,10 @@ impl<W: Write + Seek> SectionWriter<W> {
     }
 
     /// Moves the page checksums held to the spill file, if there is one
-    /// and enough are held (or `all`).
-    fn spill_sums(&mut self, all: bool) -> io::Result<()> {
+    /// and enough are held.
+    fn spill_sums(&mut self) -> io::Result<()> {
         if let Some(f) = &mut self.spill {
-            if all || self.page_sums.len() >= SUMS_HELD {
+            if self.page_sums.len() >= SUMS_HELD {
                 f.write_all(&self.page_sums)?;
                 self.page_sums.clear();
             }
@@ -135,7 +135,7 @@ impl<W: Write + Seek> SectionWriter<W> {
     /// every section kind was written once, in file order.
     pub fn finish(mut self) -> io::Result<(W, u64)> {
         self.end_current();
-        self.spill_sums(true)?;
+        // What went to the spill file, then what is still held.
         let sums = std::mem::take(&mut self.page_sums);
         let spilled = self.spill.take();
         self.begin(SectionKind::PageSums);
@@ -192,7 +192,7 @@ impl<W: Write + Seek> Write for SectionWriter<W> {
             }
         }
         *len += n as u64;
-        self.spill_sums(false)?;
+        self.spill_sums()?;
         Ok(n)
     }
 

@@ -225,7 +225,7 @@ where
     W: Write + Seek,
     S: Read + Write + Seek + Send,
 {
-    merge_in_ranges(members, pieces, out, scratch, stop, default_ranges(members))
+    merge_pieces_into_ranges(members, pieces, out, scratch, stop, usize::MAX)
 }
 
 /// [`merge_pieces_into`] with the dictionary cut into at most `ranges` key
@@ -362,14 +362,8 @@ where
         .map(|p| Ok((members[p.member].field_norms()?, p.docs.clone())))
         .collect::<Result<_, Error>>()?;
     // Read through once or twice: pages are dropped as they go.
-    let mut read = 0u64;
-    fieldnorm::write_pieces(&norms, out, &mut |bytes| {
-        read += bytes;
-        if read >= RELEASE_EVERY {
-            read = 0;
-            members.iter().for_each(|m| m.release_pages());
-        }
-    })?;
+    let mut releaser = Releaser::new(members);
+    fieldnorm::write_pieces(&norms, out, &mut |bytes| releaser.read(bytes, 0))?;
     out.begin(SectionKind::StoreIndex);
     out.write_all(&store_index)?;
     out.begin(SectionKind::StoreData);

@@ -83,11 +83,10 @@ impl TermsMerge<'_> {
             keys.push(scratch()?);
         }
         out.begin(SectionKind::TermDict);
-        let info_files = (scratch()?, scratch()?);
         let mut sink = DictSink::new(
             BufWriter::with_capacity(1 << 16, &mut *out),
-            info_files.0,
-            info_files.1,
+            scratch()?,
+            scratch()?,
         )?;
         let failed = AtomicBool::new(false);
         let walk = Walk {
