@@ -34,6 +34,7 @@
 mod builder;
 mod error;
 mod forms;
+mod heap;
 pub mod input;
 mod merge;
 mod pipeline;

@@ -441,6 +441,10 @@ pub(crate) fn build(
         on_progress(progress);
         // A signal during the merge stops it; the output is left as it was.
         loop {
+            // What the workers, or the merges of the last round, freed is
+            // returned before the next merges: they run within the budget
+            // by themselves, not beside the allocator's leftovers.
+            crate::heap::give_back();
             let largest = paths.iter().map(|p| file_size(p)).max().unwrap_or(0);
             let fan_in = options.merge_fan_in(largest);
             if paths.len() <= fan_in {
