@@ -198,7 +198,7 @@ pub fn merge_into<W, S>(
 ) -> std::result::Result<(), MergeError>
 where
     W: Write + Seek,
-    S: Read + Write + Seek + Send,
+    S: Read + Write + Seek + Send + 'static,
 {
     merge_pieces_into(members, &Piece::whole(members), out, scratch, stop)
 }
@@ -223,7 +223,7 @@ pub fn merge_pieces_into<W, S>(
 ) -> std::result::Result<(), MergeError>
 where
     W: Write + Seek,
-    S: Read + Write + Seek + Send,
+    S: Read + Write + Seek + Send + 'static,
 {
     merge_pieces_into_ranges(members, pieces, out, scratch, stop, usize::MAX)
 }
@@ -246,7 +246,7 @@ pub fn merge_pieces_into_ranges<W, S>(
 ) -> std::result::Result<(), MergeError>
 where
     W: Write + Seek,
-    S: Read + Write + Seek + Send,
+    S: Read + Write + Seek + Send + 'static,
 {
     let ranges = ranges.clamp(1, default_ranges(members));
     merge_in_ranges(members, pieces, out, scratch, stop, ranges)
@@ -276,7 +276,7 @@ fn merge_in_ranges<W, S>(
 ) -> std::result::Result<(), MergeError>
 where
     W: Write + Seek,
-    S: Read + Write + Seek + Send,
+    S: Read + Write + Seek + Send + 'static,
 {
     let language = Combined::of(members.iter().copied())?.language;
     let plan = Plan::new(members, pieces).map_err(MergeError::Pieces)?;

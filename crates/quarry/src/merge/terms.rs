@@ -44,7 +44,7 @@ impl TermsMerge<'_> {
     /// into up to `ranges` ranges merged on threads of their own (see
     /// [`super::ranges`]). A term none of whose documents is kept is left
     /// out.
-    pub(super) fn run<W: Write + Seek, S: Read + Write + Seek + Send>(
+    pub(super) fn run<W: Write + Seek, S: Read + Write + Seek + Send + 'static>(
         &self,
         out: &mut SectionWriter<W>,
         scratch: &mut dyn FnMut() -> io::Result<S>,
@@ -76,7 +76,11 @@ impl TermsMerge<'_> {
         // `i` from `cuts[i - 1]` to `cuts[i]` to files of its own.
         let mut files = Vec::with_capacity(cuts.len() + 1);
         for _ in 0..=cuts.len() {
-            files.push((scratch()?, scratch()?));
+            files.push(RangeFiles {
+                postings: scratch()?,
+                positions: scratch()?,
+                spills: [scratch()?, scratch()?],
+            });
         }
         let mut keys = Vec::with_capacity(cuts.len());
         for _ in 0..cuts.len() {
@@ -96,15 +100,15 @@ impl TermsMerge<'_> {
             failed: &failed,
         };
         let mut files = files.into_iter();
-        let (first_postings, first_positions) = files.next().expect("one range at least");
+        let first_files = files.next().expect("one range at least");
         let (first, later) = std::thread::scope(|scope| {
             let mut handles = Vec::with_capacity(cuts.len());
-            for (i, ((p, q), k)) in files.zip(keys).enumerate() {
+            for (i, (range_files, k)) in files.zip(keys).enumerate() {
                 let walk = &walk;
                 let (lo, hi) = (bound(i), bound(i + 1));
                 let job = move || -> Result<(S, S, S), MergeError> {
                     let mut sink = KeysSink::new(k);
-                    let (p, q) = walk.range(lo, hi, &mut sink, p, q)?;
+                    let (p, q) = walk.range(lo, hi, &mut sink, range_files)?;
                     let k = sink.out.into_inner().map_err(|e| e.into_error())?;
                     Ok((p, q, k))
                 };
@@ -113,7 +117,7 @@ impl TermsMerge<'_> {
                     .spawn_scoped(scope, job);
                 handles.push(job);
             }
-            let first = walk.range(None, bound(0), &mut sink, first_postings, first_positions);
+            let first = walk.range(None, bound(0), &mut sink, first_files);
             if first.is_err() {
                 failed.store(true, Ordering::Relaxed);
             }
@@ -151,6 +155,14 @@ impl TermsMerge<'_> {
     }
 }
 
+/// The scratch files of one key range: its parts of POSTINGS and
+/// POSITIONS, and where each field's encoder spills a large term.
+struct RangeFiles<S> {
+    postings: S,
+    positions: S,
+    spills: [S; 2],
+}
+
 /// The members' dictionaries walked together over one key range.
 struct Walk<'w, 'a> {
     merge: &'w TermsMerge<'a>,
@@ -164,16 +176,20 @@ struct Walk<'w, 'a> {
 
 impl Walk<'_, '_> {
     /// Merges the terms from `lo` (inclusive) to `hi` (exclusive), each
-    /// bound open when `None`: postings and positions to the two files,
-    /// each term to `sink`.
-    fn range<S: Write>(
+    /// bound open when `None`: postings and positions to their files,
+    /// each term to `sink`. Returns the postings and positions files.
+    fn range<S: Read + Write + Seek + Send + 'static>(
         &self,
         lo: Option<&[u8]>,
         hi: Option<&[u8]>,
         sink: &mut dyn TermSink,
-        postings: S,
-        positions: S,
+        files: RangeFiles<S>,
     ) -> Result<(S, S), MergeError> {
+        let RangeFiles {
+            postings,
+            positions,
+            spills,
+        } = files;
         let merge = self.merge;
         let members = merge.members;
         let mut op = fst::map::OpBuilder::new();
@@ -190,7 +206,12 @@ impl Walk<'_, '_> {
         let mut union = op.union().into_stream();
         let mut postings = BufWriter::with_capacity(1 << 20, postings);
         let mut positions = BufWriter::with_capacity(1 << 20, positions);
-        let mut encoders = merge.avg_len.map(TermEncoder::new);
+        let [title_spill, body_spill] = spills;
+        let [title_len, body_len] = merge.avg_len;
+        let mut encoders = [
+            TermEncoder::with_spill(title_len, Box::new(title_spill)),
+            TermEncoder::with_spill(body_len, Box::new(body_spill)),
+        ];
         let mut parts = Vec::new();
         let mut buf = Vec::new();
         let mut releaser = Releaser::new(members);
@@ -207,7 +228,14 @@ impl Walk<'_, '_> {
             parts.extend(values.iter().map(|v| (self.taken[v.index], v.value)));
             parts.sort_unstable();
             let term = &mut encoders[field];
-            merge.merge_term(&parts, Field::ALL[field], term, &mut positions, &mut buf)?;
+            merge.merge_term(
+                &parts,
+                Field::ALL[field],
+                term,
+                &mut positions,
+                &mut buf,
+                &mut releaser,
+            )?;
             if term.doc_count() == 0 {
                 continue; // every document holding it was left out
             }
@@ -215,9 +243,9 @@ impl Walk<'_, '_> {
             let term_positions = term.positions_len();
             let term_postings = term.finish(&mut postings)?;
             sink.term(key, doc_freq, term_postings, term_positions)?;
-            // What was read for it: the postings and positions, and in each
-            // member holding it a dictionary path and a term record.
-            releaser.read(term_postings + term_positions, values.len());
+            // Beside its postings (counted as they were read): in each
+            // member holding it, a dictionary path and a term record.
+            releaser.read(0, values.len());
         }
         let postings = postings.into_inner().map_err(|e| e.into_error())?;
         let positions = positions.into_inner().map_err(|e| e.into_error())?;
@@ -238,6 +266,7 @@ impl TermsMerge<'_> {
         term: &mut TermEncoder,
         positions_out: &mut impl Write,
         buf: &mut Vec<u32>,
+        releaser: &mut Releaser,
     ) -> Result<(), MergeError> {
         let mut streams = Vec::with_capacity(parts.len());
         for &(i, ord) in parts {
@@ -260,6 +289,9 @@ impl TermsMerge<'_> {
             let s = &mut streams[best];
             while s.new_doc < bound {
                 s.push(term, positions_out, buf)?;
+                // Counted as they are read, not once the term ends: the
+                // most common terms read tens of megabytes of a member.
+                releaser.read(buf.len() as u64 + BYTES_PER_POSTING, 0);
             }
         }
         for s in &streams {
@@ -276,6 +308,10 @@ impl TermsMerge<'_> {
         Ok(())
     }
 }
+
+/// Mapped bytes a posting reads beside its positions (about one per
+/// position): its share of a block, and its field length.
+const BYTES_PER_POSTING: u64 = 3;
 
 /// One member's postings of a term, renumbered, skipping what is left out.
 struct Stream<'a> {

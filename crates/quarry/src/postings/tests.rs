@@ -402,3 +402,45 @@ fn a_long_terms_frontier_is_that_of_all_its_points() {
         frontier(points, 20.0)
     );
 }
+
+#[test]
+fn a_term_spilled_to_a_file_is_written_as_one_held_in_memory() {
+    // Blocks of widely spaced documents, several times the bytes an
+    // encoder holds before it spills; then a small term, and a shorter
+    // large one, which must reuse the spill file from its start.
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut doc = 0u32;
+    let mut big = Vec::new();
+    while big.len() < 40_000 {
+        doc += 1 + (next() % 5000) as u32;
+        big.push((doc, 1 + (next() % 9) as u32, 1 + (next() % 300) as u32));
+    }
+    let small = [(3u32, 2u32, 7u32), (9, 1, 4), (4000, 3, 12)];
+    let shorter: Vec<(u32, u32, u32)> = big[..25_000]
+        .iter()
+        .map(|&(d, freq, len)| (d + 1, freq % 4 + 1, len))
+        .collect();
+    let encode_both = |term: &mut TermEncoder| {
+        let (mut postings, mut positions, mut lens) = (Vec::new(), Vec::new(), Vec::new());
+        for postings_of_term in [&big[..], &small[..], &shorter[..]] {
+            for &(d, freq, len) in postings_of_term {
+                let pos: Vec<u32> = (0..freq).map(|i| i * 2).collect();
+                term.push(d, &pos, len, &mut positions).unwrap();
+            }
+            lens.push(term.finish(&mut postings).unwrap());
+        }
+        (postings, positions, lens)
+    };
+    let held = encode_both(&mut TermEncoder::new(12.5));
+    let spill = Box::new(std::io::Cursor::new(Vec::new()));
+    let spilled = encode_both(&mut TermEncoder::with_spill(12.5, spill));
+    assert!(held.0.len() > 3 * write::BLOCKS_HELD, "the term must spill");
+    assert_eq!(held, spilled);
+    assert_eq!(held.2.iter().sum::<u64>(), held.0.len() as u64);
+}

@@ -1,16 +1,18 @@
 //! Encoding one term's postings, skip data and positions.
 //!
 //! [`TermEncoder`] takes a term's documents one at a time and writes their
-//! positions at once, so it holds only the term's encoded blocks and skip
-//! data (about two bytes per document), never its positions or the
-//! documents' field lengths: a merge of any size encodes its largest term
-//! in bounded memory.
+//! positions at once, so it holds only the term's skip data (about a
+//! seventh of a byte per document) and its encoded blocks (about two
+//! bytes per document; past a megabyte, they go to a spill file if it has
+//! one), never its positions or the documents' field lengths: a merge of
+//! any size encodes its largest term in bounded memory.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use bitpacking::{BitPacker, BitPacker4x};
 
 use crate::format::{write_vint, BLOCK_LEN};
+use crate::sections::ScratchFile;
 
 use super::frontier::pareto;
 use super::*;
@@ -79,7 +81,21 @@ pub struct TermEncoder {
     /// Bytes of positions written for this term.
     positions_len: u64,
     scratch: Vec<u8>,
+    /// Where the term's first encoded blocks went, if it has such a file.
+    spill: Option<Spill>,
 }
+
+/// A scratch file holding the first encoded blocks of a large term.
+struct Spill {
+    file: Box<dyn ScratchFile>,
+    /// Bytes of this term's blocks in it, from its start.
+    len: u64,
+}
+
+/// Bytes of encoded blocks held in memory before they go to the spill
+/// file, if the encoder has one (less in unit tests, so that the merges
+/// they check spill too).
+pub(super) const BLOCKS_HELD: usize = if cfg!(test) { 1 << 12 } else { 1 << 20 };
 
 /// Points gathered for the term's frontier before they are reduced to the
 /// ones no other beats.
@@ -106,7 +122,38 @@ impl TermEncoder {
             prev_last: None,
             positions_len: 0,
             scratch: Vec::new(),
+            spill: None,
         }
+    }
+
+    /// [`TermEncoder::new`] that keeps a large term's encoded blocks in
+    /// `spill` (an empty scratch file) as they are made, past the first
+    /// megabyte, instead of in memory.
+    pub fn with_spill(avg_len: f64, spill: Box<dyn ScratchFile>) -> Self {
+        let mut term = Self::new(avg_len);
+        term.spill = Some(Spill {
+            file: spill,
+            len: 0,
+        });
+        term
+    }
+
+    /// Bytes of encoded blocks of this term so far, spilled or held.
+    fn blocks_len(&self) -> u64 {
+        self.spill.as_ref().map_or(0, |s| s.len) + self.blocks.len() as u64
+    }
+
+    /// Moves the blocks held to the spill file, if there is one and
+    /// enough are held.
+    fn spill_blocks(&mut self) -> io::Result<()> {
+        if let Some(s) = &mut self.spill {
+            if self.blocks.len() >= BLOCKS_HELD {
+                s.file.write_all(&self.blocks)?;
+                s.len += self.blocks.len() as u64;
+                self.blocks.clear();
+            }
+        }
+        Ok(())
     }
 
     /// Adds the next document: `doc` above every one before, its
@@ -137,15 +184,20 @@ impl TermEncoder {
         self.block_points.push((freq, len));
         self.doc_count += 1;
         if self.block_docs.len() == BLOCK_LEN {
-            self.end_block();
+            self.end_block()?;
         }
         Ok(())
     }
 
     /// Encodes the block being filled and its skip entry.
-    fn end_block(&mut self) {
+    ///
+    /// # Errors
+    /// Any error of the spill file.
+    fn end_block(&mut self) -> io::Result<()> {
         let (docs, freqs) = (&self.block_docs, &self.block_freqs);
-        let Some(&last) = docs.last() else { return };
+        let Some(&last) = docs.last() else {
+            return Ok(());
+        };
         let (mut doc_bits, mut tf_bits) = (0u8, 0u8);
         if docs.len() == BLOCK_LEN {
             let mut buf = [0u8; 4 * BLOCK_LEN];
@@ -175,10 +227,10 @@ impl TermEncoder {
         // Offsets are u32 (a term's postings and positions stay under
         // 4 GiB; FORMAT.md).
         let u32_of = |n: u64| u32::try_from(n).expect("a term's data fits in 4 GiB");
+        let blocks_end = u32_of(self.blocks_len());
         let skip = &mut self.skip;
         skip.last_doc.extend_from_slice(&last.to_le_bytes());
-        skip.blocks_end
-            .extend_from_slice(&u32_of(self.blocks.len() as u64).to_le_bytes());
+        skip.blocks_end.extend_from_slice(&blocks_end.to_le_bytes());
         skip.positions_end
             .extend_from_slice(&u32_of(self.positions_len).to_le_bytes());
         skip.frontier_end
@@ -200,6 +252,7 @@ impl TermEncoder {
         }
         self.block_docs.clear();
         self.block_freqs.clear();
+        self.spill_blocks()
     }
 
     /// Writes the frontier of the group of blocks being filled.
@@ -254,9 +307,9 @@ impl TermEncoder {
     /// ready for the next term of the same field.
     ///
     /// # Errors
-    /// Any error of `postings_out`.
+    /// Any error of `postings_out` or of the spill file.
     pub fn finish(&mut self, postings_out: &mut impl Write) -> io::Result<u64> {
-        self.end_block();
+        self.end_block()?;
         let n = self.doc_count;
         let mut head = Vec::new();
         if n >= 2 {
@@ -290,6 +343,20 @@ impl TermEncoder {
             len += prefix.len() as u64;
         }
         postings_out.write_all(&head)?;
+        if let Some(s) = self.spill.as_mut().filter(|s| s.len > 0) {
+            s.file.seek(SeekFrom::Start(0))?;
+            let copied = io::copy(&mut (&mut s.file).take(s.len), postings_out)?;
+            if copied != s.len {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "a spill file of encoded postings came back short",
+                ));
+            }
+            // The next large term writes over this one's blocks.
+            s.file.seek(SeekFrom::Start(0))?;
+            len += s.len;
+            s.len = 0;
+        }
         postings_out.write_all(&self.blocks)?;
         len += (head.len() + self.blocks.len()) as u64;
         self.reset();
