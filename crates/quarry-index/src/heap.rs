@@ -13,9 +13,9 @@
 pub(crate) fn give_back() {
     // SAFETY: malloc_trim(3) takes only a byte count, reads and writes no
     // memory of ours, and locks each arena while it trims it, so it is
-    // sound from any thread at any time; it only releases pages no live
-    // allocation holds. Its result (whether anything was released) is
-    // not needed.
+    // sound from any thread (this is no signal handler, where it would
+    // not be); it only releases pages no live allocation holds. Its
+    // result (whether anything was released) is not needed.
     let _ = unsafe { libc::malloc_trim(0) };
 }
 

@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::fieldnorm;
 use crate::format::SectionKind;
 use crate::index::Index;
+use crate::postings::BLOCKS_HELD;
 use crate::schema::Meta;
 use crate::sections::SectionWriter;
 
@@ -141,7 +142,7 @@ pub fn merge_pieces(
     members: &[&Index],
     pieces: &[Piece],
 ) -> std::result::Result<Vec<u8>, MergeError> {
-    merge_in_memory(members, pieces, default_ranges(members))
+    merge_in_memory(members, pieces, default_ranges(members), BLOCKS_HELD)
 }
 
 /// The merge of `pieces` in memory, scratch files included.
@@ -149,6 +150,7 @@ fn merge_in_memory(
     members: &[&Index],
     pieces: &[Piece],
     ranges: usize,
+    blocks_held: usize,
 ) -> std::result::Result<Vec<u8>, MergeError> {
     let mut out = SectionWriter::new(io::Cursor::new(Vec::new()))?;
     let never = AtomicBool::new(false);
@@ -159,6 +161,7 @@ fn merge_in_memory(
         || Ok(io::Cursor::new(Vec::new())),
         &never,
         ranges,
+        blocks_held,
     )?;
     Ok(out.finish()?.0.into_inner())
 }
@@ -249,12 +252,13 @@ where
     S: Read + Write + Seek + Send + 'static,
 {
     let ranges = ranges.clamp(1, default_ranges(members));
-    merge_in_ranges(members, pieces, out, scratch, stop, ranges)
+    merge_in_ranges(members, pieces, out, scratch, stop, ranges, BLOCKS_HELD)
 }
 
 /// [`merge`] with the dictionary cut into up to `ranges` key ranges merged
-/// side by side (a merge picks one per core): for tests that the bytes
-/// do not depend on the cut.
+/// side by side (a merge picks one per core), and a term's encoded blocks
+/// spilled to a scratch file past `blocks_held` bytes (a merge spills past
+/// a megabyte): for tests that the bytes depend on neither.
 ///
 /// # Errors
 /// As [`merge_pieces_into`].
@@ -262,8 +266,9 @@ where
 pub fn merge_with_ranges(
     members: &[&Index],
     ranges: usize,
+    blocks_held: usize,
 ) -> std::result::Result<Vec<u8>, MergeError> {
-    merge_in_memory(members, &Piece::whole(members), ranges)
+    merge_in_memory(members, &Piece::whole(members), ranges, blocks_held)
 }
 
 fn merge_in_ranges<W, S>(
@@ -273,6 +278,7 @@ fn merge_in_ranges<W, S>(
     mut scratch: impl FnMut() -> io::Result<S>,
     stop: &AtomicBool,
     ranges: usize,
+    blocks_held: usize,
 ) -> std::result::Result<(), MergeError>
 where
     W: Write + Seek,
@@ -318,6 +324,7 @@ where
             runs: &plan.runs,
             avg_len,
             stop,
+            blocks_held,
         }
         .run(out, &mut scratch, ranges);
         if terms.is_err() {

@@ -35,6 +35,8 @@ pub(super) struct TermsMerge<'a> {
     pub(super) runs: &'a [Vec<Run>],
     pub(super) avg_len: [f64; 2],
     pub(super) stop: &'a AtomicBool,
+    /// Bytes of a term's encoded blocks held before they are spilled.
+    pub(super) blocks_held: usize,
 }
 
 impl TermsMerge<'_> {
@@ -209,8 +211,8 @@ impl Walk<'_, '_> {
         let [title_spill, body_spill] = spills;
         let [title_len, body_len] = merge.avg_len;
         let mut encoders = [
-            TermEncoder::with_spill(title_len, Box::new(title_spill)),
-            TermEncoder::with_spill(body_len, Box::new(body_spill)),
+            TermEncoder::with_spill_at(title_len, Box::new(title_spill), merge.blocks_held),
+            TermEncoder::with_spill_at(body_len, Box::new(body_spill), merge.blocks_held),
         ];
         let mut parts = Vec::new();
         let mut buf = Vec::new();
@@ -288,10 +290,12 @@ impl TermsMerge<'_> {
             }
             let s = &mut streams[best];
             while s.new_doc < bound {
+                let before = term.positions_len();
                 s.push(term, positions_out, buf)?;
                 // Counted as they are read, not once the term ends: the
                 // most common terms read tens of megabytes of a member.
-                releaser.read(buf.len() as u64 + BYTES_PER_POSTING, 0);
+                let positions = term.positions_len() - before;
+                releaser.read(positions + BYTES_PER_POSTING, 0);
             }
         }
         for s in &streams {
@@ -309,8 +313,9 @@ impl TermsMerge<'_> {
     }
 }
 
-/// Mapped bytes a posting reads beside its positions (about one per
-/// position): its share of a block, and its field length.
+/// Mapped bytes a posting reads beside its positions (which take as many
+/// bytes as they are written again with): its share of a block, and its
+/// field length.
 const BYTES_PER_POSTING: u64 = 3;
 
 /// One member's postings of a term, renumbered, skipping what is left out.

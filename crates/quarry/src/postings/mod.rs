@@ -34,6 +34,7 @@ mod write;
 pub use cursor::PostingsCursor;
 pub use frontier::{frontier, Frontier};
 pub use positions::read_doc_positions;
+pub(crate) use write::BLOCKS_HELD;
 pub use write::{write_term, TermEncoder};
 
 pub(crate) use frontier::write_frontier;

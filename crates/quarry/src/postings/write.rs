@@ -2,7 +2,7 @@
 //!
 //! [`TermEncoder`] takes a term's documents one at a time and writes their
 //! positions at once, so it holds only the term's skip data (about a
-//! seventh of a byte per document) and its encoded blocks (about two
+//! fifth of a byte per document) and its encoded blocks (about two
 //! bytes per document; past a megabyte, they go to a spill file if it has
 //! one), never its positions or the documents' field lengths: a merge of
 //! any size encodes its largest term in bounded memory.
@@ -90,12 +90,13 @@ struct Spill {
     file: Box<dyn ScratchFile>,
     /// Bytes of this term's blocks in it, from its start.
     len: u64,
+    /// Bytes of blocks held in memory before they are moved to it.
+    held: usize,
 }
 
 /// Bytes of encoded blocks held in memory before they go to the spill
-/// file, if the encoder has one (less in unit tests, so that the merges
-/// they check spill too).
-pub(super) const BLOCKS_HELD: usize = if cfg!(test) { 1 << 12 } else { 1 << 20 };
+/// file, if the encoder has one.
+pub(crate) const BLOCKS_HELD: usize = 1 << 20;
 
 /// Points gathered for the term's frontier before they are reduced to the
 /// ones no other beats.
@@ -128,12 +129,21 @@ impl TermEncoder {
 
     /// [`TermEncoder::new`] that keeps a large term's encoded blocks in
     /// `spill` (an empty scratch file) as they are made, past the first
-    /// megabyte, instead of in memory.
+    /// megabyte, instead of in memory. After an error the
+    /// encoder is in no known state: drop it.
     pub fn with_spill(avg_len: f64, spill: Box<dyn ScratchFile>) -> Self {
+        Self::with_spill_at(avg_len, spill, BLOCKS_HELD)
+    }
+
+    /// [`TermEncoder::with_spill`] that moves blocks to `spill` once
+    /// `held` bytes of them are held (tests spill small terms with it).
+    #[doc(hidden)]
+    pub fn with_spill_at(avg_len: f64, spill: Box<dyn ScratchFile>, held: usize) -> Self {
         let mut term = Self::new(avg_len);
         term.spill = Some(Spill {
             file: spill,
             len: 0,
+            held,
         });
         term
     }
@@ -147,7 +157,7 @@ impl TermEncoder {
     /// enough are held.
     fn spill_blocks(&mut self) -> io::Result<()> {
         if let Some(s) = &mut self.spill {
-            if self.blocks.len() >= BLOCKS_HELD {
+            if self.blocks.len() >= s.held {
                 s.file.write_all(&self.blocks)?;
                 s.len += self.blocks.len() as u64;
                 self.blocks.clear();
