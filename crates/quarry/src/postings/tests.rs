@@ -376,18 +376,22 @@ fn truncated_postings_are_reported_corrupt() {
     }
 }
 
+/// A xorshift generator from `seed` (not zero): repeatable numbers.
+fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 #[test]
 fn a_long_terms_frontier_is_that_of_all_its_points() {
     // Enough documents that the encoder reduces the points it holds
     // several times before the term ends.
     let n = 50_000u32;
-    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
     let docs: Vec<u32> = (0..n).collect();
     let freqs: Vec<u32> = (0..n).map(|_| 1 + (next() % 60) as u32).collect();
     let lengths: Vec<u32> = (0..n).map(|_| 1 + (next() % 5000) as u32).collect();
@@ -408,13 +412,7 @@ fn a_term_spilled_to_a_file_is_written_as_one_held_in_memory() {
     // Blocks of widely spaced documents, several times the bytes an
     // encoder holds before it spills; then a small term, and a shorter
     // large one, which must reuse the spill file from its start.
-    let mut rng = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut next = xorshift(0x2545_F491_4F6C_DD1D);
     let mut doc = 0u32;
     let mut big = Vec::new();
     while big.len() < 40_000 {
