@@ -211,8 +211,8 @@ impl Walk<'_, '_> {
         let [title_spill, body_spill] = spills;
         let [title_len, body_len] = merge.avg_len;
         let mut encoders = [
-            TermEncoder::with_spill_at(title_len, Box::new(title_spill), merge.blocks_held),
-            TermEncoder::with_spill_at(body_len, Box::new(body_spill), merge.blocks_held),
+            TermEncoder::with_spill(title_len, Box::new(title_spill), merge.blocks_held),
+            TermEncoder::with_spill(body_len, Box::new(body_spill), merge.blocks_held),
         ];
         let mut parts = Vec::new();
         let mut buf = Vec::new();

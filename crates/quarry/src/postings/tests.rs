@@ -437,7 +437,7 @@ fn a_term_spilled_to_a_file_is_written_as_one_held_in_memory() {
     };
     let held = encode_both(&mut TermEncoder::new(12.5));
     let spill = Box::new(std::io::Cursor::new(Vec::new()));
-    let spilled = encode_both(&mut TermEncoder::with_spill_at(12.5, spill, 4096));
+    let spilled = encode_both(&mut TermEncoder::with_spill(12.5, spill, 4096));
     assert!(held.0.len() > 3 * 4096, "the term must spill");
     assert_eq!(held, spilled);
     assert_eq!(held.2.iter().sum::<u64>(), held.0.len() as u64);

@@ -128,17 +128,10 @@ impl TermEncoder {
     }
 
     /// [`TermEncoder::new`] that keeps a large term's encoded blocks in
-    /// `spill` (an empty scratch file) as they are made, past the first
-    /// megabyte, instead of in memory. After an error the
-    /// encoder is in no known state: drop it.
-    pub fn with_spill(avg_len: f64, spill: Box<dyn ScratchFile>) -> Self {
-        Self::with_spill_at(avg_len, spill, BLOCKS_HELD)
-    }
-
-    /// [`TermEncoder::with_spill`] that moves blocks to `spill` once
-    /// `held` bytes of them are held (tests spill small terms with it).
-    #[doc(hidden)]
-    pub fn with_spill_at(avg_len: f64, spill: Box<dyn ScratchFile>, held: usize) -> Self {
+    /// `spill` (an empty scratch file) as they are made, once `held` bytes
+    /// of them are held (a merge holds a megabyte), instead of in memory.
+    /// After an error the encoder is in no known state: drop it.
+    pub fn with_spill(avg_len: f64, spill: Box<dyn ScratchFile>, held: usize) -> Self {
         let mut term = Self::new(avg_len);
         term.spill = Some(Spill {
             file: spill,
