@@ -5,7 +5,7 @@
 use crate::postings::{PostingsCursor, TERMINATED};
 
 use super::collect::{Bar, TopK};
-use super::disjunction::{block_max_maxscore, look_up, rounding_margin};
+use super::disjunction::{block_max_maxscore, look_up, rounding_margin, sort_by_bound};
 use super::groups::Combine;
 use super::term::TermScorer;
 
@@ -164,7 +164,11 @@ impl Stage<'_> {
         for &i in self.drivers {
             driver[i] = true;
         }
-        let others: Vec<usize> = (0..n).filter(|&i| !driver[i] && !self.done[i]).collect();
+        let mut others: Vec<usize> = (0..n).filter(|&i| !driver[i] && !self.done[i]).collect();
+        // Looked up best bound first: a candidate fails soonest.
+        let max: Vec<f64> = scorers.iter().map(|s| s.max_score).collect();
+        sort_by_bound(&mut others, &max);
+        others.reverse();
         // Only the drivers' and the others' entries change below.
         for (u, &d) in ub.iter_mut().zip(self.done) {
             if d {
