@@ -191,31 +191,45 @@ impl Iterator for Spans<'_> {
 impl Spans<'_> {
     /// The offset, from `at` on, of the first character whose
     /// [`char::is_alphanumeric`] differs from `alphanumeric` (`None` at
-    /// the end). ASCII bytes are classified without decoding.
+    /// the end). ASCII bytes are classified without decoding, by table.
     #[inline]
     fn first_where_not(&self, alphanumeric: bool) -> Option<usize> {
         let bytes = self.text.as_bytes();
+        let same = u8::from(alphanumeric);
         let mut i = self.at;
-        while i < bytes.len() {
-            let b = bytes[i];
-            if b.is_ascii() {
-                if b.is_ascii_alphanumeric() != alphanumeric {
-                    return Some(i);
-                }
+        loop {
+            while i < bytes.len() && ASCII_CLASS[usize::from(bytes[i])] == same {
                 i += 1;
-            } else {
-                // `i` is on a character boundary: ASCII bytes and whole
-                // characters are all this loop steps over.
-                let c = self.text[i..].chars().next()?;
-                if c.is_alphanumeric() != alphanumeric {
-                    return Some(i);
-                }
-                i += c.len_utf8();
             }
+            let &b = bytes.get(i)?;
+            if ASCII_CLASS[usize::from(b)] != NOT_ASCII {
+                return Some(i);
+            }
+            // `i` is on a character boundary: ASCII bytes and whole
+            // characters are all this loop steps over.
+            let c = self.text[i..].chars().next()?;
+            if c.is_alphanumeric() != alphanumeric {
+                return Some(i);
+            }
+            i += c.len_utf8();
         }
-        None
     }
 }
+
+/// [`ASCII_CLASS`] of a byte that is not ASCII.
+const NOT_ASCII: u8 = 2;
+
+/// Per byte: 1 for an ASCII letter or digit, 0 for other ASCII, and
+/// [`NOT_ASCII`] for the bytes of longer characters.
+static ASCII_CLASS: [u8; 256] = {
+    let mut t = [NOT_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric() as u8;
+        b += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
