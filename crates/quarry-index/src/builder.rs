@@ -182,6 +182,20 @@ impl Surfaces {
     }
 }
 
+/// Tokens between the prefetch of a token's form slot and its inversion
+/// (see [`FieldIndex::add`]).
+const AHEAD: usize = 16;
+
+/// A token on its way through [`FieldIndex::add`].
+#[derive(Clone, Copy, Default)]
+struct Pending<'t> {
+    raw: &'t str,
+    position: u32,
+    hash: u64,
+    /// Its ids, when its form was known halfway.
+    ids: Option<(u32, u32)>,
+}
+
 /// The inverted index of one field.
 #[derive(Default)]
 struct FieldIndex {
@@ -200,35 +214,92 @@ struct FieldIndex {
 
 impl FieldIndex {
     /// Inverts one field of document `doc`: each token is appended to
-    /// its term's streams as it is read (positions come in increasing
+    /// its term's streams in the order read (positions come in increasing
     /// order, so nothing needs sorting).
+    ///
+    /// Tokens pass through a ring of [`AHEAD`] places, so that what each
+    /// will touch is fetched while the ones before it are inverted (see
+    /// [`crate::prefetch`]): its form's slot as it enters; halfway, its
+    /// ids are read and its term and surface states fetched; three
+    /// quarters of the way, the tails of its streams it will write to. It
+    /// is inverted as it leaves.
     fn add(&mut self, analyzer: &Analyzer, surfaces: &mut Surfaces, doc: DocId, text: &str) {
-        let mut length = 0u32;
+        let mut ring: [Pending<'_>; AHEAD] = [Pending::default(); AHEAD];
+        let mut n = 0usize;
         for_each_raw_token(text, |raw, position, _| {
-            let (id, surface) = match self.forms.get(raw) {
-                Some(ids) => ids,
-                None => {
-                    let term = analyzer.normalize(raw);
-                    let id = match self.ids.get(&term) {
-                        Some((id, _)) => id,
-                        None => {
-                            let id = self.terms.len() as u32;
-                            self.ids.insert(&term, (id, 0));
-                            self.terms.push(TermState::new(&mut self.pool));
-                            id
-                        }
-                    };
-                    let ids = (id, surfaces.id(raw));
-                    self.forms.insert(raw, ids);
-                    ids
+            let hash = self.forms.hash_and_prefetch(raw);
+            if n >= AHEAD / 2 {
+                let mid = &mut ring[(n - AHEAD / 2) % AHEAD];
+                mid.ids = self.forms.get_hashed(mid.raw, mid.hash);
+                if let Some((id, surface)) = mid.ids {
+                    if let Some(t) = self.terms.get(id as usize) {
+                        crate::prefetch::prefetch(t);
+                    }
+                    if let Some(c) = surfaces.counts.get(surface as usize) {
+                        crate::prefetch::prefetch(c);
+                    }
                 }
+            }
+            if n >= AHEAD * 3 / 4 {
+                let late = &ring[(n - AHEAD * 3 / 4) % AHEAD];
+                if let Some(t) = late.ids.and_then(|(id, _)| self.terms.get(id as usize)) {
+                    self.pool.prefetch_tail(&t.positions);
+                    if t.last_doc != doc {
+                        self.pool.prefetch_tail(&t.docs);
+                    }
+                }
+            }
+            let slot = n % AHEAD;
+            if n >= AHEAD {
+                let p = ring[slot];
+                self.token(analyzer, surfaces, doc, p);
+            }
+            ring[slot] = Pending {
+                raw,
+                position,
+                hash,
+                ids: None,
             };
-            surfaces.occurs(surface, doc);
-            self.terms[id as usize].occurs(&mut self.pool, doc, position);
-            length += 1;
+            n += 1;
         });
+        for k in n.saturating_sub(AHEAD)..n {
+            let p = ring[k % AHEAD];
+            self.token(analyzer, surfaces, doc, p);
+        }
+        let length = u32::try_from(n).expect("a document's size is limited far below 2^32 tokens");
         self.lengths.push(length);
         self.total_tokens += u64::from(length);
+    }
+
+    /// Inverts one token of document `doc`.
+    #[inline]
+    fn token(&mut self, analyzer: &Analyzer, surfaces: &mut Surfaces, doc: DocId, p: Pending<'_>) {
+        let Pending {
+            raw,
+            position,
+            hash,
+            ids,
+        } = p;
+        let (id, surface) = match ids.or_else(|| self.forms.get_hashed(raw, hash)) {
+            Some(ids) => ids,
+            None => {
+                let term = analyzer.normalize(raw);
+                let id = match self.ids.get(&term) {
+                    Some((id, _)) => id,
+                    None => {
+                        let id = self.terms.len() as u32;
+                        self.ids.insert(&term, (id, 0));
+                        self.terms.push(TermState::new(&mut self.pool));
+                        id
+                    }
+                };
+                let ids = (id, surfaces.id(raw));
+                self.forms.insert(raw, ids);
+                ids
+            }
+        };
+        surfaces.occurs(surface, doc);
+        self.terms[id as usize].occurs(&mut self.pool, doc, position);
     }
 
     /// Bytes held (see [`IndexBuilder::held_bytes`]).

@@ -156,3 +156,112 @@ fn empty_builder_makes_a_valid_empty_index() {
         .unwrap()
         .is_empty());
 }
+
+/// Every term's documents and positions, read back from the index, are
+/// those the analyzer gives: tokens pass through the inverter's prefetch
+/// ring ([`AHEAD`] places), and a new form met again before its first
+/// occurrence left the ring, a form too long for a slot, a token too
+/// long to keep (a gap in positions) and fields shorter or longer than
+/// the ring must all come out as if read one at a time.
+#[test]
+fn tokens_through_the_prefetch_ring_keep_their_documents_and_positions() {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let long_form = "Supercalifragilisticexpialidocious";
+    let too_long = "x".repeat(quarry::analysis::MAX_TOKEN_BYTES + 3);
+    let mut docs: Vec<String> = Vec::new();
+    for len in [0, 1, AHEAD - 1, AHEAD, AHEAD + 1, 2 * AHEAD + 3, 300] {
+        let mut words: Vec<String> = Vec::new();
+        for _ in 0..len {
+            let w = match next(10) {
+                // Few distinct forms: repeats at every distance.
+                0..=4 => format!("w{}", next(24)),
+                5 => format!("W{}", next(24)),
+                6 => long_form.to_string(),
+                7 => too_long.clone(),
+                // New forms, often met again soon after.
+                8 => format!("n{}x{}", docs.len(), next(4)),
+                // Forms met once.
+                _ => format!("u{}x{}", docs.len(), words.len()),
+            };
+            words.push(w);
+        }
+        docs.push(words.join(" "));
+    }
+    let mut b = IndexBuilder::default();
+    for (i, body) in docs.iter().enumerate() {
+        b.add(&format!("d{i}"), "", body).unwrap();
+    }
+    let bytes = b.to_bytes();
+    let index = Index::from_bytes(bytes.clone()).unwrap();
+    index.verify().unwrap();
+    // What the analyzer gives, term by term: (document, positions).
+    let analyzer = quarry::analysis::Analyzer::default();
+    let mut want: std::collections::BTreeMap<String, Vec<(u32, Vec<u32>)>> = Default::default();
+    for (d, body) in docs.iter().enumerate() {
+        for t in analyzer.tokens(body) {
+            let list = want.entry(t.term.into_owned()).or_default();
+            match list.last_mut() {
+                Some((doc, ps)) if *doc == d as u32 => ps.push(t.position),
+                _ => list.push((d as u32, vec![t.position])),
+            }
+        }
+    }
+    assert!(want.len() > 30, "a vocabulary of {}", want.len());
+    let positions_section = index
+        .sections()
+        .iter()
+        .find(|e| e.kind == SectionKind::Positions)
+        .map(|e| &bytes[e.offset as usize..(e.offset + e.len) as usize])
+        .unwrap();
+    for (term, list) in &want {
+        let info = index.term_info(Field::Body, term).unwrap().unwrap();
+        let positions = &positions_section[info.positions.0 as usize..info.positions.1 as usize];
+        let mut c = index.postings_of(&info).unwrap();
+        let mut got = Vec::new();
+        while c.doc() != quarry::postings::TERMINATED {
+            let mut ps = Vec::new();
+            assert!(c.read_positions(positions, &mut ps));
+            got.push((c.doc(), ps));
+            c.advance();
+        }
+        assert_eq!(&got, list, "term {term}");
+    }
+    assert_eq!(index.term_counts().unwrap(), [0, want.len() as u64]);
+    // Each document's length, and each surface form's document frequency.
+    let section = |kind| {
+        let e = index.sections().iter().find(|e| e.kind == kind).unwrap();
+        &bytes[e.offset as usize..(e.offset + e.len) as usize]
+    };
+    let norms =
+        quarry::fieldnorm::FieldNorms::new(section(SectionKind::FieldNorms), index.doc_count())
+            .unwrap();
+    let mut surfaces: std::collections::BTreeMap<String, u64> = Default::default();
+    for (d, body) in docs.iter().enumerate() {
+        let tokens = analyzer.tokens(body);
+        assert_eq!(
+            norms.field(Field::Body).get(d as u32),
+            Some(tokens.len() as u32),
+            "d{d}"
+        );
+        let forms: std::collections::BTreeSet<String> = tokens
+            .iter()
+            .map(|t| quarry::analysis::lowercase(&body[t.start..t.end]).into_owned())
+            .collect();
+        for f in forms {
+            *surfaces.entry(f).or_default() += 1;
+        }
+    }
+    let got = index.surface_prefix("", usize::MAX).unwrap();
+    let got: std::collections::BTreeMap<String, u64> = got
+        .words
+        .into_iter()
+        .map(|w| (w.word, w.doc_freq))
+        .collect();
+    assert_eq!(got, surfaces);
+}

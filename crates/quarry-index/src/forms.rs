@@ -4,7 +4,9 @@
 //! allocation of their own, which made a million new words cost a million
 //! allocations and frees).
 //!
-//! It is looked up once per token of the input, and on a large chunk it
+//! It is looked up once per token of the input (twice for a form first
+//! seen while an earlier occurrence was on its way: see
+//! `FieldIndex::add`), and on a large chunk it
 //! holds a million forms or more, far past the caches: most of what a
 //! lookup costs is waiting for memory. So each short form is held in its
 //! own 32-byte slot, key and value together, and a lookup reads one slot
@@ -83,13 +85,42 @@ impl Forms {
     /// The ids of `raw`, if it was inserted.
     #[inline]
     pub(crate) fn get(&self, raw: &str) -> Option<(u32, u32)> {
+        self.get_hashed(raw, self.hash(raw))
+    }
+
+    /// The hash of `raw` that [`Forms::get_hashed`] takes, having asked
+    /// the processor to fetch the slot where its lookup starts (0, and
+    /// nothing fetched, for a form too long for a slot).
+    #[inline]
+    pub(crate) fn hash_and_prefetch(&self, raw: &str) -> u64 {
+        if !fits(raw.as_bytes()) {
+            return 0;
+        }
+        let hash = self.hash(raw);
+        let slots = self.slots.bytes();
+        let mask = slots.len() / SLOT - 1;
+        crate::prefetch::prefetch(&slots[(hash as usize & mask) * SLOT]);
+        hash
+    }
+
+    /// The hash of `raw` in this table.
+    #[inline]
+    fn hash(&self, raw: &str) -> u64 {
+        self.hasher.hash_one(raw.as_bytes())
+    }
+
+    /// [`Forms::get`] given `raw`'s hash in this table (from
+    /// [`Forms::hash_and_prefetch`]; a form too long for a slot ignores
+    /// it). Any other hash may miss a form the table holds.
+    #[inline]
+    pub(crate) fn get_hashed(&self, raw: &str, hash: u64) -> Option<(u32, u32)> {
         let key = raw.as_bytes();
         if !fits(key) {
             return self.long.get(raw).copied();
         }
         let slots = self.slots.bytes();
         let mask = slots.len() / SLOT - 1;
-        let mut i = self.hasher.hash_one(key) as usize & mask;
+        let mut i = hash as usize & mask;
         loop {
             let slot = &slots[i * SLOT..][..SLOT];
             match slot[0] as usize {
@@ -102,6 +133,7 @@ impl Forms {
 
     /// Records the ids of `raw` (not inserted before).
     pub(crate) fn insert(&mut self, raw: &str, ids: (u32, u32)) {
+        debug_assert!(self.get(raw).is_none(), "{raw:?} inserted twice");
         if !fits(raw.as_bytes()) {
             self.long_bytes += raw.len();
             self.long.insert(raw.into(), ids);

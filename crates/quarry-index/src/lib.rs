@@ -38,6 +38,7 @@ mod heap;
 pub mod input;
 mod merge;
 mod pipeline;
+mod prefetch;
 mod streams;
 mod update;
 mod writer;

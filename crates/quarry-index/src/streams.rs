@@ -107,6 +107,19 @@ impl StreamPool {
         stream.at += 1;
     }
 
+    /// Asks the processor to fetch where `stream`'s next byte goes.
+    #[inline]
+    pub(crate) fn prefetch_tail(&self, stream: &Stream) {
+        let addr = stream.at as usize;
+        if let Some(b) = self
+            .pages
+            .get(addr / PAGE_BYTES)
+            .and_then(|p| p.get(addr % PAGE_BYTES))
+        {
+            crate::prefetch::prefetch(b);
+        }
+    }
+
     /// Appends `v` to `stream` as LEB128.
     #[inline]
     pub(crate) fn push_vint(&mut self, stream: &mut Stream, mut v: u32) {
