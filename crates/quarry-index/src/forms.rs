@@ -98,8 +98,7 @@ impl Forms {
         }
         let hash = self.hash(raw);
         let slots = self.slots.bytes();
-        let mask = slots.len() / SLOT - 1;
-        crate::prefetch::prefetch(&slots[(hash as usize & mask) * SLOT]);
+        crate::prefetch::prefetch(&slots[probe_start(slots, hash).0 * SLOT]);
         hash
     }
 
@@ -119,8 +118,7 @@ impl Forms {
             return self.long.get(raw).copied();
         }
         let slots = self.slots.bytes();
-        let mask = slots.len() / SLOT - 1;
-        let mut i = hash as usize & mask;
+        let (mut i, mask) = probe_start(slots, hash);
         loop {
             let slot = &slots[i * SLOT..][..SLOT];
             match slot[0] as usize {
@@ -174,10 +172,17 @@ fn ids(slot: &[u8]) -> (u32, u32) {
     (word(24), word(28))
 }
 
+/// The slot where the probe for a form of `hash` starts in `slots` (a
+/// power of two of them), and the mask that wraps the probe around.
+#[inline]
+fn probe_start(slots: &[u8], hash: u64) -> (usize, usize) {
+    let mask = slots.len() / SLOT - 1;
+    (hash as usize & mask, mask)
+}
+
 /// Writes `key` and `ids` into the first free slot from `key`'s hash.
 fn place(slots: &mut [u8], hasher: &foldhash::fast::RandomState, key: &[u8], ids: (u32, u32)) {
-    let mask = slots.len() / SLOT - 1;
-    let mut i = hasher.hash_one(key) as usize & mask;
+    let (mut i, mask) = probe_start(slots, hasher.hash_one(key));
     while slots[i * SLOT] != 0 {
         i = (i + 1) & mask;
     }
