@@ -213,12 +213,11 @@ fn tokens_through_the_prefetch_ring_keep_their_documents_and_positions() {
         }
     }
     assert!(want.len() > 30, "a vocabulary of {}", want.len());
-    let positions_section = index
-        .sections()
-        .iter()
-        .find(|e| e.kind == SectionKind::Positions)
-        .map(|e| &bytes[e.offset as usize..(e.offset + e.len) as usize])
-        .unwrap();
+    let section = |kind| {
+        let e = index.sections().iter().find(|e| e.kind == kind).unwrap();
+        &bytes[e.offset as usize..(e.offset + e.len) as usize]
+    };
+    let positions_section = section(SectionKind::Positions);
     for (term, list) in &want {
         let info = index.term_info(Field::Body, term).unwrap().unwrap();
         let positions = &positions_section[info.positions.0 as usize..info.positions.1 as usize];
@@ -234,10 +233,6 @@ fn tokens_through_the_prefetch_ring_keep_their_documents_and_positions() {
     }
     assert_eq!(index.term_counts().unwrap(), [0, want.len() as u64]);
     // Each document's length, and each surface form's document frequency.
-    let section = |kind| {
-        let e = index.sections().iter().find(|e| e.kind == kind).unwrap();
-        &bytes[e.offset as usize..(e.offset + e.len) as usize]
-    };
     let norms =
         quarry::fieldnorm::FieldNorms::new(section(SectionKind::FieldNorms), index.doc_count())
             .unwrap();
