@@ -200,6 +200,33 @@ impl StoreWriter {
         self.block_first_doc = self.doc_count;
     }
 
+    /// Appends the documents of `other`, a writer given the documents
+    /// that follow this one's: its compressed blocks are moved, not
+    /// compressed again, and its open block is continued here. The result
+    /// is what one writer given all the documents writes.
+    ///
+    /// # Panics
+    /// If this writer is not at a block start (the documents before
+    /// `other`'s did not close a block: its blocks would then be cut
+    /// elsewhere), or if `other` drained data.
+    pub fn append(&mut self, mut other: StoreWriter) {
+        assert!(self.at_block_start(), "an appended store starts a block");
+        assert_eq!(other.drained, 0, "an appended store holds all its data");
+        let docs = self.doc_count;
+        let data = self.drained + self.data.len() as u64;
+        for e in other.index.chunks_exact_mut(STORE_ENTRY_LEN) {
+            let first = LittleEndian::read_u32(&e[0..4]);
+            LittleEndian::write_u32(&mut e[0..4], first + docs);
+            let at = LittleEndian::read_u64(&e[8..16]);
+            LittleEndian::write_u64(&mut e[8..16], at + data);
+        }
+        self.index.append(&mut other.index);
+        self.data.append(&mut other.data);
+        self.block = other.block;
+        self.block_first_doc = other.block_first_doc + docs;
+        self.doc_count += other.doc_count;
+    }
+
     /// Writes the compressed blocks finished so far to `out` and forgets
     /// them, so a large store need not stay in memory: the STORE_DATA
     /// section is then what was drained followed by what

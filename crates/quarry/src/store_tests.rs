@@ -113,6 +113,38 @@ fn parts_cut_where_blocks_close_are_copied_block_for_block() {
     assert!(copied > 0 && copied < blocks, "{copied} of {blocks}");
 }
 
+#[test]
+fn writers_of_parts_cut_where_blocks_close_append_to_the_whole_store() {
+    let docs = varied(400);
+    let whole = store(&docs);
+    let mut cut = BlockCut::default();
+    let said: Vec<usize> = docs
+        .iter()
+        .enumerate()
+        .filter(|(_, (i, t, b))| cut.add(record_len(i, t, b)))
+        .map(|(d, _)| d + 1)
+        .collect();
+    // The last part ends inside a block, which the appended writer goes on.
+    let bounds = [0, said[2], said[3], said[9], docs.len()];
+    let mut out = StoreWriter::new();
+    for w in bounds.windows(2) {
+        let mut part = StoreWriter::new();
+        for (i, t, b) in &docs[w[0]..w[1]] {
+            part.add(i, t, b);
+        }
+        out.append(part);
+    }
+    out.add("one-more", "", "after the appended parts");
+    let mut more = docs.clone();
+    more.push((
+        "one-more".into(),
+        String::new(),
+        "after the appended parts".into(),
+    ));
+    assert!(out.finish() == store(&more), "appended parts differ");
+    assert_ne!(whole, store(&more));
+}
+
 /// A store of one block holding `raw` (the records of `docs`
 /// documents), compressed by this encoder.
 fn one_block(raw: &[u8], docs: u32) -> (Vec<u8>, Vec<u8>) {

@@ -172,16 +172,37 @@ impl TermEncoder {
         len: u32,
         positions_out: &mut impl Write,
     ) -> io::Result<()> {
-        debug_assert!(self.block_docs.last().or(self.prev_last.as_ref()) < Some(&doc));
         let freq = positions.len() as u32;
-        self.scratch.clear();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
         let mut prev = 0u32;
         for &p in positions {
-            write_vint(&mut self.scratch, u64::from(p - prev));
+            write_vint(&mut scratch, u64::from(p - prev));
             prev = p;
         }
-        positions_out.write_all(&self.scratch)?;
-        self.positions_len += self.scratch.len() as u64;
+        let pushed = self.push_encoded(doc, freq, &scratch, len, positions_out);
+        self.scratch = scratch;
+        pushed
+    }
+
+    /// [`TermEncoder::push`] of a document whose `freq` positions are
+    /// already encoded as they are written: `positions` holds each gap
+    /// from the one before (the first from 0) as a LEB128, the shortest.
+    ///
+    /// # Errors
+    /// Any error of `positions_out`.
+    pub fn push_encoded(
+        &mut self,
+        doc: u32,
+        freq: u32,
+        positions: &[u8],
+        len: u32,
+        positions_out: &mut impl Write,
+    ) -> io::Result<()> {
+        debug_assert!(self.block_docs.last().or(self.prev_last.as_ref()) < Some(&doc));
+        debug_assert!(freq >= 1);
+        positions_out.write_all(positions)?;
+        self.positions_len += positions.len() as u64;
         self.block_docs.push(doc);
         self.block_freqs.push(freq);
         self.block_points.push((freq, len));
