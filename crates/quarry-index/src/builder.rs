@@ -8,11 +8,10 @@
 use quarry::analysis::{for_each_raw_token, lowercase, Analyzer};
 use quarry::format::SectionKind;
 use quarry::postings::TermEncoder;
-use quarry::schema::{Field, Meta};
+use quarry::schema::Field;
 use quarry::sources::{FileStamp, Sources};
 use quarry::store::StoreWriter;
-use quarry::termdict::TermInfoWriter;
-use quarry::{fieldnorm, DocId};
+use quarry::DocId;
 
 use crate::error::IndexError;
 use crate::forms::Forms;
@@ -26,7 +25,7 @@ use crate::streams::{Stream, StreamPool};
 /// document starts, the frequency; the last document's frequency is
 /// `freq`. The positions stream holds each document's positions as gaps,
 /// the first from 0.
-struct TermState {
+pub(crate) struct TermState {
     docs: Stream,
     positions: Stream,
     /// The last document that held the term (`DocId::MAX` before the first).
@@ -35,7 +34,7 @@ struct TermState {
     freq: u32,
     /// The last position in `last_doc`.
     last_position: u32,
-    doc_freq: u32,
+    pub(crate) doc_freq: u32,
 }
 
 impl TermState {
@@ -70,15 +69,19 @@ impl TermState {
         self.freq += 1;
     }
 
-    /// Encodes the term's postings with `encoder` (reset afterwards);
-    /// `positions` is scratch space.
-    fn write(
+    /// Pushes the term's documents to `encoder`, as documents `base` on
+    /// (their field `lengths` are by document of this builder);
+    /// `positions` is scratch space. The caller finishes the term: a term
+    /// of several builders is pushed from each of them in turn. Positions
+    /// are kept as gaps from 0 in each document, as they are written, so
+    /// their bytes are copied, not decoded.
+    pub(crate) fn push_to(
         &self,
         pool: &StreamPool,
         lengths: &[u32],
+        base: DocId,
         encoder: &mut TermEncoder,
-        positions: &mut Vec<u32>,
-        postings_out: &mut Vec<u8>,
+        positions: &mut Vec<u8>,
         positions_out: &mut Vec<u8>,
     ) {
         let mut docs = pool.reader(&self.docs);
@@ -93,54 +96,31 @@ impl TermState {
                 docs.next_vint().expect(broken)
             };
             positions.clear();
-            let mut p = 0u32;
-            for _ in 0..freq {
-                p += gaps.next_vint().expect(broken);
-                positions.push(p);
-            }
+            assert!(gaps.copy_vints(freq, positions), "{broken}");
             encoder
-                .push(doc, positions, lengths[doc as usize], positions_out)
+                .push_encoded(
+                    base + doc,
+                    freq,
+                    positions,
+                    lengths[doc as usize],
+                    positions_out,
+                )
                 .expect("writes to memory cannot fail");
         }
-        encoder
-            .finish(postings_out)
-            .expect("writes to memory cannot fail");
     }
 }
-
-/// `(key, id)` pairs sorted by the key's bytes, as an fst is built.
-///
-/// Each key's first 8 bytes, big-endian, are compared first (zero-padded, so
-/// a shorter key sorts first; equal prefixes fall back to the whole keys):
-/// most comparisons then stay in the vector instead of chasing two pointers
-/// into a heap scattered by the hash maps. Sorting 368k surface forms of
-/// `mix.jsonl` took 130 ms by plain byte comparison.
-fn sorted_by_bytes<'a>(pairs: impl Iterator<Item = (&'a str, u32)>) -> Vec<(&'a str, u32)> {
-    let prefix = |s: &str| {
-        let mut b = [0u8; 8];
-        let n = s.len().min(8);
-        b[..n].copy_from_slice(&s.as_bytes()[..n]);
-        u64::from_be_bytes(b)
-    };
-    let mut keyed: Vec<(u64, &str, u32)> = pairs.map(|(s, id)| (prefix(s), s, id)).collect();
-    keyed.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| a.1.as_bytes().cmp(b.1.as_bytes()))
-    });
-    keyed.into_iter().map(|(_, s, id)| (s, id)).collect()
-}
-
-/// Surface forms below this many are built on the builder's own thread.
-const SURFACES_WORTH_A_THREAD: usize = 4096;
 
 /// Document frequencies of surface forms (lowercased, unstemmed tokens),
 /// over all fields: the SURFACE section.
 #[derive(Default)]
-struct Surfaces {
+pub(crate) struct Surfaces {
     /// Surface form → surface id (and 0).
-    ids: Forms,
+    pub(crate) ids: Forms,
     /// By surface id: the last document that held the form, and how many did.
-    counts: Vec<(DocId, u32)>,
+    pub(crate) counts: Vec<(DocId, u32)>,
+    /// Surface ids in the byte order of their forms, once sealed (see
+    /// [`IndexBuilder::seal`]).
+    pub(crate) sorted: Vec<u32>,
 }
 
 impl Surfaces {
@@ -170,16 +150,6 @@ impl Surfaces {
     fn held_bytes(&self) -> usize {
         self.ids.held_bytes() + self.counts.capacity() * 8
     }
-
-    /// The SURFACE section: an `fst::Map` from surface form to document frequency.
-    fn finish(self) -> Vec<u8> {
-        let mut map = fst::MapBuilder::memory();
-        for (form, id) in sorted_by_bytes(self.ids.iter().map(|(f, (id, _))| (f, id))) {
-            map.insert(form, u64::from(self.counts[id as usize].1))
-                .expect("keys are inserted in sorted order, once each");
-        }
-        map.into_inner().expect("in-memory fst writes cannot fail")
-    }
 }
 
 /// Tokens between the prefetch of a token's form slot and its inversion
@@ -198,18 +168,21 @@ struct Pending<'t> {
 
 /// The inverted index of one field.
 #[derive(Default)]
-struct FieldIndex {
+pub(crate) struct FieldIndex {
     /// Term → term id (and 0).
-    ids: Forms,
+    pub(crate) ids: Forms,
     /// Raw token form (before lowercasing and stemming) → term id and
     /// surface id, so each distinct form is lowercased and stemmed once
     /// rather than at every occurrence.
     forms: Forms,
     /// By term id.
-    terms: Vec<TermState>,
-    pool: StreamPool,
-    lengths: Vec<u32>,
-    total_tokens: u64,
+    pub(crate) terms: Vec<TermState>,
+    pub(crate) pool: StreamPool,
+    pub(crate) lengths: Vec<u32>,
+    pub(crate) total_tokens: u64,
+    /// Term ids in the byte order of their terms, once sealed (see
+    /// [`IndexBuilder::seal`]).
+    pub(crate) sorted: Vec<u32>,
 }
 
 impl FieldIndex {
@@ -317,12 +290,12 @@ impl FieldIndex {
 /// Documents get internal ids 0, 1, 2, … in the order they are added. The
 /// same documents in the same order always give the same bytes.
 pub struct IndexBuilder {
-    analyzer: Analyzer,
-    fields: [FieldIndex; 2],
-    surfaces: Surfaces,
-    store: StoreWriter,
-    sources: Sources,
-    doc_count: u32,
+    pub(crate) analyzer: Analyzer,
+    pub(crate) fields: [FieldIndex; 2],
+    pub(crate) surfaces: Surfaces,
+    pub(crate) store: StoreWriter,
+    pub(crate) sources: Sources,
+    pub(crate) doc_count: u32,
 }
 
 impl Default for IndexBuilder {
@@ -384,6 +357,10 @@ impl IndexBuilder {
         body: &str,
     ) -> Result<DocId, IndexError> {
         let doc = self.doc_count;
+        for f in &mut self.fields {
+            f.sorted.clear();
+        }
+        self.surfaces.sorted.clear();
         if doc == u32::MAX - 1 {
             return Err(IndexError::TooManyDocuments);
         }
@@ -399,52 +376,30 @@ impl IndexBuilder {
         Ok(doc)
     }
 
+    /// Sorts the terms and surface forms as they are written, on the
+    /// calling thread: a parallel build's workers seal their builders
+    /// before they are combined, so that the combining thread only merges
+    /// the sorted lists. It also drops the raw forms' table, a cache of
+    /// the inversion, to hold less. Documents added afterwards undo it.
+    pub(crate) fn seal(&mut self) {
+        for f in &mut self.fields {
+            // Raw forms are a cache of the inversion, no longer needed.
+            f.forms = Forms::default();
+            f.sorted = crate::combine::key_order(&f.ids, &[])
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect();
+        }
+        let s = &mut self.surfaces;
+        s.sorted = crate::combine::key_order(&s.ids, &[])
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
+    }
+
     /// Serializes every section, in file order.
     pub fn finish(self) -> Vec<(SectionKind, Vec<u8>)> {
-        let IndexBuilder {
-            analyzer,
-            fields,
-            surfaces,
-            store,
-            sources,
-            doc_count,
-        } = self;
-        // SURFACE depends on nothing else: its fst (about 5% of a build)
-        // is built on a second thread while the postings are written. If no
-        // thread can be started, it is built here afterwards. A small one
-        // is built here at once: starting a thread would cost more.
-        let (mut sections, surface) = if surfaces.counts.len() < SURFACES_WORTH_A_THREAD {
-            let surface = surfaces.finish();
-            (
-                finish_sections(&analyzer, fields, store, doc_count),
-                surface,
-            )
-        } else {
-            let slot = std::sync::Mutex::new(Some(surfaces));
-            let take = || {
-                slot.lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .take()
-                    .map(Surfaces::finish)
-            };
-            std::thread::scope(|scope| {
-                let worker = std::thread::Builder::new()
-                    .name("quarry-surface".into())
-                    .spawn_scoped(scope, take);
-                let sections = finish_sections(&analyzer, fields, store, doc_count);
-                let built = match worker {
-                    Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                    Err(_) => None,
-                };
-                let surface = built
-                    .or_else(take)
-                    .expect("the surface forms are taken once");
-                (sections, surface)
-            })
-        };
-        sections.push((SectionKind::Surface, surface));
-        sections.push((SectionKind::Sources, sources.encode()));
-        sections
+        crate::combine::finish(vec![self], 1)
     }
 
     /// The whole index file as bytes.
@@ -454,69 +409,6 @@ impl IndexBuilder {
             sections.iter().map(|(k, b)| (*k, b.as_slice())).collect();
         quarry::format::assemble(&refs)
     }
-}
-
-/// Every section but SURFACE, in file order.
-fn finish_sections(
-    analyzer: &Analyzer,
-    fields: [FieldIndex; 2],
-    store: StoreWriter,
-    doc_count: u32,
-) -> Vec<(SectionKind, Vec<u8>)> {
-    let mut dict = fst::MapBuilder::memory();
-    let mut infos = TermInfoWriter::new();
-    let mut postings_out = Vec::new();
-    let mut positions_out = Vec::new();
-    let mut key = Vec::new();
-    let mut positions = Vec::new();
-    let mut ord = 0u64;
-    for field in Field::ALL {
-        let f = &fields[field as usize];
-        let avg_len = f.total_tokens as f64 / f64::from(doc_count.max(1));
-        let mut encoder = TermEncoder::new(avg_len);
-        for (term, id) in sorted_by_bytes(f.ids.iter().map(|(t, (id, _))| (t, id))) {
-            key.clear();
-            key.push(field.id());
-            key.extend_from_slice(term.as_bytes());
-            dict.insert(&key, ord)
-                .expect("keys are inserted in sorted order, once each");
-            let t = &f.terms[id as usize];
-            infos.push(
-                t.doc_freq,
-                postings_out.len() as u64,
-                positions_out.len() as u64,
-            );
-            t.write(
-                &f.pool,
-                &f.lengths,
-                &mut encoder,
-                &mut positions,
-                &mut postings_out,
-                &mut positions_out,
-            );
-            ord += 1;
-        }
-    }
-    let dict = dict.into_inner().expect("in-memory fst writes cannot fail");
-    let infos = infos.finish(postings_out.len() as u64, positions_out.len() as u64);
-    let meta = Meta {
-        doc_count,
-        language: analyzer.language(),
-        total_tokens: [fields[0].total_tokens, fields[1].total_tokens],
-    };
-    let [title, body] = fields;
-    let norms = fieldnorm::encode(&[title.lengths, body.lengths]);
-    let (store_index, store_data) = store.finish();
-    vec![
-        (SectionKind::Meta, meta.encode()),
-        (SectionKind::TermDict, dict),
-        (SectionKind::TermInfo, infos),
-        (SectionKind::Postings, postings_out),
-        (SectionKind::Positions, positions_out),
-        (SectionKind::FieldNorms, norms),
-        (SectionKind::StoreIndex, store_index),
-        (SectionKind::StoreData, store_data),
-    ]
 }
 
 #[cfg(test)]

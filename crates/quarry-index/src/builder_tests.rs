@@ -1,5 +1,6 @@
 //! Tests of the in-memory builder.
 use super::*;
+use crate::combine::sorted_by_bytes;
 use quarry::format::SectionKind;
 use quarry::{Index, SearchOptions};
 

@@ -32,9 +32,11 @@
 #![deny(missing_docs)]
 
 mod builder;
+mod combine;
 mod error;
 mod forms;
 mod heap;
+mod held;
 pub mod input;
 mod merge;
 mod pipeline;

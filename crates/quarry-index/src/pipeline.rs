@@ -4,14 +4,20 @@
 //! order, into chunks of about [`BuildOptions::chunk_bytes`] of text,
 //! each ending where the store closes a block (so the merge copies the
 //! stored blocks instead of compressing them again).
-//! Worker threads each invert a chunk into a complete in-memory index and
-//! write it to a temporary *segment* file beside the output; a bounded
-//! queue keeps at most one waiting chunk per worker, so memory stays
-//! bounded by the budget whatever the input size. At the end the segments
-//! are merged in chunk order ([`quarry::merge`]). A merge gives the bytes a
-//! single build of the same documents gives, so the index does not depend
-//! on the number of threads, the budget, or where the chunks were cut. An
-//! input that fits one chunk is built in memory and written directly.
+//! Worker threads each invert a chunk into an in-memory builder, which is
+//! held ([`crate::held`]) until the end, when the builders are combined
+//! into the index ([`crate::combine`]), its postings written on every
+//! thread. When the builders held pass their share of the budget, they are
+//! combined into temporary *segment* files beside the output instead,
+//! which are merged in input order at the end ([`quarry::merge`]). A
+//! bounded queue keeps at most one waiting chunk per worker, so memory
+//! stays bounded by the budget whatever the input size. Combined builders
+//! and merged segments give the bytes a single builder of the same
+//! documents gives, so the index does not depend on the number of
+//! threads, the budget, or where the chunks were cut. With one thread,
+//! the chunk is as large as the budget allows and holds no builder
+//! besides it: each is written as a segment, and an input that fits one
+//! chunk is built in memory and written directly.
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
@@ -22,6 +28,7 @@ use quarry::store::{record_len, BlockCut};
 use quarry::Index;
 
 use crate::error::IndexError;
+use crate::held::Held;
 use crate::input::{self, Document, InputStats, Warning};
 use crate::writer::{create_temp, write_index_file};
 use crate::IndexBuilder;
@@ -75,14 +82,19 @@ fn resident(size: u64) -> u64 {
 }
 
 /// Bytes of memory per byte of chunk text, per worker, when several
-/// threads share the work: what the process holds while reading (the
-/// workers' builders and sections, the queued chunks, and what the
-/// allocator keeps of memory freed on another thread than allocated it),
-/// measured on the synthetic 3-million-document corpus: about 450 MiB of
-/// anonymous memory for two workers on 15 MiB chunks.
-const MEMORY_PER_TEXT_BYTE_SHARED: u64 = 15;
+/// threads share the work, besides the builders held: the chunk's
+/// documents and builder, the queued chunks, and what the allocator keeps
+/// of memory freed on another thread than allocated it. Measured on the
+/// synthetic 3-million-document corpus: about 700 MiB of anonymous memory
+/// between two spills for two workers on 32 MiB chunks.
+const MEMORY_PER_TEXT_BYTE_SHARED: u64 = 11;
 
-/// Most text per chunk when several threads share the work.
+/// Most text per chunk when several threads share the work: each chunk
+/// is a builder to combine at the end, and more of them cost more to
+/// combine (on `mix.jsonl`, 16 chunks of 8 MiB took 40% longer to combine
+/// than 4 of 32), while larger chunks take more of the budget from the
+/// builders held (with 32 MiB, `mix.jsonl` no longer fits it) and a last
+/// chunk much larger than the others leaves a thread idle.
 const PARALLEL_CHUNK_BYTES: u64 = 16 << 20;
 
 /// What a chunk's builder may hold ([`IndexBuilder::held_bytes`]) per
@@ -115,6 +127,23 @@ impl BuildOptions {
         usize::try_from(self.memory.max(MIN_MEMORY) / 2 / per_range.max(1))
             .unwrap_or(usize::MAX)
             .max(1)
+    }
+
+    /// Most bytes of builders a build with several threads holds before
+    /// it writes them as segments: three fifths of what the budget leaves
+    /// besides the duplicate check and the workers' chunks (the rest is
+    /// for the sections combined from them while the other workers go
+    /// on: with four fifths, the synthetic 3-million-document corpus
+    /// peaked 70 MiB over the budget). None with one thread, whose chunk
+    /// is as large as the budget allows.
+    pub(crate) fn held_limit(&self) -> usize {
+        let threads = self.threads.max(1) as u64;
+        if threads == 1 {
+            return 0;
+        }
+        let chunks = self.memory.max(MIN_MEMORY) - self.id_memory();
+        let working = threads * MEMORY_PER_TEXT_BYTE_SHARED * self.chunk_bytes();
+        usize::try_from(chunks.saturating_sub(working) / 5 * 3).unwrap_or(usize::MAX)
     }
 
     /// The budget's share for remembering document ids, for duplicate
@@ -168,7 +197,8 @@ pub struct BuildProgress {
 /// One chunk, in input order: its documents, or (the first chunk,
 /// inverted while it was read) its builder.
 struct Chunk {
-    seq: usize,
+    /// Its first document, counted from 0 over the build.
+    first: u64,
     work: Work,
 }
 
@@ -221,8 +251,9 @@ struct Shared<'a> {
     temps: &'a TempFiles,
     /// See [`BuildOptions::builder_bytes`].
     builder_bytes: usize,
-    /// Segment files by chunk and part of the chunk.
-    segments: Mutex<Vec<(usize, usize, PathBuf)>>,
+    held: Held,
+    /// Segment files by their first document.
+    segments: Mutex<Vec<(u64, PathBuf)>>,
     failed: Mutex<Option<IndexError>>,
 }
 
@@ -247,34 +278,22 @@ impl Shared<'_> {
             if self.has_failed() {
                 continue;
             }
-            let seq = chunk.seq;
-            let mut part = 0;
-            let result = self.write_segments(chunk.work, &mut |p| {
-                self.segments
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((seq, part, p));
-                part += 1;
-            });
-            if let Err(e) = result {
+            if let Err(e) = self.invert_chunk(chunk) {
                 self.fail(e);
             }
         }
     }
 
-    /// Inverts one chunk and writes it as segment files, handing each to
-    /// `done`: one, unless its builder comes to hold more than
-    /// [`BuildOptions::builder_bytes`], when the documents inverted so far
-    /// are written at the end of a stored block and the rest go on in a
-    /// new builder.
-    fn write_segments(&self, work: Work, done: &mut dyn FnMut(PathBuf)) -> Result<(), IndexError> {
-        let docs = match work {
-            Work::Built(b) => {
-                done(self.write_segment(*b)?);
-                return Ok(());
-            }
+    /// Inverts one chunk and keeps its builder: one, unless it comes to
+    /// hold more than [`BuildOptions::builder_bytes`], when the documents
+    /// inverted so far are kept at the end of a stored block and the rest
+    /// go on in a new builder.
+    fn invert_chunk(&self, chunk: Chunk) -> Result<(), IndexError> {
+        let docs = match chunk.work {
+            Work::Built(b) => return self.keep(chunk.first, *b),
             Work::Docs(docs) => docs,
         };
+        let mut first = chunk.first;
         let mut builder = IndexBuilder::default();
         // A chunk starts a stored block.
         let mut cut = BlockCut::default();
@@ -282,17 +301,37 @@ impl Shared<'_> {
             builder.add_from(d.source.as_deref(), &d.id, &d.title, &d.body)?;
             let closes = cut.add(record_len(&d.id, &d.title, &d.body));
             if closes && builder.held_bytes() > self.builder_bytes {
-                done(self.write_segment(std::mem::take(&mut builder))?);
+                let full = std::mem::take(&mut builder);
+                let next = first + u64::from(full.doc_count());
+                self.keep(first, full)?;
+                first = next;
             }
         }
         if builder.doc_count() > 0 {
-            done(self.write_segment(builder)?);
+            self.keep(first, builder)?;
         }
         Ok(())
     }
 
-    fn write_segment(&self, builder: IndexBuilder) -> Result<PathBuf, IndexError> {
-        write_segment(builder, &self.dir, &self.name, self.temps)
+    /// Holds `builder`, of the documents from `first` on; writes what is
+    /// held as segments if that passes the limit.
+    fn keep(&self, first: u64, mut builder: IndexBuilder) -> Result<(), IndexError> {
+        builder.seal();
+        let runs = self.held.keep(first, builder);
+        if runs.is_empty() {
+            return Ok(());
+        }
+        for run in runs {
+            let path = write_segment(run.builders, &self.dir, &self.name, self.temps)?;
+            self.segments
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((run.first, path));
+        }
+        // The builders written are freed: their pages go back before the
+        // next ones are made.
+        crate::heap::give_back();
+        Ok(())
     }
 }
 
@@ -324,6 +363,7 @@ pub(crate) fn build(
         name,
         temps: &temps,
         builder_bytes: options.builder_bytes(),
+        held: Held::new(options.held_limit()),
         segments: Mutex::new(Vec::new()),
         failed: Mutex::new(None),
     };
@@ -341,22 +381,28 @@ pub(crate) fn build(
     let mut current: Vec<Document> = Vec::new();
     let (tx, rx) = mpsc::sync_channel::<Chunk>(threads);
     let rx = Mutex::new(rx);
-    let seq = Cell::new(0usize);
+    // Documents sent to the workers so far.
+    let sent = Cell::new(0u64);
+    let started = Cell::new(false);
     let stats = std::thread::scope(|scope| -> Result<InputStats, IndexError> {
         let tx = tx;
         let send = |work: Work| {
-            if seq.get() == 0 {
+            if !started.replace(true) {
                 for _ in 0..threads {
                     let (shared, rx) = (&shared, &rx);
                     scope.spawn(move || shared.work(rx));
                 }
             }
+            let first = sent.get();
+            sent.set(
+                first
+                    + match &work {
+                        Work::Docs(d) => d.len() as u64,
+                        Work::Built(b) => u64::from(b.doc_count()),
+                    },
+            );
             // A worker that stopped has recorded why.
-            let _ = tx.send(Chunk {
-                seq: seq.get(),
-                work,
-            });
-            seq.set(seq.get() + 1);
+            let _ = tx.send(Chunk { first, work });
         };
         let mut current_bytes = 0u64;
         let read = Cell::new(0u64);
@@ -407,7 +453,7 @@ pub(crate) fn build(
             on_warning,
             &mut |bytes| read.set(bytes),
         )?;
-        if first.is_none() && seq.get() == 0 {
+        if first.is_none() && !started.get() {
             first = Some(invert(&std::mem::take(&mut current))?);
         } else if !current.is_empty() {
             send(Work::Docs(std::mem::take(&mut current)));
@@ -429,14 +475,23 @@ pub(crate) fn build(
         .segments
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
+    let mut runs = shared.held.into_runs();
     let bytes = if let Some(builder) = first {
         if builder.doc_count() == 0 {
             return Err(IndexError::NoDocuments);
         }
         write_index_file(output, &builder.finish())?
+    } else if segments.is_empty() && runs.len() == 1 {
+        // Everything is held: combined, it is the index.
+        let run = runs.remove(0);
+        write_index_file(output, &crate::combine::finish(run.builders, threads))?
     } else {
+        for run in runs {
+            let path = write_segment(run.builders, &shared.dir, &shared.name, &temps)?;
+            segments.push((run.first, path));
+        }
         segments.sort_unstable();
-        let mut paths: Vec<PathBuf> = segments.into_iter().map(|(_, _, p)| p).collect();
+        let mut paths: Vec<PathBuf> = segments.into_iter().map(|(_, p)| p).collect();
         progress.merging = paths.len();
         on_progress(progress);
         // A signal during the merge stops it; the output is left as it was.
@@ -518,14 +573,15 @@ fn invert(docs: &[Document]) -> Result<IndexBuilder, IndexError> {
     Ok(b)
 }
 
-/// Writes `builder`'s index as a segment file; returns its path.
+/// Writes the index of `builders` (of consecutive documents) as a
+/// segment file; returns its path.
 fn write_segment(
-    builder: IndexBuilder,
+    builders: Vec<IndexBuilder>,
     dir: &Path,
     name: &str,
     temps: &TempFiles,
 ) -> Result<PathBuf, IndexError> {
-    let sections = builder.finish();
+    let sections = crate::combine::finish(builders, 1);
     let refs: Vec<(quarry::format::SectionKind, &[u8])> =
         sections.iter().map(|(k, b)| (*k, b.as_slice())).collect();
     let err = |source| IndexError::Write {

@@ -152,12 +152,9 @@ pub(crate) struct StreamReader<'a> {
 }
 
 impl StreamReader<'_> {
-    /// The next byte, `None` at the end of the stream.
+    /// Moves to the next slice if the current one is read to its link.
     #[inline]
-    fn next_byte(&mut self) -> Option<u8> {
-        if self.at == self.end {
-            return None;
-        }
+    fn follow_link(&mut self) {
         if self.at == self.limit {
             let link = self.limit as usize;
             let page = &self.pool.pages[link / PAGE_BYTES];
@@ -167,6 +164,25 @@ impl StreamReader<'_> {
             self.at = u64::from_le_bytes(b);
             self.limit = link_at(self.at, self.level);
         }
+    }
+
+    /// The stream's bytes from here to the end of the current slice (or
+    /// of the stream), after following a link that is due.
+    #[inline]
+    fn run(&mut self) -> &[u8] {
+        self.follow_link();
+        let a = self.at as usize;
+        let n = (self.limit.min(self.end) - self.at) as usize;
+        &self.pool.pages[a / PAGE_BYTES][a % PAGE_BYTES..][..n]
+    }
+
+    /// The next byte, `None` at the end of the stream.
+    #[inline]
+    fn next_byte(&mut self) -> Option<u8> {
+        if self.at == self.end {
+            return None;
+        }
+        self.follow_link();
         let a = self.at as usize;
         self.at += 1;
         Some(self.pool.pages[a / PAGE_BYTES][a % PAGE_BYTES])
@@ -185,6 +201,31 @@ impl StreamReader<'_> {
             }
             shift += 7;
         }
+    }
+
+    /// Appends the bytes of the next `n` LEB128 values to `out`, as they
+    /// are; `false` if the stream ends first.
+    pub(crate) fn copy_vints(&mut self, mut n: u32, out: &mut Vec<u8>) -> bool {
+        while n > 0 {
+            if self.at == self.end {
+                return false;
+            }
+            let run = self.run();
+            // Up to and with the `n`-th last byte of a value in this run.
+            let mut take = run.len();
+            for (i, &b) in run.iter().enumerate() {
+                if b < 0x80 {
+                    n -= 1;
+                    if n == 0 {
+                        take = i + 1;
+                        break;
+                    }
+                }
+            }
+            out.extend_from_slice(&run[..take]);
+            self.at += take as u64;
+        }
+        true
     }
 }
 
@@ -216,6 +257,37 @@ mod tests {
             let got: Vec<u32> = std::iter::from_fn(|| r.next_vint()).collect();
             assert_eq!(&got, want);
         }
+    }
+
+    #[test]
+    fn values_are_copied_as_written_across_slices() {
+        let mut pool = StreamPool::default();
+        let mut a = pool.stream();
+        let mut other = pool.stream();
+        let values: Vec<u32> = (0..3000u32)
+            .map(|i| i.wrapping_mul(2_654_435_761) >> (i % 32))
+            .collect();
+        let mut want = Vec::new();
+        for &v in &values {
+            pool.push_vint(&mut a, v);
+            pool.push_vint(&mut other, 1);
+            quarry::format::write_vint(&mut want, u64::from(v));
+        }
+        let mut r = pool.reader(&a);
+        let mut got = Vec::new();
+        // In uneven counts: 1, 2, 3, ... values at a time.
+        let mut left = values.len() as u32;
+        for n in 1.. {
+            let n = n.min(left);
+            assert!(r.copy_vints(n, &mut got));
+            left -= n;
+            if left == 0 {
+                break;
+            }
+        }
+        assert_eq!(got, want);
+        assert!(!r.copy_vints(1, &mut got), "past the end");
+        assert!(r.copy_vints(0, &mut got));
     }
 
     #[test]
