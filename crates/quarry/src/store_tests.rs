@@ -82,6 +82,17 @@ fn copy_parts(docs: &[(String, String, String)], cuts: &[usize]) -> (Vec<u8>, Ve
     (index, data, copied)
 }
 
+/// The documents after which [`BlockCut`] says a block closes (the
+/// count of documents up to and with each).
+fn closes_after(docs: &[(String, String, String)]) -> Vec<usize> {
+    let mut cut = BlockCut::default();
+    docs.iter()
+        .enumerate()
+        .filter(|(_, (i, t, b))| cut.add(record_len(i, t, b)))
+        .map(|(d, _)| d + 1)
+        .collect()
+}
+
 #[test]
 fn parts_cut_where_blocks_close_are_copied_block_for_block() {
     let docs = varied(400);
@@ -91,13 +102,7 @@ fn parts_cut_where_blocks_close_are_copied_block_for_block() {
     let closed: Vec<usize> = (1..=blocks)
         .map(|b| LittleEndian::read_u32(&index[b * STORE_ENTRY_LEN..]) as usize)
         .collect();
-    let mut cut = BlockCut::default();
-    let said: Vec<usize> = docs
-        .iter()
-        .enumerate()
-        .filter(|(_, (i, t, b))| cut.add(record_len(i, t, b)))
-        .map(|(d, _)| d + 1)
-        .collect();
+    let said = closes_after(&docs);
     // The last block closes because the store ends, not by the rule.
     assert_eq!(said[..], closed[..said.len()]);
     assert!(closed.len() - said.len() <= 1 && blocks > 20);
@@ -117,13 +122,7 @@ fn parts_cut_where_blocks_close_are_copied_block_for_block() {
 fn writers_of_parts_cut_where_blocks_close_append_to_the_whole_store() {
     let docs = varied(400);
     let whole = store(&docs);
-    let mut cut = BlockCut::default();
-    let said: Vec<usize> = docs
-        .iter()
-        .enumerate()
-        .filter(|(_, (i, t, b))| cut.add(record_len(i, t, b)))
-        .map(|(d, _)| d + 1)
-        .collect();
+    let said = closes_after(&docs);
     // The last part ends inside a block, which the appended writer goes on.
     let bounds = [0, said[2], said[3], said[9], docs.len()];
     let mut out = StoreWriter::new();
