@@ -130,11 +130,11 @@ impl BuildOptions {
     }
 
     /// Most bytes of builders a build with several threads holds before
-    /// it writes them as segments: three fifths of what the budget leaves
-    /// besides the duplicate check and the workers' chunks (the rest is
-    /// for the sections combined from them while the other workers go
-    /// on: with four fifths, the synthetic 3-million-document corpus
-    /// peaked 70 MiB over the budget). None with one thread, whose chunk
+    /// it writes them as segments: half of what the budget leaves besides
+    /// the duplicate check and the workers' chunks (the rest is for the
+    /// sections combined from them while the other workers go on: with
+    /// three fifths, 10 million documents peaked 1,098 MiB, 10 MiB over
+    /// the budget's allowance; with half, 936 MiB). None with one thread, whose chunk
     /// is as large as the budget allows.
     pub(crate) fn held_limit(&self) -> usize {
         let threads = self.threads.max(1) as u64;
@@ -143,7 +143,7 @@ impl BuildOptions {
         }
         let chunks = self.memory.max(MIN_MEMORY) - self.id_memory();
         let working = threads * MEMORY_PER_TEXT_BYTE_SHARED * self.chunk_bytes();
-        usize::try_from(chunks.saturating_sub(working) / 5 * 3).unwrap_or(usize::MAX)
+        usize::try_from(chunks.saturating_sub(working) / 2).unwrap_or(usize::MAX)
     }
 
     /// The budget's share for remembering document ids, for duplicate
