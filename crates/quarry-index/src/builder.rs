@@ -357,10 +357,6 @@ impl IndexBuilder {
         body: &str,
     ) -> Result<DocId, IndexError> {
         let doc = self.doc_count;
-        for f in &mut self.fields {
-            f.sorted.clear();
-        }
-        self.surfaces.sorted.clear();
         if doc == u32::MAX - 1 {
             return Err(IndexError::TooManyDocuments);
         }
@@ -380,21 +376,15 @@ impl IndexBuilder {
     /// calling thread: a parallel build's workers seal their builders
     /// before they are combined, so that the combining thread only merges
     /// the sorted lists. It also drops the raw forms' table, a cache of
-    /// the inversion, to hold less. Documents added afterwards undo it.
+    /// the inversion, to hold less. Documents added afterwards that bring
+    /// new terms or forms undo it (the combine then sorts again).
     pub(crate) fn seal(&mut self) {
         for f in &mut self.fields {
             // Raw forms are a cache of the inversion, no longer needed.
             f.forms = Forms::default();
-            f.sorted = crate::combine::key_order(&f.ids, &[])
-                .into_iter()
-                .map(|(_, id)| id)
-                .collect();
+            f.sorted = crate::combine::sorted_ids(&f.ids);
         }
-        let s = &mut self.surfaces;
-        s.sorted = crate::combine::key_order(&s.ids, &[])
-            .into_iter()
-            .map(|(_, id)| id)
-            .collect();
+        self.surfaces.sorted = crate::combine::sorted_ids(&self.surfaces.ids);
     }
 
     /// Serializes every section, in file order.

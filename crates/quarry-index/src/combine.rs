@@ -131,7 +131,10 @@ fn term_sections(
     for field in Field::ALL {
         let lists: Vec<Vec<(&str, u32)>> = fields
             .iter()
-            .map(|b| key_order(&b[field as usize].ids, &b[field as usize].sorted))
+            .map(|b| {
+                let f = &b[field as usize];
+                key_order(&f.ids, f.terms.len(), &f.sorted)
+            })
             .collect();
         merge_sorted(&lists, |text, ids| {
             let start = parts.len();
@@ -274,7 +277,7 @@ fn dictionary(terms: &[Term<'_>]) -> Vec<u8> {
 fn surface_section(surfaces: &[Surfaces]) -> Vec<u8> {
     let lists: Vec<Vec<(&str, u32)>> = surfaces
         .iter()
-        .map(|s| key_order(&s.ids, &s.sorted))
+        .map(|s| key_order(&s.ids, s.counts.len(), &s.sorted))
         .collect();
     let mut map = fst::MapBuilder::memory();
     merge_sorted(&lists, |form, ids| {
@@ -327,12 +330,13 @@ fn merge_sorted<'a>(lists: &[Vec<(&'a str, u32)>], mut each: impl FnMut(&'a str,
     }
 }
 
-/// The forms of `forms` and their ids (dense, from 0), sorted by the
-/// forms' bytes: in the order of `sealed` (ids already in that order) if
-/// it holds every id, else sorted here.
-pub(crate) fn key_order<'a>(forms: &'a Forms, sealed: &[u32]) -> Vec<(&'a str, u32)> {
+/// The forms of `forms` and their ids (dense, from 0 to `count`), sorted
+/// by the forms' bytes: in the order of `sealed` (ids already in that
+/// order, see [`sorted_ids`]) if it holds every id, else sorted here (a
+/// builder not sealed, or given new forms since).
+pub(crate) fn key_order<'a>(forms: &'a Forms, count: usize, sealed: &[u32]) -> Vec<(&'a str, u32)> {
     let pairs = forms.iter().map(|(f, (id, _))| (f, id));
-    if sealed.is_empty() {
+    if sealed.len() != count {
         return sorted_by_bytes(pairs);
     }
     let mut by_id = vec![""; sealed.len()];
@@ -340,6 +344,14 @@ pub(crate) fn key_order<'a>(forms: &'a Forms, sealed: &[u32]) -> Vec<(&'a str, u
         by_id[id as usize] = f;
     }
     sealed.iter().map(|&id| (by_id[id as usize], id)).collect()
+}
+
+/// The ids of `forms`, in the byte order of their forms.
+pub(crate) fn sorted_ids(forms: &Forms) -> Vec<u32> {
+    sorted_by_bytes(forms.iter().map(|(f, (id, _))| (f, id)))
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect()
 }
 
 /// `(key, id)` pairs sorted by the key's bytes, as an fst is built.
@@ -501,6 +513,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_builder_given_new_words_after_sealing_is_sorted_again() {
+        let docs = documents(40);
+        let (head, tail) = docs.split_at(30);
+        let mut b = builder(head);
+        b.seal();
+        for (id, title, body) in tail {
+            b.add(id, title, body).unwrap();
+        }
+        assert!(finish(vec![b], 2) == builder(&docs).finish());
     }
 
     #[test]

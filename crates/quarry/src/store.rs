@@ -212,6 +212,11 @@ impl StoreWriter {
     pub fn append(&mut self, mut other: StoreWriter) {
         assert!(self.at_block_start(), "an appended store starts a block");
         assert_eq!(other.drained, 0, "an appended store holds all its data");
+        if self.doc_count == 0 && self.drained == 0 {
+            // Nothing to move it after: taken whole, not copied.
+            *self = other;
+            return;
+        }
         let docs = self.doc_count;
         let data = self.drained + self.data.len() as u64;
         for e in other.index.chunks_exact_mut(STORE_ENTRY_LEN) {
